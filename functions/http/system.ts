@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { AppError } from '../../shared/domain/errors.js';
+import { UserIdSchema } from '../../shared/domain/schemas-common.js';
+import { HUBS } from '../../shared/runtime/bindings.js';
+import { buildOpenApi } from '../../shared/runtime/openapi.js';
+import { ROUTES, route } from '../../shared/runtime/routes.js';
+
+route({ name: 'negotiate', method: 'POST', path: 'negotiate', summary: 'SignalR connection info {url, accessToken} for the messaging hub; the user id is the token’s' }, async ({ runtime, userId }) => ({
+  status: 200,
+  body: await runtime.connectionInfo.issue(HUBS.messaging, userId),
+}));
+
+route({ name: 'negotiate-notifications', method: 'POST', path: 'notifications/negotiate', summary: 'SignalR connection info for the notifications hub' }, async ({ runtime, userId }) => ({
+  status: 200,
+  body: await runtime.connectionInfo.issue(HUBS.notifications, userId),
+}));
+
+route({ name: 'dev-token', method: 'POST', path: 'dev/token', auth: false, summary: 'Dev auth only: a signed HS256 token for any user id', body: z.strictObject({ userId: UserIdSchema, ttlSeconds: z.number().int().min(1).max(7 * 86400).optional() }) }, async ({ runtime, body }) => {
+  const issue = runtime.auth.issueDevToken;
+  if (!issue) throw new AppError('not_found', 'DEV_AUTH.OFF', 'dev tokens are only issued when AUTH_MODE=dev');
+  return { status: 200, body: { token: await issue(body.userId, body.ttlSeconds), userId: body.userId } };
+});
+
+route({ name: 'openapi', method: 'GET', path: 'openapi.json', auth: false, summary: 'This API as OpenAPI 3.1' }, ({ request }) =>
+  Promise.resolve({ status: 200, body: buildOpenApi(ROUTES, new URL(request.url).origin) }),
+);
+
+route({ name: 'health', method: 'GET', path: 'health', auth: false, summary: 'Liveness: answers when the settings are valid and the store is reachable' }, async ({ runtime }) => {
+  await runtime.deps.store.getConversation('health-probe');
+  return { status: 200, body: { status: 'ok', store: runtime.settings.STORE } };
+});

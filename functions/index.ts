@@ -1,0 +1,10 @@
+// The one entry the Functions host loads (package.json "main"): app-wide setup, then every registration.
+import { loadSettings } from '../shared/config/settings.js';
+import './http/conversations.js';
+import './http/messages.js';
+import './http/me.js';
+import './http/system.js';
+
+
+// why: a missing or malformed setting must stop start-up with its name, not fail the first request
+loadSettings();

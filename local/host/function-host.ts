@@ -1,0 +1,135 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { invokeRegistered, typedDataToValue, type RpcHttpData } from './core-api.js';
+import { httpRoutes, matchRoute, type HttpRoute } from './routing.js';
+import { flushOutputs, handleUpstream } from './signalr-extension.js';
+
+const ROUTE_PREFIX = 'api';
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+function problem(res: ServerResponse, status: number, code: string, detail: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
+  res.end(JSON.stringify({ type: `urn:chat-backend:problem:${code}`, title: code, status, detail, code }));
+}
+
+function cors(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers.origin;
+  if (!origin) return;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('access-control-allow-credentials', 'true');
+  res.setHeader('access-control-allow-headers', 'authorization, content-type, x-requested-with, x-signalr-user-agent');
+  res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+  res.setHeader('vary', 'origin');
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A stand-in for the Azure Functions host (which cannot run here): serves the registered HTTP functions under
+ * `/api`, the SignalR upstream webhook, and fulfils signalR outputs, using the functions' own registrations.
+ */
+export class FunctionHost {
+  private server: Server | undefined;
+  private routes: HttpRoute[] = [];
+  /** Extra handlers for paths outside /api (the demo page). Return true when handled. */
+  readonly extras: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
+
+  async start(port: number, host = '127.0.0.1'): Promise<string> {
+    this.routes = httpRoutes();
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        console.error('local host error', e);
+        if (!res.headersSent) problem(res, 500, 'HOST.ERROR', 'the local host failed');
+        else res.end();
+      });
+    });
+    this.server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, host, () => resolve());
+    });
+    const addr = this.server.address() as AddressInfo;
+    return `http://${host}:${addr.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    cors(req, res);
+    if (method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) return problem(res, 413, 'REQUEST.TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`);
+      throw e;
+    }
+    if (url.pathname === '/runtime/webhooks/signalr' && method === 'POST') {
+      const answer = await handleUpstream({ headers: req.headers as Record<string, string | undefined>, body });
+      res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'text/plain' });
+      res.end(answer.body ?? '');
+      return;
+    }
+    const prefix = `/${ROUTE_PREFIX}/`;
+    if (!url.pathname.startsWith(prefix)) {
+      if (this.extras.some((h) => h(req, res))) return;
+      return problem(res, 404, 'ROUTE.NOT_FOUND', `no route ${url.pathname}; the API lives under /${ROUTE_PREFIX}/ (see /api/openapi.json)`);
+    }
+    const { match, allowed } = matchRoute(this.routes, url.pathname.slice(prefix.length), method);
+    if (!match) {
+      if (allowed.length > 0) return problem(res, 405, 'METHOD.NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, { allow: allowed.join(', ') });
+      return problem(res, 404, 'ROUTE.NOT_FOUND', `no route ${url.pathname} (see /api/openapi.json)`);
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const http: RpcHttpData = {
+      method,
+      url: url.toString(),
+      headers,
+      query: Object.fromEntries(url.searchParams.entries()),
+      params: match.params,
+      body: body.length > 0 ? { bytes: body } : null,
+    };
+    const response = await invokeRegistered(match.route.reg, [{ name: match.route.triggerName, data: { http } }]);
+    try {
+      await flushOutputs(match.route.reg, response);
+    } catch (e) {
+      // why: on Azure a failing output binding fails the invocation too; the state is durable and a retry with the
+      // same clientMessageId returns it, so the sender learns the truth
+      console.error(`output binding of ${match.route.reg.metadata.name} failed:`, e instanceof Error ? e.message : e);
+      return problem(res, 500, 'REALTIME.PUSH_FAILED', 'the change was saved but pushing it to connected clients failed; retrying is safe and clients catch up with GET');
+    }
+    const out = response.returnValue?.http;
+    if (!out) {
+      res.writeHead(204).end();
+      return;
+    }
+    const status = Number(out.statusCode ?? '200');
+    const bytes = typedDataToValue(out.body);
+    res.writeHead(status, out.headers ?? {});
+    res.end(status === 204 || status === 304 ? undefined : bytes === undefined ? undefined : Buffer.isBuffer(bytes) ? bytes : typeof bytes === 'string' ? bytes : JSON.stringify(bytes));
+  }
+}

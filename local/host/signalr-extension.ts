@@ -1,0 +1,164 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
+import { parseSignalRConnectionString, type SignalRConnection } from '../../shared/adapters/signalr/connection-string.js';
+import { invokeRegistered, registeredFunctions, triggerBinding, typedDataToValue, type RpcBindingInfo, type Registration, type RpcInvocationResponse } from './core-api.js';
+
+const API_VERSION = '2022-06-01';
+const DEFAULT_SETTING = 'AzureSignalRConnectionString';
+
+function connectionFor(binding: RpcBindingInfo): SignalRConnection & { accessKey: string } {
+  const setting = typeof binding.connectionStringSetting === 'string' ? binding.connectionStringSetting : DEFAULT_SETTING;
+  const value = process.env[setting];
+  if (!value) throw new Error(`SignalR binding: app setting ${setting} is not set`);
+  const conn = parseSignalRConnectionString(value);
+  if (conn.accessKey === undefined) throw new Error(`SignalR binding: ${setting} has no AccessKey (the local host needs key auth)`);
+  return { ...conn, accessKey: conn.accessKey };
+}
+
+const seg = encodeURIComponent;
+
+/** One output-binding item → the data-plane REST call the SignalR extension makes for it. */
+function restCallFor(hub: string, item: Record<string, unknown>): { method: string; path: string; body?: unknown } {
+  const h = `/api/hubs/${seg(hub)}`;
+  const str = (k: string): string | undefined => (typeof item[k] === 'string' ? (item[k] as string) : undefined);
+  const [connectionId, userId, groupName, action] = [str('connectionId'), str('userId'), str('groupName'), str('action')];
+  if (action !== undefined) {
+    if (groupName === undefined && action !== 'removeAll') throw new Error('SignalR group action needs groupName');
+    if (connectionId !== undefined) {
+      return { method: action === 'add' ? 'PUT' : 'DELETE', path: `${h}/groups/${seg(groupName ?? '')}/connections/${seg(connectionId)}` };
+    }
+    if (userId === undefined) throw new Error('SignalR group action needs userId or connectionId');
+    if (action === 'removeAll') return { method: 'DELETE', path: `${h}/users/${seg(userId)}/groups` };
+    return { method: action === 'add' ? 'PUT' : 'DELETE', path: `${h}/users/${seg(userId)}/groups/${seg(groupName ?? '')}` };
+  }
+  if (typeof item.target !== 'string' || !Array.isArray(item.arguments)) throw new Error('SignalR message needs target and arguments');
+  const body = { target: item.target, arguments: item.arguments };
+  if (connectionId !== undefined) return { method: 'POST', path: `${h}/connections/${seg(connectionId)}/:send`, body };
+  if (userId !== undefined) return { method: 'POST', path: `${h}/users/${seg(userId)}/:send`, body };
+  if (groupName !== undefined) return { method: 'POST', path: `${h}/groups/${seg(groupName)}/:send`, body };
+  return { method: 'POST', path: `${h}/:send`, body };
+}
+
+/** Does what the SignalR output binding does on Azure: each item, in order, as a REST call to the service. */
+export async function flushSignalROutput(binding: RpcBindingInfo, value: unknown): Promise<void> {
+  const items = (Array.isArray(value) ? value : [value]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null);
+  if (items.length === 0) return;
+  const conn = connectionFor(binding);
+  const hub = String(binding.hubName ?? '').toLowerCase();
+  for (const item of items) {
+    const call = restCallFor(hub, item);
+    const token = await signSignalRToken({ accessKey: conn.accessKey, audience: `${conn.audienceBase.replace(/\/$/, '')}${call.path}?api-version=${API_VERSION}`, ttlSeconds: 300 });
+    const res = await fetch(`${conn.endpoint}${call.path}?api-version=${API_VERSION}`, {
+      method: call.method,
+      headers: { authorization: `Bearer ${token}`, ...(call.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }) },
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    });
+    // why: like the service SDK, "not there" answers to group removals are not failures
+    if (!res.ok && !(res.status === 404 && call.method === 'DELETE')) {
+      throw new Error(`SignalR REST ${call.method} ${call.path} answered ${res.status}`);
+    }
+  }
+}
+
+/** Flushes every output binding of an invocation response that this host knows how to fulfil. */
+export async function flushOutputs(reg: Registration, response: RpcInvocationResponse): Promise<void> {
+  for (const out of response.outputData ?? []) {
+    const binding = out.name ? reg.metadata.bindings[out.name] : undefined;
+    if (!binding || !out.data) continue;
+    if (binding.type?.toLowerCase() === 'signalr') {
+      await flushSignalROutput(binding, typedDataToValue(out.data));
+    }
+  }
+}
+
+export interface UpstreamRequest {
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+export interface UpstreamAnswer {
+  status: number;
+  body?: string;
+  contentType?: string;
+}
+
+function signatureValid(connectionId: string, signatures: string | undefined, keys: string[]): boolean {
+  if (!signatures) return false;
+  const offered = signatures.split(',').map((s) => s.trim().toLowerCase());
+  return keys.some((key) => {
+    const expected = Buffer.from(`sha256=${createHmac('sha256', key).update(connectionId).digest('hex')}`);
+    return offered.some((o) => o.length === expected.length && timingSafeEqual(Buffer.from(o), expected));
+  });
+}
+
+function parseClaims(header: string | undefined): Record<string, string> {
+  const claims: Record<string, string> = {};
+  for (const part of (header ?? '').split(',')) {
+    const i = part.indexOf(': ');
+    if (i > 0) {
+      const type = part.slice(0, i).trim();
+      claims[type] ??= part.slice(i + 2).trim();
+    }
+  }
+  return claims;
+}
+
+const completion = (invocationId: string, outcome: { result: unknown } | { error: string }): string =>
+  `${JSON.stringify({ type: 3, invocationId, ...outcome })}\u001e`;
+
+/**
+ * The `/runtime/webhooks/signalr` endpoint: the service's upstream call → the matching SignalR-triggered function.
+ * Status codes follow the extension: 400 bad request, 401 bad signature, 404 no such function.
+ */
+export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnswer> {
+  const h = (name: string): string | undefined => req.headers[name.toLowerCase()];
+  const [hub, category, event, connectionId] = [h('x-asrs-hub'), h('x-asrs-category'), h('x-asrs-event'), h('x-asrs-connection-id')];
+  if (!hub || !category || !event || !connectionId) return { status: 400, body: 'missing X-ASRS-Hub, -Category, -Event or -Connection-Id' };
+  const type = h('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('application/json')) return { status: 415, body: 'only the JSON protocol is supported' };
+
+  const match = registeredFunctions().find((reg) => {
+    const [, t] = triggerBinding(reg);
+    return (
+      t.type?.toLowerCase() === 'signalrtrigger' &&
+      String(t.hubName).toLowerCase() === hub.toLowerCase() &&
+      String(t.category).toLowerCase() === category.toLowerCase() &&
+      String(t.event).toLowerCase() === event.toLowerCase()
+    );
+  });
+  if (!match) return { status: 404, body: `no function for hub ${hub}, ${category}/${event}` };
+  const [triggerName, trigger] = triggerBinding(match);
+  const conn = connectionFor(trigger);
+  if (!signatureValid(connectionId, h('x-asrs-signature'), [conn.accessKey])) return { status: 401, body: 'bad signature' };
+
+  let payload: { type?: number; invocationId?: string; target?: string; arguments?: unknown[]; error?: string; Error?: string };
+  try {
+    payload = JSON.parse(req.body.toString('utf8')) as typeof payload;
+  } catch {
+    return { status: 400, body: 'body is not JSON' };
+  }
+  const query = new URLSearchParams(h('x-asrs-client-query') ?? '');
+  const invocation = {
+    Arguments: Array.isArray(payload.arguments) ? payload.arguments : [],
+    Error: payload.error ?? payload.Error ?? null,
+    Category: category,
+    Event: event,
+    Hub: hub,
+    ConnectionId: connectionId,
+    UserId: h('x-asrs-user-id') ?? '',
+    Headers: Object.fromEntries(Object.entries(req.headers).filter((e): e is [string, string] => e[1] !== undefined)),
+    Query: Object.fromEntries(query.entries()),
+    Claims: parseClaims(h('x-asrs-user-claims')),
+  };
+  const invocationId = typeof payload.invocationId === 'string' ? payload.invocationId : undefined;
+  try {
+    const response = await invokeRegistered(match, [{ name: triggerName, data: { json: JSON.stringify(invocation) } }]);
+    await flushOutputs(match, response);
+    if (invocationId === undefined) return { status: 200 };
+    return { status: 200, body: completion(invocationId, { result: typedDataToValue(response.returnValue) ?? null }), contentType: 'application/json' };
+  } catch (e) {
+    if (invocationId === undefined) return { status: category === 'connections' && event === 'connected' ? 403 : 500 };
+    // why: the function's exception message becomes the hub error the caller's invoke() rejects with
+    return { status: 200, body: completion(invocationId, { error: e instanceof Error ? e.message : String(e) }), contentType: 'application/json' };
+  }
+}

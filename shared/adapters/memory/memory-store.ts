@@ -1,0 +1,196 @@
+import type { Conversation, Membership, UserProfile } from '../../domain/conversation.js';
+import { conflict, invalid, notFound } from '../../domain/errors.js';
+import type { Message } from '../../domain/message.js';
+import { messageIdOf, previewOf } from '../../domain/rules.js';
+import type {
+  AppendResult,
+  ConversationStore,
+  MembershipFilter,
+  MembershipPage,
+  Mutation,
+  NewMessage,
+} from '../../ports/store.js';
+
+interface ConversationRecord {
+  conversation: Conversation;
+  messages: Message[]; // index = seq - 1
+  byClientId: Map<string, number>;
+}
+
+const copy = <T>(v: T): T => structuredClone(v);
+const key = (userId: string, conversationId: string): string => `${userId}\u0000${conversationId}`;
+
+/**
+ * In-process store with the same guarantees as the Cosmos adapter. Every method does its check-and-write
+ * without an await in between, so on one event loop each is atomic; callers get copies, never live objects.
+ */
+export class MemoryConversationStore implements ConversationStore {
+  private readonly conversations = new Map<string, ConversationRecord>();
+  private readonly memberships = new Map<string, Membership>();
+  private readonly profiles = new Map<string, UserProfile>();
+
+  createConversation(conversation: Conversation, memberships: Membership[]): Promise<{ conversation: Conversation; created: boolean }> {
+    const existing = this.conversations.get(conversation.id);
+    if (existing) return Promise.resolve({ conversation: copy(existing.conversation), created: false });
+    this.conversations.set(conversation.id, { conversation: copy(conversation), messages: [], byClientId: new Map() });
+    for (const m of memberships) this.memberships.set(key(m.userId, m.conversationId), copy(m));
+    return Promise.resolve({ conversation: copy(conversation), created: true });
+  }
+
+  getConversation(conversationId: string): Promise<Conversation | null> {
+    const rec = this.conversations.get(conversationId);
+    return Promise.resolve(rec ? copy(rec.conversation) : null);
+  }
+
+  updateConversation(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation> {
+    const rec = this.conversations.get(conversationId);
+    if (!rec) return Promise.reject(notFound('Conversation'));
+    const next = mutate(copy(rec.conversation));
+    if (next) rec.conversation = { ...copy(next), lastSeq: rec.conversation.lastSeq, lastMessage: rec.conversation.lastMessage, lastMessageAt: rec.conversation.lastMessageAt };
+    return Promise.resolve(copy(rec.conversation));
+  }
+
+  appendMessage(input: NewMessage): Promise<AppendResult> {
+    const rec = this.conversations.get(input.conversationId);
+    if (!rec) return Promise.reject(notFound('Conversation'));
+    if (input.clientMessageId !== null) {
+      const seq = rec.byClientId.get(input.clientMessageId);
+      const first = seq === undefined ? undefined : rec.messages[seq - 1];
+      if (first) return Promise.resolve({ message: copy(first), created: false });
+    }
+    const seq = rec.messages.length + 1;
+    const message: Message = { ...copy(input), id: messageIdOf(input.conversationId, seq), seq };
+    rec.messages.push(message);
+    if (message.clientMessageId !== null) rec.byClientId.set(message.clientMessageId, seq);
+    rec.conversation.lastSeq = seq;
+    rec.conversation.lastMessageAt = message.createdAt;
+    rec.conversation.lastMessage = {
+      id: message.id,
+      seq,
+      senderId: message.senderId,
+      type: message.type,
+      preview: previewOf(message),
+      createdAt: message.createdAt,
+    };
+    return Promise.resolve({ message: copy(message), created: true });
+  }
+
+  getMessage(conversationId: string, messageId: string): Promise<Message | null> {
+    const found = this.conversations.get(conversationId)?.messages.find((m) => m.id === messageId);
+    return Promise.resolve(found ? copy(found) : null);
+  }
+
+  listMessages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]> {
+    const all = this.conversations.get(conversationId)?.messages ?? [];
+    let page: Message[];
+    if (range.beforeSeq !== undefined) {
+      const end = Math.min(range.beforeSeq - 1, all.length);
+      const lower = Math.max(range.afterSeq ?? 0, end - range.limit);
+      page = all.slice(lower, Math.max(lower, end));
+    } else {
+      const start = range.afterSeq ?? 0;
+      page = all.slice(start, start + range.limit);
+    }
+    return Promise.resolve(page.map(copy));
+  }
+
+  updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message> {
+    const rec = this.conversations.get(conversationId);
+    const index = rec?.messages.findIndex((m) => m.id === messageId) ?? -1;
+    const current = rec?.messages[index];
+    if (!rec || !current) return Promise.reject(notFound('Message'));
+    const next = mutate(copy(current));
+    if (next) {
+      if (next.id !== current.id || next.seq !== current.seq) return Promise.reject(conflict('a message keeps its id and seq'));
+      rec.messages[index] = copy(next);
+      if (rec.conversation.lastMessage?.id === next.id) rec.conversation.lastMessage.preview = previewOf(next);
+    }
+    return Promise.resolve(copy(rec.messages[index] ?? current));
+  }
+
+  searchMessages(conversationIds: string[], q: { text: string; from?: string; to?: string; limit: number }): Promise<Message[]> {
+    const needle = q.text.toLowerCase();
+    const hits: Message[] = [];
+    for (const id of conversationIds) {
+      for (const m of this.conversations.get(id)?.messages ?? []) {
+        if (m.isDeleted || !m.content.toLowerCase().includes(needle)) continue;
+        if (q.from !== undefined && m.createdAt < q.from) continue;
+        if (q.to !== undefined && m.createdAt > q.to) continue;
+        hits.push(m);
+      }
+    }
+    hits.sort((a, b) => (a.createdAt === b.createdAt ? b.seq - a.seq : a.createdAt < b.createdAt ? 1 : -1));
+    return Promise.resolve(hits.slice(0, q.limit).map(copy));
+  }
+
+  getMembership(userId: string, conversationId: string): Promise<Membership | null> {
+    const m = this.memberships.get(key(userId, conversationId));
+    return Promise.resolve(m ? copy(m) : null);
+  }
+
+  putMembership(membership: Membership): Promise<void> {
+    this.memberships.set(key(membership.userId, membership.conversationId), copy(membership));
+    return Promise.resolve();
+  }
+
+  updateMembership(userId: string, conversationId: string, mutate: Mutation<Membership>): Promise<Membership | null> {
+    const k = key(userId, conversationId);
+    const current = this.memberships.get(k);
+    if (!current) return Promise.resolve(null);
+    const next = mutate(copy(current));
+    if (next) this.memberships.set(k, copy(next));
+    return Promise.resolve(copy(this.memberships.get(k) ?? current));
+  }
+
+  deleteMembership(userId: string, conversationId: string): Promise<void> {
+    this.memberships.delete(key(userId, conversationId));
+    return Promise.resolve();
+  }
+
+  listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage> {
+    const offset = page.continuationToken === undefined ? 0 : decodeOffset(page.continuationToken);
+    const all = [...this.memberships.values()]
+      .filter((m) => m.userId === userId)
+      .filter((m) => filter.type === undefined || m.conversationType === filter.type)
+      .filter((m) => filter.archived === undefined || m.archived === filter.archived)
+      .sort(inboxOrder);
+    const items = all.slice(offset, offset + page.pageSize).map(copy);
+    const next = offset + page.pageSize < all.length ? encodeOffset(offset + page.pageSize) : null;
+    return Promise.resolve({ items, continuationToken: next });
+  }
+
+  allMemberships(userId: string): Promise<Membership[]> {
+    return Promise.resolve([...this.memberships.values()].filter((m) => m.userId === userId).map(copy));
+  }
+
+  getProfile(userId: string): Promise<UserProfile> {
+    return Promise.resolve(copy(this.profiles.get(userId) ?? { userId, blocked: [] }));
+  }
+
+  updateProfile(userId: string, mutate: Mutation<UserProfile>): Promise<UserProfile> {
+    const current = this.profiles.get(userId) ?? { userId, blocked: [] };
+    const next = mutate(copy(current));
+    if (next) this.profiles.set(userId, copy(next));
+    return Promise.resolve(copy(this.profiles.get(userId) ?? current));
+  }
+}
+
+/** Pinned first, then newest activity first; the conversation id breaks ties so pages are stable. */
+export function inboxOrder(a: Membership, b: Membership): number {
+  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+  if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt < b.lastActivityAt ? 1 : -1;
+  return a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0;
+}
+
+const encodeOffset = (n: number): string => Buffer.from(JSON.stringify({ o: n })).toString('base64url');
+function decodeOffset(token: string): number {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && 'o' in parsed && Number.isInteger(parsed.o) && (parsed.o as number) >= 0) {
+      return parsed.o as number;
+    }
+  } catch {
+    // fall through to the validation error
+  }
+  throw invalid('continuationToken is not one this server issued', 'PAGING.BAD_TOKEN');
+}

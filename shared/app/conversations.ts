@@ -1,0 +1,254 @@
+import type { z } from 'zod';
+import type {
+  AddParticipantsBodySchema,
+  ChangeRoleBodySchema,
+  Conversation,
+  CreateConversationBody,
+  Membership,
+  Participant,
+  Role,
+  UpdateConversationBody,
+} from '../domain/conversation.js';
+import { AppError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
+import { conversationGroup, EVENTS, toGroup, toUsers, type Outcome, type Push } from '../domain/events.js';
+import { LIMITS } from '../domain/limits.js';
+import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
+import { loadAsParticipant } from './access.js';
+import { isBlockedBetween } from './blocks.js';
+import type { AppDeps, Caller } from './deps.js';
+import { sendMessage } from './messages.js';
+
+export function newMembership(conversation: Conversation, p: Participant, now: string): Membership {
+  return {
+    userId: p.userId,
+    conversationId: conversation.id,
+    conversationType: conversation.type,
+    role: p.role,
+    joinedAt: p.joinedAt,
+    lastSeq: conversation.lastSeq,
+    lastReadSeq: conversation.lastSeq,
+    lastReadAt: null,
+    lastDeliveredSeq: conversation.lastSeq,
+    lastActivityAt: now,
+    muted: false,
+    mutedUntil: null,
+    archived: false,
+    pinned: false,
+    notificationLevel: 'all',
+    draft: null,
+  };
+}
+
+/** What clients see of a conversation. */
+export function conversationView(c: Conversation): Record<string, unknown> {
+  return { ...c, conversationId: c.id, messageCount: c.lastSeq };
+}
+
+const joinGroup = (conversationId: string, userId: string): Push => ({ kind: 'group', action: 'add', group: conversationGroup(conversationId), userId });
+const leaveGroup = (conversationId: string, userId: string): Push => ({ kind: 'group', action: 'remove', group: conversationGroup(conversationId), userId });
+
+export async function createConversation(
+  deps: AppDeps,
+  caller: Caller,
+  body: CreateConversationBody,
+): Promise<Outcome<{ conversation: Record<string, unknown>; conversationId: string; created: boolean }>> {
+  const others = [...new Set(body.participants)].filter((u) => u !== caller.userId);
+  let id: string;
+  switch (body.type) {
+    case 'direct':
+      if (others.length !== 1) throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
+      if (await isBlockedBetween(deps, caller.userId, others[0] as string)) {
+        throw forbidden('you cannot start a conversation with this user', 'USER.BLOCKED');
+      }
+      id = directConversationId(caller.userId, others[0] as string);
+      break;
+    case 'booking':
+      if (body.bookingId === undefined) throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
+      // why: one conversation per booking, so retries and both parties' apps land in the same one
+      id = `bk_${body.bookingId}`;
+      break;
+    case 'group':
+    case 'system':
+      if (others.length === 0) throw invalid('add at least one other participant', 'CONVERSATION.PARTICIPANTS_REQUIRED');
+      id = deps.ids.newId('c');
+      break;
+  }
+  if (others.length + 1 > LIMITS.participantsPerConversation) throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
+
+  const now = deps.clock.now().toISOString();
+  const creatorRole: Role = body.type === 'direct' ? 'member' : 'owner';
+  const participants: Participant[] = [
+    { userId: caller.userId, role: creatorRole, joinedAt: now },
+    ...others.map((userId): Participant => ({ userId, role: 'member', joinedAt: now })),
+  ];
+  const category = body.category ?? null;
+  const draft: Conversation = {
+    id,
+    type: body.type,
+    title: body.title ?? null,
+    description: body.description ?? null,
+    imageUrl: body.imageUrl ?? null,
+    bookingId: body.bookingId ?? null,
+    category,
+    createdBy: caller.userId,
+    createdAt: now,
+    updatedAt: now,
+    participants,
+    lastSeq: 0,
+    lastMessage: null,
+    lastMessageAt: null,
+    retentionDays: retentionDaysFor(category, deps.retention.byCategory, deps.retention.defaultDays),
+    settings: body.settings ?? {},
+  };
+  const { conversation, created } = await deps.store.createConversation(
+    draft,
+    participants.map((p) => newMembership(draft, p, now)),
+  );
+  if (!conversation.participants.some((p) => p.userId === caller.userId)) {
+    // why: a booking id is not a secret; someone outside the booking must not learn or join its conversation
+    throw conflict('a conversation with this identity exists and you are not a participant', 'CONVERSATION.EXISTS');
+  }
+  const pushes: Push[] = [];
+  if (created) {
+    for (const p of conversation.participants) pushes.push(joinGroup(id, p.userId));
+    pushes.push(toUsers(conversation.participants.map((p) => p.userId), EVENTS.conversationUpdated, { conversationId: id, reason: 'created', conversation: conversationView(conversation) }));
+  }
+  let result = conversation;
+  if (created && body.initialMessage !== undefined) {
+    const sent = await sendMessage(deps, caller, id, { content: body.initialMessage, type: 'text', clientMessageId: `initial-${id}` });
+    pushes.push(...sent.pushes);
+    result = (await deps.store.getConversation(id)) ?? conversation;
+  }
+  return { result: { conversationId: id, conversation: conversationView(result), created }, pushes };
+}
+
+export async function getConversation(deps: AppDeps, caller: Caller, conversationId: string) {
+  const { conversation } = await loadAsParticipant(deps, caller, conversationId);
+  const membership = await deps.store.getMembership(caller.userId, conversationId);
+  return {
+    conversation: conversationView(conversation),
+    participants: conversation.participants,
+    settings: conversation.settings,
+    membership,
+  };
+}
+
+export async function updateConversation(deps: AppDeps, caller: Caller, conversationId: string, body: UpdateConversationBody): Promise<Outcome<Record<string, unknown>>> {
+  const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  if (conversation.type === 'direct') throw invalid('a direct conversation has no title, description or image', 'CONVERSATION.DIRECT_IMMUTABLE');
+  requireRole(me, 'admin', 'change the conversation');
+  const now = deps.clock.now().toISOString();
+  const updated = await deps.store.updateConversation(conversationId, (c) => ({
+    ...c,
+    ...(body.title !== undefined && { title: body.title }),
+    ...(body.description !== undefined && { description: body.description }),
+    ...(body.imageUrl !== undefined && { imageUrl: body.imageUrl }),
+    updatedAt: now,
+  }));
+  const view = conversationView(updated);
+  return { result: view, pushes: [toGroup(conversationId, EVENTS.conversationUpdated, { conversationId, reason: 'updated', updatedBy: caller.userId, conversation: view })] };
+}
+
+export async function listParticipants(deps: AppDeps, caller: Caller, conversationId: string) {
+  const { conversation } = await loadAsParticipant(deps, caller, conversationId);
+  return { participants: conversation.participants };
+}
+
+export async function addParticipants(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  body: z.infer<typeof AddParticipantsBodySchema>,
+): Promise<Outcome<{ participants: Participant[]; added: string[] }>> {
+  const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  if (conversation.type === 'direct') throw invalid('a direct conversation has exactly two participants; create a group instead', 'CONVERSATION.DIRECT_PARTICIPANTS');
+  requireRole(me, 'admin', 'add participants');
+  if (body.role === 'admin') requireRole(me, 'owner', 'add admins');
+  const now = deps.clock.now().toISOString();
+  let added: Participant[] = [];
+  const updated = await deps.store.updateConversation(conversationId, (c) => {
+    const present = new Set(c.participants.map((p) => p.userId));
+    added = [...new Set(body.userIds)].filter((u) => !present.has(u)).map((userId) => ({ userId, role: body.role, joinedAt: now }));
+    if (added.length === 0) return null;
+    if (c.participants.length + added.length > LIMITS.participantsPerConversation) {
+      throw invalid(`a conversation has at most ${LIMITS.participantsPerConversation} participants`, 'CONVERSATION.TOO_MANY_PARTICIPANTS');
+    }
+    return { ...c, participants: [...c.participants, ...added], updatedAt: now };
+  });
+  await Promise.all(added.map((p) => deps.store.putMembership(newMembership(updated, p, now))));
+  const addedIds = added.map((p) => p.userId);
+  const pushes: Push[] = addedIds.map((u) => joinGroup(conversationId, u));
+  if (addedIds.length > 0) {
+    pushes.push(toGroup(conversationId, EVENTS.participantsChanged, { conversationId, added: added, removed: [], by: caller.userId }));
+    pushes.push(toUsers(addedIds, EVENTS.conversationUpdated, { conversationId, reason: 'added', conversation: conversationView(updated) }));
+  }
+  return { result: { participants: updated.participants, added: addedIds }, pushes };
+}
+
+/** Removes someone else (admin) or oneself (anyone: leaving). The owner's role passes on when the owner leaves. */
+export async function removeParticipant(deps: AppDeps, caller: Caller, conversationId: string, userId: string): Promise<Outcome<null>> {
+  const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  const leaving = userId === caller.userId;
+  if (conversation.type === 'direct') {
+    throw conflict('you cannot leave or remove anyone from a direct conversation; archive or mute it instead', 'CONVERSATION.DIRECT_LEAVE');
+  }
+  const target = conversation.participants.find((p) => p.userId === userId);
+  if (!target) throw notFound('Participant');
+  if (!leaving) {
+    requireRole(me, 'admin', 'remove participants');
+    if (target.role === 'owner') throw forbidden('the owner cannot be removed', 'ROLE.OWNER_PROTECTED');
+    if (target.role === 'admin') requireRole(me, 'owner', 'remove an admin');
+  }
+  const now = deps.clock.now().toISOString();
+  await deps.store.updateConversation(conversationId, (c) => {
+    const rest = c.participants.filter((p) => p.userId !== userId);
+    if (rest.length === c.participants.length) return null;
+    const gone = c.participants.find((p) => p.userId === userId);
+    if (gone?.role === 'owner' && rest.length > 0 && !rest.some((p) => p.role === 'owner')) {
+      const heir = rest.find((p) => p.role === 'admin') ?? rest[0];
+      if (heir) heir.role = 'owner';
+    }
+    return { ...c, participants: rest, updatedAt: now };
+  });
+  await deps.store.deleteMembership(userId, conversationId);
+  return {
+    result: null,
+    pushes: [
+      toGroup(conversationId, EVENTS.participantsChanged, { conversationId, added: [], removed: [userId], by: caller.userId, reason: leaving ? 'left' : 'removed' }),
+      toUsers([userId], EVENTS.conversationUpdated, { conversationId, reason: leaving ? 'left' : 'removed' }),
+      leaveGroup(conversationId, userId),
+    ],
+  };
+}
+
+export async function changeRole(deps: AppDeps, caller: Caller, conversationId: string, body: z.infer<typeof ChangeRoleBodySchema>): Promise<Outcome<{ participants: Participant[] }>> {
+  const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  if (conversation.type === 'direct') throw invalid('a direct conversation has no roles', 'CONVERSATION.DIRECT_ROLES');
+  requireRole(me, 'owner', 'change roles');
+  if (body.userId === caller.userId) throw invalid('the owner keeps the owner role; make someone else owner by leaving', 'ROLE.SELF');
+  const updated = await deps.store.updateConversation(conversationId, (c) => {
+    const p = c.participants.find((x) => x.userId === body.userId);
+    if (!p) throw notFound('Participant');
+    if (p.role === body.role) return null;
+    p.role = body.role;
+    return c;
+  });
+  await deps.store.updateMembership(body.userId, conversationId, (m) => ({ ...m, role: body.role }));
+  return { result: { participants: updated.participants }, pushes: [toGroup(conversationId, EVENTS.participantsChanged, { conversationId, added: [], removed: [], changed: [{ userId: body.userId, role: body.role }], by: caller.userId })] };
+}
+
+/** Per-user settings of one conversation (mute, archive, pin, notification level): synced to the user's other devices. */
+export async function updateMySettings(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  change: Partial<Pick<Membership, 'muted' | 'mutedUntil' | 'archived' | 'pinned' | 'notificationLevel'>>,
+): Promise<Outcome<Membership>> {
+  await loadAsParticipant(deps, caller, conversationId);
+  if (change.mutedUntil && Date.parse(change.mutedUntil) <= deps.clock.now().getTime()) {
+    throw invalid('until must be in the future', 'MUTE.UNTIL_PAST');
+  }
+  const updated = await deps.store.updateMembership(caller.userId, conversationId, (m) => ({ ...m, ...change }));
+  if (!updated) throw new AppError('not_found', 'CONVERSATION.NOT_FOUND', 'Conversation not found');
+  return { result: updated, pushes: [toUsers([caller.userId], EVENTS.conversationUpdated, { conversationId, reason: 'settings', membership: updated })] };
+}

@@ -1,0 +1,17 @@
+import type { ConversationStore } from '../ports/store.js';
+import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+
+/** The ports and settings every use case receives; built once by the composition root. */
+export interface AppDeps {
+  store: ConversationStore;
+  clock: Clock;
+  ids: IdGenerator;
+  telemetry: Telemetry;
+  retention: { byCategory: Record<string, number>; defaultDays: number | null };
+}
+
+/** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */
+export interface Caller {
+  userId: string;
+  connectionId?: string;
+}

@@ -1,0 +1,60 @@
+import type { InboxQuery, Membership } from '../domain/conversation.js';
+import { unreadCount } from '../domain/rules.js';
+import type { MembershipPage } from '../ports/store.js';
+import type { AppDeps, Caller } from './deps.js';
+
+/** The caller's conversations: one partition read for the page plus point reads of the page's conversations. */
+export async function listInbox(deps: AppDeps, caller: Caller, q: InboxQuery) {
+  const filter = { archived: q.archived, ...(q.type !== 'all' && { type: q.type }) };
+  let page: MembershipPage = await deps.store.listMemberships(caller.userId, filter, { pageSize: q.pageSize, continuationToken: q.continuationToken });
+  for (let n = 1; q.page !== undefined && n < q.page; n++) {
+    if (page.continuationToken === null) {
+      page = { items: [], continuationToken: null };
+      break;
+    }
+    page = await deps.store.listMemberships(caller.userId, filter, { pageSize: q.pageSize, continuationToken: page.continuationToken });
+  }
+  const [conversations, all] = await Promise.all([
+    Promise.all(page.items.map((m) => deps.store.getConversation(m.conversationId))),
+    deps.store.allMemberships(caller.userId),
+  ]);
+  const now = deps.clock.now().toISOString();
+  const entries = page.items.flatMap((m, i) => {
+    const c = conversations[i];
+    return c ? [entryOf(m, c, now)] : [];
+  });
+  return {
+    conversations: entries,
+    unreadTotal: all.filter((m) => !m.archived).reduce((sum, m) => sum + unreadCount(m), 0),
+    hasMore: page.continuationToken !== null,
+    continuationToken: page.continuationToken,
+    page: q.page ?? null,
+    pageSize: q.pageSize,
+  };
+}
+
+function entryOf(m: Membership, c: NonNullable<Awaited<ReturnType<AppDeps['store']['getConversation']>>>, now: string) {
+  const lastSeq = Math.max(m.lastSeq, c.lastSeq);
+  return {
+    conversationId: c.id,
+    type: c.type,
+    title: c.title,
+    imageUrl: c.imageUrl,
+    bookingId: c.bookingId,
+    category: c.category,
+    participants: c.participants,
+    lastMessage: c.lastMessage,
+    lastMessageAt: c.lastMessageAt,
+    lastActivityAt: m.lastActivityAt,
+    lastSeq,
+    lastReadSeq: m.lastReadSeq,
+    unreadCount: unreadCount({ lastSeq, lastReadSeq: m.lastReadSeq }),
+    role: m.role,
+    isMuted: m.muted && (m.mutedUntil === null || m.mutedUntil > now),
+    mutedUntil: m.mutedUntil,
+    isArchived: m.archived,
+    isPinned: m.pinned,
+    notificationLevel: m.notificationLevel,
+    hasDraft: m.draft !== null,
+  };
+}

@@ -1,0 +1,197 @@
+import type { Conversation } from '../domain/conversation.js';
+import { forbidden, invalid } from '../domain/errors.js';
+import { EVENTS, toGroup, toUsers, type Outcome } from '../domain/events.js';
+import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
+import { atLeast, checkMessageShape, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
+import { bestEffort, loadAsParticipant, loadMessage } from './access.js';
+import { isBlockedBetween } from './blocks.js';
+import type { AppDeps, Caller } from './deps.js';
+
+export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & { type?: SendMessageBody['type']; content?: string };
+
+export interface SendResult {
+  message: MessageView;
+  tempId: string | null;
+  /** false when the clientMessageId was used before: the first message is returned and nothing was written. */
+  created: boolean;
+}
+
+export async function sendMessage(deps: AppDeps, caller: Caller, conversationId: string, input: SendInput): Promise<Outcome<SendResult>> {
+  const type = input.type ?? 'text';
+  const content = input.content ?? '';
+  checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
+  const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  if (type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
+    throw forbidden('only an admin of a group, booking or system conversation can send system messages', 'MESSAGE.SYSTEM_FORBIDDEN');
+  }
+  await checkNotBlocked(deps, conversation, caller.userId);
+  const participants = new Set(conversation.participants.map((p) => p.userId));
+  const strangers = (input.mentions ?? []).filter((u) => !participants.has(u));
+  if (strangers.length > 0) throw invalid(`mentions must be participants; not participants: ${strangers.join(', ')}`, 'MESSAGE.MENTION_NOT_PARTICIPANT');
+  if (input.replyToMessageId !== undefined) {
+    const parent = await deps.store.getMessage(conversationId, input.replyToMessageId);
+    if (!parent || !visibleTo(parent, caller.userId)) {
+      throw invalid('replyToMessageId does not name a message of this conversation', 'MESSAGE.REPLY_TARGET_NOT_FOUND');
+    }
+  }
+
+  const now = deps.clock.now().toISOString();
+  const { message, created } = await deps.store.appendMessage({
+    conversationId,
+    senderId: caller.userId,
+    type,
+    content,
+    clientMessageId: input.clientMessageId ?? null,
+    replyToMessageId: input.replyToMessageId ?? null,
+    mentions: [...new Set(input.mentions ?? [])],
+    attachments: input.attachments ?? [],
+    location: input.location ?? null,
+    reactions: {},
+    isEdited: false,
+    editedAt: null,
+    editHistory: [],
+    isDeleted: false,
+    deletedAt: null,
+    deletedBy: null,
+    hiddenFor: [],
+    createdAt: now,
+    ...(conversation.retentionDays !== null && { ttl: conversation.retentionDays * 86_400 }),
+  });
+  const view = viewOf(message);
+  const result: SendResult = { message: view, tempId: message.clientMessageId, created };
+  if (!created) return { result, pushes: [] };
+
+  deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
+  // why: inbox order and unread counts live on each member's membership; the message is already durable,
+  // so a failure here only delays the inbox and is logged, never reported as a failed send
+  await bestEffort(
+    deps,
+    'inbox fan-out',
+    conversation.participants.map((p) =>
+      deps.store.updateMembership(p.userId, conversationId, (m) => {
+        if (m.lastSeq >= message.seq && p.userId !== caller.userId) return null;
+        const mine = p.userId === caller.userId;
+        return {
+          ...m,
+          lastSeq: Math.max(m.lastSeq, message.seq),
+          lastActivityAt: m.lastActivityAt > now ? m.lastActivityAt : now,
+          ...(mine && { lastReadSeq: Math.max(m.lastReadSeq, message.seq), lastReadAt: now, draft: null }),
+        };
+      }),
+    ),
+  );
+  return { result, pushes: [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })] };
+}
+
+async function checkNotBlocked(deps: AppDeps, conversation: Conversation, senderId: string): Promise<void> {
+  if (conversation.type !== 'direct') return;
+  const other = conversation.participants.find((p) => p.userId !== senderId);
+  if (other && (await isBlockedBetween(deps, senderId, other.userId))) {
+    throw forbidden('you cannot send messages to this conversation while one of you blocks the other', 'USER.BLOCKED');
+  }
+}
+
+/** A cursor is a seq (digits) or a message id of this conversation. */
+function cursorSeq(conversationId: string, cursor: string | undefined, name: string): number | undefined {
+  if (cursor === undefined) return undefined;
+  if (/^\d{1,15}$/.test(cursor)) return Number(cursor);
+  const seq = seqOfMessageId(conversationId, cursor);
+  if (seq === null) throw invalid(`${name} must be a seq or the id of a message of this conversation`, 'MESSAGE.BAD_CURSOR');
+  return seq;
+}
+
+export async function listMessages(deps: AppDeps, caller: Caller, conversationId: string, q: ListMessagesQuery) {
+  const { conversation } = await loadAsParticipant(deps, caller, conversationId);
+  const after = q.afterSeq ?? cursorSeq(conversationId, q.after, 'after');
+  const before = q.beforeSeq ?? cursorSeq(conversationId, q.before, 'before');
+  if (after !== undefined && before !== undefined && after >= before) throw invalid('after must be lower than before', 'MESSAGE.BAD_RANGE');
+  // without a cursor: the newest page
+  const range = after === undefined && before === undefined ? { beforeSeq: conversation.lastSeq + 1 } : { afterSeq: after, beforeSeq: before };
+  const scanned = await deps.store.listMessages(conversationId, { ...range, limit: q.limit });
+  const oldestSeq = scanned[0]?.seq ?? null;
+  const newestSeq = scanned.at(-1)?.seq ?? null;
+  const forward = after !== undefined && before === undefined;
+  const hasMore = forward
+    ? (newestSeq ?? after ?? 0) < conversation.lastSeq
+    : scanned.length > 0 && (oldestSeq ?? 1) > Math.max(1, (after ?? 0) + 1);
+  const messages = scanned
+    .filter((m) => visibleTo(m, caller.userId) && (q.includeDeleted || !m.isDeleted))
+    .map(viewOf);
+  return {
+    messages,
+    hasMore,
+    oldestMessageId: messages[0]?.id ?? null,
+    newestMessageId: messages.at(-1)?.id ?? null,
+    /** The seq range this page covered (deleted or hidden messages inside it are left out). */
+    oldestSeq,
+    newestSeq,
+    lastSeq: conversation.lastSeq,
+  };
+}
+
+export async function getMessageDetail(deps: AppDeps, caller: Caller, conversationId: string, messageId: string) {
+  const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
+  const others = conversation.participants.filter((p) => p.userId !== message.senderId);
+  const memberships = await Promise.all(others.map((p) => deps.store.getMembership(p.userId, conversationId)));
+  const readBy = memberships
+    .filter((m) => m !== null && m.lastReadSeq >= message.seq)
+    .map((m) => ({ userId: m!.userId, readAt: m!.lastReadAt }));
+  const deliveredTo = memberships.filter((m) => m !== null && Math.max(m.lastDeliveredSeq, m.lastReadSeq) >= message.seq).map((m) => m!.userId);
+  const status = readBy.length > 0 ? 'read' : deliveredTo.length > 0 ? 'delivered' : 'sent';
+  return {
+    message: { ...viewOf(message), status },
+    status,
+    readBy,
+    deliveredTo,
+    reactions: Object.entries(message.reactions).map(([reaction, userIds]) => ({ reaction, userIds, count: userIds.length })),
+  };
+}
+
+export async function editMessage(deps: AppDeps, caller: Caller, conversationId: string, messageId: string, content: string): Promise<Outcome<MessageView>> {
+  const { message } = await loadMessage(deps, caller, conversationId, messageId);
+  if (message.senderId !== caller.userId) throw forbidden('only the sender can edit a message', 'MESSAGE.NOT_SENDER');
+  if (message.isDeleted) throw invalid('a deleted message cannot be edited', 'MESSAGE.DELETED');
+  const now = deps.clock.now().toISOString();
+  const updated = await deps.store.updateMessage(conversationId, messageId, (m) =>
+    m.content === content ? null : { ...m, content, isEdited: true, editedAt: now, editHistory: [...m.editHistory, { content: m.content, editedAt: now }] },
+  );
+  const view = viewOf(updated);
+  return { result: view, pushes: [toGroup(conversationId, EVENTS.messageUpdated, { conversationId, messageId, seq: updated.seq, message: view })] };
+}
+
+export async function deleteMessage(deps: AppDeps, caller: Caller, conversationId: string, messageId: string, forEveryone: boolean): Promise<Outcome<null>> {
+  const { conversation, me, message } = await loadMessage(deps, caller, conversationId, messageId);
+  const now = deps.clock.now().toISOString();
+  const payload = { conversationId, messageId, seq: message.seq, deletedBy: caller.userId, forEveryone };
+  if (!forEveryone) {
+    await deps.store.updateMessage(conversationId, messageId, (m) => (m.hiddenFor.includes(caller.userId) ? null : { ...m, hiddenFor: [...m.hiddenFor, caller.userId] }));
+    return { result: null, pushes: [toUsers([caller.userId], EVENTS.messageDeleted, payload)] };
+  }
+  const mayModerate = conversation.type !== 'direct' && atLeast(me.role, 'admin');
+  if (message.senderId !== caller.userId && !mayModerate) {
+    throw forbidden('only the sender or a conversation admin can delete a message for everyone', 'MESSAGE.NOT_SENDER');
+  }
+  await deps.store.updateMessage(conversationId, messageId, (m: Message) => (m.isDeleted ? null : { ...m, isDeleted: true, deletedAt: now, deletedBy: caller.userId }));
+  return { result: null, pushes: [toGroup(conversationId, EVENTS.messageDeleted, payload)] };
+}
+
+export async function react(deps: AppDeps, caller: Caller, conversationId: string, messageId: string, reaction: string, action: 'added' | 'removed'): Promise<Outcome<{ reactions: Record<string, string[]> }>> {
+  const { message } = await loadMessage(deps, caller, conversationId, messageId);
+  if (message.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
+  const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
+    const users = m.reactions[reaction] ?? [];
+    const has = users.includes(caller.userId);
+    if (action === 'added' === has) return null;
+    if (action === 'added' && users.length === 0 && Object.keys(m.reactions).length >= 50) {
+      throw invalid('a message has at most 50 different reactions', 'REACTION.TOO_MANY');
+    }
+    const next = action === 'added' ? [...users, caller.userId] : users.filter((u) => u !== caller.userId);
+    const reactions = { ...m.reactions, [reaction]: next };
+    if (next.length === 0) delete reactions[reaction];
+    return { ...m, reactions };
+  });
+  return {
+    result: { reactions: updated.reactions },
+    pushes: [toGroup(conversationId, EVENTS.reaction, { conversationId, messageId, seq: updated.seq, userId: caller.userId, reaction, action, reactions: updated.reactions })],
+  };
+}

@@ -1,0 +1,25 @@
+import type { SearchQuery } from '../domain/message.js';
+import { invalid } from '../domain/errors.js';
+import { viewOf, visibleTo } from '../domain/rules.js';
+import { loadAsParticipant } from './access.js';
+import type { AppDeps, Caller } from './deps.js';
+
+const startOfDay = (d: string): string => (d.length === 10 ? `${d}T00:00:00.000Z` : new Date(d).toISOString());
+const endOfDay = (d: string): string => (d.length === 10 ? `${d}T23:59:59.999Z` : new Date(d).toISOString());
+
+/** Text search across the caller's conversations (or one of them), newest first. */
+export async function searchMessages(deps: AppDeps, caller: Caller, q: SearchQuery) {
+  let scope: string[];
+  if (q.conversationId !== undefined) {
+    await loadAsParticipant(deps, caller, q.conversationId);
+    scope = [q.conversationId];
+  } else {
+    scope = (await deps.store.allMemberships(caller.userId)).map((m) => m.conversationId);
+  }
+  const from = q.startDate === undefined ? undefined : startOfDay(q.startDate);
+  const to = q.endDate === undefined ? undefined : endOfDay(q.endDate);
+  if (from !== undefined && to !== undefined && from > to) throw invalid('startDate must not be after endDate', 'SEARCH.BAD_RANGE');
+  const hits = scope.length === 0 ? [] : await deps.store.searchMessages(scope, { text: q.query, from, to, limit: q.limit });
+  const results = hits.filter((m) => visibleTo(m, caller.userId)).map((m) => ({ conversationId: m.conversationId, message: viewOf(m) }));
+  return { results, totalCount: results.length };
+}

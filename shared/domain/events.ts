@@ -1,0 +1,62 @@
+/** Server → client events of the `messaging` hub. Every event has exactly one argument, an object. */
+export const EVENTS = {
+  messageReceived: 'OnMessageReceived',
+  messageUpdated: 'OnMessageUpdated',
+  messageDeleted: 'OnMessageDeleted',
+  reaction: 'OnReaction',
+  messageRead: 'OnMessageRead',
+  messageDelivered: 'OnMessageDelivered',
+  typing: 'OnTypingIndicator',
+  userOnline: 'UserOnline',
+  userOffline: 'UserOffline',
+  conversationUpdated: 'ConversationUpdated',
+  participantsChanged: 'OnParticipantsChanged',
+  incomingCall: 'IncomingCall',
+  callAccepted: 'CallAccepted',
+  callDeclined: 'CallDeclined',
+  callEnded: 'CallEnded',
+} as const;
+export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
+
+/** The SignalR group every participant of a conversation is in. */
+export const conversationGroup = (conversationId: string): string => `conversation:${conversationId}`;
+
+export type Audience = { group: string } | { users: string[] } | { connection: string };
+
+export interface RealtimeEvent {
+  kind: 'event';
+  target: EventName;
+  payload: Record<string, unknown>;
+  to: Audience;
+}
+
+/** Adds or removes a user (all of their connections, now and later) or one connection to/from a group. */
+export interface GroupChange {
+  kind: 'group';
+  action: 'add' | 'remove';
+  group: string;
+  userId?: string;
+  connectionId?: string;
+}
+
+export type Push = RealtimeEvent | GroupChange;
+
+export const toGroup = (conversationId: string, target: EventName, payload: Record<string, unknown>): RealtimeEvent => ({
+  kind: 'event',
+  target,
+  payload,
+  to: { group: conversationGroup(conversationId) },
+});
+
+export const toUsers = (users: string[], target: EventName, payload: Record<string, unknown>): RealtimeEvent => ({
+  kind: 'event',
+  target,
+  payload,
+  to: { users },
+});
+
+/** What a use case hands back: its answer plus what must be pushed once the state is durable. */
+export interface Outcome<T> {
+  result: T;
+  pushes: Push[];
+}

@@ -1,0 +1,19 @@
+/** Limits every edge enforces. Changing one is a contract change: document it in the README. */
+export const LIMITS = {
+  messageContentChars: 4000,
+  requestBodyBytes: 100 * 1024,
+  hubMessageBytes: 100 * 1024,
+  titleChars: 200,
+  descriptionChars: 500,
+  urlChars: 2000,
+  previewChars: 200,
+  participantsPerConversation: 1000,
+  participantsPerRequest: 100,
+  mentionsPerMessage: 50,
+  attachmentsPerMessage: 10,
+  idChars: 128,
+  reactionChars: 32,
+  pageSizeMax: 100,
+  messagesPerPageMax: 200,
+  searchResultsMax: 100,
+} as const;

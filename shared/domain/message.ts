@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { LIMITS } from './limits.js';
+import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
+
+export const MESSAGE_TYPES = ['text', 'image', 'file', 'audio', 'location', 'system'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const ATTACHMENT_TYPES = ['image', 'document', 'audio', 'video'] as const;
+
+export const AttachmentSchema = z
+  .strictObject({
+    id: IdSchema.optional(),
+    type: z.enum(ATTACHMENT_TYPES),
+    url: z.url().max(LIMITS.urlChars),
+    fileName: z.string().min(1).max(255),
+    mimeType: z.string().min(3).max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must look like type/subtype'),
+    size: z.number().int().nonnegative().max(100 * 1024 * 1024),
+    thumbnailUrl: z.url().max(LIMITS.urlChars).optional(),
+    width: z.number().int().positive().optional(),
+    height: z.number().int().positive().optional(),
+    durationSeconds: z.number().nonnegative().optional(),
+  })
+  .describe('Attachment');
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
+export const LocationSchema = z
+  .strictObject({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    name: z.string().max(200).optional(),
+  })
+  .describe('Location');
+export type Location = z.infer<typeof LocationSchema>;
+
+export interface EditRecord {
+  content: string;
+  editedAt: string;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  /** Gap-free, per-conversation order: 1, 2, 3, ... */
+  seq: number;
+  senderId: string;
+  type: MessageType;
+  content: string;
+  clientMessageId: string | null;
+  replyToMessageId: string | null;
+  mentions: string[];
+  attachments: Attachment[];
+  location: Location | null;
+  /** emoji -> user ids, each (user, emoji) at most once. */
+  reactions: Record<string, string[]>;
+  isEdited: boolean;
+  editedAt: string | null;
+  editHistory: EditRecord[];
+  isDeleted: boolean;
+  deletedAt: string | null;
+  deletedBy: string | null;
+  /** Users who deleted this message "for me". Never shown to clients. */
+  hiddenFor: string[];
+  createdAt: string;
+  /** Seconds Cosmos keeps the document (retention); absent = forever. */
+  ttl?: number;
+}
+
+/** A message as clients see it. */
+export type MessageView = Omit<Message, 'hiddenFor' | 'ttl'>;
+
+// ---- inputs ----
+
+export const ClientMessageIdSchema = IdSchema.describe(
+  'Client-chosen id that makes send idempotent; echoed back as tempId',
+);
+
+export const SendMessageBodySchema = z
+  .strictObject({
+    content: z.string().max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`).default(''),
+    type: z.enum(MESSAGE_TYPES).default('text'),
+    clientMessageId: ClientMessageIdSchema.optional(),
+    replyToMessageId: IdSchema.optional(),
+    mentions: z.array(UserIdSchema).max(LIMITS.mentionsPerMessage).optional(),
+    attachments: z.array(AttachmentSchema).max(LIMITS.attachmentsPerMessage).optional(),
+    location: LocationSchema.optional(),
+  })
+  .describe('SendMessageBody');
+export type SendMessageBody = z.infer<typeof SendMessageBodySchema>;
+
+export const EditMessageBodySchema = z
+  .strictObject({
+    content: z.string().trim().min(1, 'content must not be empty').max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`),
+  })
+  .describe('EditMessageBody');
+
+export const ReactionBodySchema = z
+  .strictObject({ reaction: z.string().trim().min(1).max(LIMITS.reactionChars) })
+  .describe('ReactionBody');
+
+export const MarkReadBodySchema = z
+  .strictObject({ seq: z.number().int().nonnegative() })
+  .describe('MarkReadBody');
+
+/** `before`/`after` take a seq (digits) or a message id. */
+const Cursor = z.string().min(1).max(LIMITS.idChars * 2);
+
+export const ListMessagesQuerySchema = z
+  .strictObject({
+    before: Cursor.optional(),
+    after: Cursor.optional(),
+    afterSeq: QueryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+    beforeSeq: QueryInt(1, Number.MAX_SAFE_INTEGER).optional(),
+    limit: QueryInt(1, LIMITS.messagesPerPageMax).default(50),
+    includeDeleted: QueryBoolean.default(false),
+  })
+  .describe('ListMessagesQuery');
+export type ListMessagesQuery = z.infer<typeof ListMessagesQuerySchema>;
+
+export const DeleteMessageQuerySchema = z
+  .strictObject({ forEveryone: QueryBoolean.default(false) })
+  .describe('DeleteMessageQuery');
+
+export const SearchQuerySchema = z
+  .strictObject({
+    query: z.string().trim().min(1, 'query must not be empty').max(200),
+    conversationId: IdSchema.optional(),
+    startDate: IsoDateSchema.or(z.iso.date()).optional(),
+    endDate: IsoDateSchema.or(z.iso.date()).optional(),
+    limit: QueryInt(1, LIMITS.searchResultsMax).default(50),
+  })
+  .describe('SearchQuery');
+export type SearchQuery = z.infer<typeof SearchQuerySchema>;
+
+export const MessageParamsSchema = z.strictObject({ conversationId: IdSchema, messageId: IdSchema });
+
+export const DraftBodySchema = z
+  .strictObject({
+    content: z.string().max(LIMITS.messageContentChars),
+    replyToMessageId: IdSchema.nullable().optional(),
+    attachments: z.array(AttachmentSchema).max(LIMITS.attachmentsPerMessage).optional(),
+  })
+  .describe('DraftBody');
+
+export const BlockBodySchema = z
+  .strictObject({ userId: UserIdSchema, reason: z.string().max(500).optional() })
+  .describe('BlockBody');

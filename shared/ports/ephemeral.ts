@@ -1,0 +1,74 @@
+export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+
+export interface PresenceInfo {
+  userId: string;
+  /** What the user chose (online/away/busy), or offline when no live connection is left. */
+  status: PresenceStatus;
+  statusMessage: string | null;
+  isOnline: boolean;
+  /** When the last connection went away or the user was last active; kept 30 days. */
+  lastSeen: string | null;
+  connections: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  remaining: number;
+  /** Seconds until one more call would be allowed (0 when allowed). */
+  retryAfterSeconds: number;
+}
+
+export interface ReadMark {
+  seq: number;
+  readAt: string;
+}
+
+/**
+ * Short-lived state shared by all instances: presence, typing, a read-receipt cache and rate limits.
+ * Every key expires. Adapters: redis (ioredis) and memory (same semantics, one process).
+ */
+export interface EphemeralState {
+  /** A connection came up. `firstConnection` is true when the user had no live connection before. */
+  connect(userId: string, connectionId: string): Promise<{ firstConnection: boolean }>;
+  /** A connection went away. `lastConnection` is true when no live connection is left. */
+  disconnect(userId: string, connectionId: string): Promise<{ lastConnection: boolean; lastSeen: string }>;
+  /** Activity: keeps the user's live connections from expiring (presence TTL). */
+  touch(userId: string, connectionId?: string): Promise<void>;
+  setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo>;
+  /** Presence of many users in one round trip. */
+  getPresence(userIds: string[]): Promise<Record<string, PresenceInfo>>;
+
+  /** Marks the user typing in the conversation; it expires by itself (10 s). */
+  startTyping(conversationId: string, userId: string): Promise<void>;
+  /** Returns true when the user was marked typing. */
+  stopTyping(conversationId: string, userId: string): Promise<boolean>;
+  typingUsers(conversationId: string): Promise<string[]>;
+
+  /** Cache of read marks in front of the durable lastReadSeq (30 days); moves forward only. */
+  cacheReadMark(conversationId: string, userId: string, mark: ReadMark): Promise<void>;
+  readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>>;
+
+  /** Token bucket: `capacity` tokens, refilled evenly over `perSeconds`; atomic across instances. */
+  take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision>;
+
+  close(): Promise<void>;
+}
+
+export interface EphemeralTtls {
+  /** default 300 */
+  presenceSeconds: number;
+  /** default 10 */
+  typingSeconds: number;
+  /** default 30 days */
+  lastSeenSeconds: number;
+  /** default 30 days */
+  receiptSeconds: number;
+}
+
+export const DEFAULT_TTLS: EphemeralTtls = {
+  presenceSeconds: 300,
+  typingSeconds: 10,
+  lastSeenSeconds: 30 * 86_400,
+  receiptSeconds: 30 * 86_400,
+};

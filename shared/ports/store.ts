@@ -1,0 +1,65 @@
+import type { Conversation, ConversationType, Membership, UserProfile } from '../domain/conversation.js';
+import type { Message } from '../domain/message.js';
+
+/** A message before the store gave it a seq and an id. */
+export type NewMessage = Omit<Message, 'id' | 'seq'>;
+
+export interface AppendResult {
+  message: Message;
+  /** false when the clientMessageId was seen before and this is the first message again. */
+  created: boolean;
+}
+
+export interface MembershipPage {
+  items: Membership[];
+  continuationToken: string | null;
+}
+
+export interface MembershipFilter {
+  type?: ConversationType;
+  archived?: boolean;
+}
+
+/** Return a changed copy, or null to leave the document as it is. */
+export type Mutation<T> = (current: T) => T | null;
+
+/**
+ * Durable state of conversations, messages, memberships (inboxes) and user profiles.
+ * Adapters: memory (embedded default, tests) and cosmos.
+ */
+export interface ConversationStore {
+  /** Creates the conversation and its memberships; if the id exists already, returns it with created=false. */
+  createConversation(conversation: Conversation, memberships: Membership[]): Promise<{ conversation: Conversation; created: boolean }>;
+  getConversation(conversationId: string): Promise<Conversation | null>;
+  /** Read-modify-write with optimistic concurrency (retried on conflict). Throws not_found if absent. */
+  updateConversation(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation>;
+
+  /**
+   * Gives the message the next seq of its conversation and stores it, atomically: seqs are 1..N with no gap and
+   * no duplicate under any concurrency. With a clientMessageId already used in this conversation it stores nothing
+   * and returns the first message. Also moves the conversation's lastSeq / lastMessage forward.
+   */
+  appendMessage(message: NewMessage): Promise<AppendResult>;
+  getMessage(conversationId: string, messageId: string): Promise<Message | null>;
+  /** Messages by seq: ascending after `afterSeq`, or the newest ones before `beforeSeq` (returned ascending). */
+  listMessages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]>;
+  updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message>;
+  /** Case-insensitive substring search in the given conversations, newest first. */
+  searchMessages(
+    conversationIds: string[],
+    q: { text: string; from?: string; to?: string; limit: number },
+  ): Promise<Message[]>;
+
+  getMembership(userId: string, conversationId: string): Promise<Membership | null>;
+  putMembership(membership: Membership): Promise<void>;
+  /** Like updateConversation; returns null when there is no such membership. */
+  updateMembership(userId: string, conversationId: string, mutate: Mutation<Membership>): Promise<Membership | null>;
+  deleteMembership(userId: string, conversationId: string): Promise<void>;
+  /** One user's inbox, pinned first, then newest activity first. */
+  listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage>;
+  /** Every membership of the user (unread totals, search scope). */
+  allMemberships(userId: string): Promise<Membership[]>;
+
+  getProfile(userId: string): Promise<UserProfile>;
+  updateProfile(userId: string, mutate: Mutation<UserProfile>): Promise<UserProfile>;
+}

@@ -1,0 +1,78 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../domain/errors.js';
+import { UserIdSchema } from '../domain/schemas-common.js';
+import type { Settings } from '../config/settings.js';
+
+export const DEV_ISSUER = 'chat-backend-dev';
+export const DEV_AUDIENCE = 'chat-backend';
+
+export interface Authenticator {
+  /** The user id proven by a bearer token, or an `unauthorized` AppError that says why not. */
+  authenticate(authorization: string | null): Promise<string>;
+  /** Only in dev mode: a signed token for any user id. */
+  issueDevToken?(userId: string, ttlSeconds?: number): Promise<string>;
+}
+
+const unauthorized = (detail: string): AppError => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', detail);
+
+export function createAuthenticator(settings: Settings): Authenticator {
+  const userClaim = settings.AUTH_USER_CLAIM;
+  if (settings.AUTH_MODE === 'dev') {
+    const secret = new TextEncoder().encode(settings.AUTH_DEV_SECRET);
+    return {
+      authenticate: (h) => verify(h, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
+      issueDevToken: (userId, ttlSeconds = 24 * 3600) =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .setSubject(userId)
+          .setIssuer(DEV_ISSUER)
+          .setAudience(DEV_AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime(`${ttlSeconds}s`)
+          .sign(secret),
+    };
+  }
+  const jwks = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URI as string), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  return {
+    authenticate: (h) =>
+      verify(h, jwks, { issuer: settings.AUTH_ISSUER as string, audience: settings.AUTH_AUDIENCE as string, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'] }, userClaim),
+  };
+}
+
+async function verify(
+  header: string | null,
+  key: Uint8Array | JWTVerifyGetKey,
+  options: { issuer: string; audience: string; algorithms: string[] },
+  userClaim: string,
+): Promise<string> {
+  if (header === null || header.trim() === '') throw unauthorized('missing Authorization header; send "Authorization: Bearer <token>"');
+  const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/i.exec(header);
+  if (!match?.[1]) throw unauthorized('Authorization must be "Bearer <JWT>"');
+  let payload: JWTPayload;
+  try {
+    payload = (await (typeof key === 'function' ? jwtVerify(match[1], key, { ...options, clockTolerance: 30 }) : jwtVerify(match[1], key, { ...options, clockTolerance: 30 }))).payload;
+  } catch (e) {
+    throw unauthorized(`token rejected: ${describeJoseError(e)}`);
+  }
+  const userId = UserIdSchema.safeParse(payload[userClaim]);
+  if (!userId.success) throw unauthorized(`token has no usable "${userClaim}" claim`);
+  return userId.data;
+}
+
+function describeJoseError(e: unknown): string {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : '';
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'bad signature';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return e instanceof Error ? e.message : 'claim check failed';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'algorithm not allowed';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'signed by an unknown key';
+    default:
+      return e instanceof Error ? e.message : 'invalid token';
+  }
+}

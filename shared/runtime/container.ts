@@ -1,0 +1,88 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import type { AppDeps } from '../app/deps.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
+import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
+import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
+import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
+import { randomIds, systemClock } from '../adapters/system.js';
+import type { ConversationStore } from '../ports/store.js';
+import type { ConnectionInfoIssuer } from '../ports/realtime.js';
+import { createAuthenticator, type Authenticator } from './auth.js';
+
+/** Everything a function needs, built once per process from validated settings. */
+export interface Runtime {
+  settings: Settings;
+  deps: AppDeps;
+  auth: Authenticator;
+  connectionInfo: ConnectionInfoIssuer;
+  close(): Promise<void>;
+}
+
+let credential: DefaultAzureCredential | undefined;
+const azureCredential = (): DefaultAzureCredential => (credential ??= new DefaultAzureCredential());
+
+async function buildStore(settings: Settings): Promise<ConversationStore> {
+  if (settings.STORE === 'memory') return new MemoryConversationStore();
+  const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
+  const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
+  const client = createCosmosClient({
+    endpoint: settings.COSMOS_ENDPOINT as string,
+    ...(settings.COSMOS_KEY !== undefined ? { key: settings.COSMOS_KEY } : { credential: azureCredential() }),
+    allowSelfSigned: settings.COSMOS_ALLOW_SELF_SIGNED,
+  });
+  return CosmosConversationStore.create({
+    client,
+    databaseId: settings.COSMOS_DATABASE,
+    containers: {
+      conversations: settings.COSMOS_CONVERSATIONS_CONTAINER,
+      memberships: settings.COSMOS_MEMBERSHIPS_CONTAINER,
+      users: settings.COSMOS_USERS_CONTAINER,
+    },
+  });
+}
+
+function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
+  if (settings.AzureSignalRConnectionString !== undefined) {
+    const conn = parseSignalRConnectionString(settings.AzureSignalRConnectionString);
+    if (conn.accessKey !== undefined) return new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
+    return new IdentityConnectionInfoIssuer(conn.endpoint, azureCredential());
+  }
+  return new IdentityConnectionInfoIssuer(settings.AzureSignalRConnectionString__serviceUri as string, azureCredential());
+}
+
+export async function buildRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
+  const settings = loadSettings(env);
+  const telemetry = new ConsoleTelemetry(settings.LOG_LEVEL);
+  const store = await buildStore(settings);
+  const deps: AppDeps = {
+    store,
+    clock: systemClock,
+    ids: randomIds,
+    telemetry,
+    retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.RETENTION_DEFAULT_DAYS ?? null },
+  };
+  return {
+    settings,
+    deps,
+    auth: createAuthenticator(settings),
+    connectionInfo: buildConnectionInfo(settings),
+    close: () => Promise.resolve(),
+  };
+}
+
+let runtime: Promise<Runtime> | undefined;
+
+/** The process-wide runtime. The first call validates the settings; a bad setting fails every call with its name. */
+export function getRuntime(): Promise<Runtime> {
+  runtime ??= buildRuntime();
+  return runtime;
+}
+
+/** Closes the runtime so the next call rebuilds it from the environment (local host restarts, tests). */
+export async function resetRuntime(): Promise<void> {
+  const current = runtime;
+  runtime = undefined;
+  if (current) await (await current.catch(() => undefined))?.close();
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { RouteDoc } from './routes.js';
+
+type Json = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+
+/** Path and query schemas become OpenAPI parameters, one per property. */
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] {
+  if (!schema) return [];
+  const s = jsonSchema(schema);
+  const props = (s.properties ?? {}) as Record<string, Json>;
+  const required = new Set((s.required ?? []) as string[]);
+  return Object.entries(props).map(([name, schema]) => ({ name, in: where, required: where === 'path' || required.has(name), schema }));
+}
+
+const PROBLEM = {
+  description: 'Problem details (RFC 9457)',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+
+/** The OpenAPI 3.1 document of every registered route, generated from the same zod schemas that validate them. */
+export function buildOpenApi(routes: RouteDoc[], serverUrl: string): Json {
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const r of routes) {
+    const path = `/api/${r.path}`;
+    const op: Json = {
+      operationId: r.name,
+      summary: r.summary,
+      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
+      responses: {
+        [String(r.success)]: { description: r.success === 204 ? 'Done, no content' : 'Success' },
+        '400': PROBLEM,
+        ...(r.auth && { '401': PROBLEM, '403': PROBLEM, '404': PROBLEM }),
+        '413': PROBLEM,
+      },
+      ...(r.auth && { security: [{ bearer: [] }] }),
+      ...(r.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } }),
+    };
+    (paths[path] ??= {})[r.method.toLowerCase()] = op;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Chat backend messaging API', version: '1.0.0', description: 'Generated from the zod schemas that validate every request.' },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail', 'code'],
+          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'string' }, errors: { type: 'array' } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { app, type HttpMethod } from '@azure/functions';
+import type { z } from 'zod';
+import { signalRMessagingOutput } from './bindings.js';
+import { httpHandler, type HttpInput, type Reply } from './http.js';
+
+/** What the OpenAPI document says of a route; filled by `route()` so docs and code cannot drift. */
+export interface RouteDoc {
+  name: string;
+  method: HttpMethod;
+  /** Functions route template, without the `api/` prefix. */
+  path: string;
+  summary: string;
+  auth: boolean;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  success: number;
+}
+
+export const ROUTES: RouteDoc[] = [];
+
+/** Registers one HTTP function (one method of one path) and records it for the OpenAPI document. */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  doc: { name: string; method: HttpMethod; path: string; summary: string; success?: number; auth?: boolean; params?: z.ZodType<P>; query?: z.ZodType<Q>; body?: z.ZodType<B> },
+  run: (input: HttpInput<P, Q, B>) => Promise<Reply>,
+): void {
+  ROUTES.push({ success: 200, auth: true, ...doc } as RouteDoc);
+  app.http(doc.name, {
+    methods: [doc.method],
+    route: doc.path,
+    authLevel: 'anonymous', // why: every route checks the bearer token itself (see shared/runtime/auth.ts)
+    extraOutputs: [signalRMessagingOutput],
+    handler: httpHandler(doc, run),
+  });
+}
