@@ -4,7 +4,8 @@ import './http/conversations.js';
 import './http/messages.js';
 import './http/me.js';
 import './http/system.js';
-
+import './http/realtime.js';
+import './hub/messaging.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request
 loadSettings();

@@ -16,7 +16,6 @@ try {
     OpenAPI        ${stack.baseUrl}/api/openapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -d '{"userId":"alice"}'
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
-    demo chat      ${stack.baseUrl}/
   `);
   const shutdown = () => {
     void stack.stop().then(() => process.exit(0));

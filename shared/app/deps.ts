@@ -1,3 +1,4 @@
+import type { EphemeralState } from '../ports/ephemeral.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
 
@@ -7,7 +8,9 @@ export interface AppDeps {
   clock: Clock;
   ids: IdGenerator;
   telemetry: Telemetry;
+  ephemeral: EphemeralState;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
+  limits: { sendPerMinute: number; typingPerMinute: number };
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

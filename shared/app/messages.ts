@@ -6,6 +6,7 @@ import { atLeast, checkMessageShape, seqOfMessageId, viewOf, visibleTo } from '.
 import { bestEffort, loadAsParticipant, loadMessage } from './access.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
+import { enforceRate, quietly } from './realtime.js';
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & { type?: SendMessageBody['type']; content?: string };
 
@@ -21,6 +22,7 @@ export async function sendMessage(deps: AppDeps, caller: Caller, conversationId:
   const content = input.content ?? '';
   checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  await enforceRate(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
   if (type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
     throw forbidden('only an admin of a group, booking or system conversation can send system messages', 'MESSAGE.SYSTEM_FORBIDDEN');
   }
@@ -64,23 +66,13 @@ export async function sendMessage(deps: AppDeps, caller: Caller, conversationId:
   deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
   // why: inbox order and unread counts live on each member's membership; the message is already durable,
   // so a failure here only delays the inbox and is logged, never reported as a failed send
-  await bestEffort(
-    deps,
-    'inbox fan-out',
-    conversation.participants.map((p) =>
-      deps.store.updateMembership(p.userId, conversationId, (m) => {
-        if (m.lastSeq >= message.seq && p.userId !== caller.userId) return null;
-        const mine = p.userId === caller.userId;
-        return {
-          ...m,
-          lastSeq: Math.max(m.lastSeq, message.seq),
-          lastActivityAt: m.lastActivityAt > now ? m.lastActivityAt : now,
-          ...(mine && { lastReadSeq: Math.max(m.lastReadSeq, message.seq), lastReadAt: now, draft: null }),
-        };
-      }),
-    ),
-  );
-  return { result, pushes: [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })] };
+  await bestEffort(deps, 'inbox fan-out', [
+    deps.store.advanceMemberships(conversationId, conversation.participants.map((p) => p.userId), { seq: message.seq, at: now, senderId: caller.userId }),
+  ]);
+  const wasTyping = await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));
+  const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
+  if (wasTyping === true) pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
+  return { result, pushes };
 }
 
 async function checkNotBlocked(deps: AppDeps, conversation: Conversation, senderId: string): Promise<void> {

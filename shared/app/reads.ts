@@ -3,6 +3,7 @@ import { notFound } from '../domain/errors.js';
 import { unreadCount } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
+import { quietly } from './realtime.js';
 
 export interface ReadState {
   conversationId: string;
@@ -23,6 +24,7 @@ export async function markRead(deps: AppDeps, caller: Caller, conversationId: st
     return { ...x, lastSeq, ...(moved && { lastReadSeq: target, lastReadAt: readAt, lastDeliveredSeq: Math.max(x.lastDeliveredSeq, target) }) };
   });
   if (!m) throw notFound('Conversation');
+  if (moved) await quietly(deps, 'receipt cache', () => deps.ephemeral.cacheReadMark(conversationId, caller.userId, { seq: m.lastReadSeq, readAt }));
   const result = { conversationId, lastReadSeq: m.lastReadSeq, unreadCount: unreadCount(m) };
   return {
     result,

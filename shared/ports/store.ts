@@ -55,6 +55,11 @@ export interface ConversationStore {
   /** Like updateConversation; returns null when there is no such membership. */
   updateMembership(userId: string, conversationId: string, mutate: Mutation<Membership>): Promise<Membership | null>;
   deleteMembership(userId: string, conversationId: string): Promise<void>;
+  /**
+   * After a send: moves each member's lastSeq and lastActivityAt forward to the message (never back), and the
+   * sender's lastReadSeq too (clearing the sender's draft). Cheap and contention-free: no read-modify-write loops.
+   */
+  advanceMemberships(conversationId: string, userIds: string[], message: { seq: number; at: string; senderId: string }): Promise<void>;
   /** One user's inbox, pinned first, then newest activity first. */
   listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage>;
   /** Every membership of the user (unread totals, search scope). */

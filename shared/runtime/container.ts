@@ -7,6 +7,7 @@ import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
+import type { EphemeralState } from '../ports/ephemeral.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
@@ -43,6 +44,16 @@ async function buildStore(settings: Settings): Promise<ConversationStore> {
   });
 }
 
+async function buildEphemeral(settings: Settings): Promise<EphemeralState> {
+  if (settings.REDIS_URL === undefined) {
+    const { MemoryEphemeralState } = await import('../adapters/memory/memory-ephemeral.js');
+    return new MemoryEphemeralState();
+  }
+  const { createRedisClient } = await import('../adapters/redis/redis-client.js');
+  const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
+  return new RedisEphemeralState(createRedisClient(settings.REDIS_URL));
+}
+
 function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
   if (settings.AzureSignalRConnectionString !== undefined) {
     const conn = parseSignalRConnectionString(settings.AzureSignalRConnectionString);
@@ -55,20 +66,22 @@ function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
 export async function buildRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
   const settings = loadSettings(env);
   const telemetry = new ConsoleTelemetry(settings.LOG_LEVEL);
-  const store = await buildStore(settings);
+  const [store, ephemeral] = await Promise.all([buildStore(settings), buildEphemeral(settings)]);
   const deps: AppDeps = {
     store,
+    ephemeral,
     clock: systemClock,
     ids: randomIds,
     telemetry,
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.RETENTION_DEFAULT_DAYS ?? null },
+    limits: { sendPerMinute: settings.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: settings.RATE_LIMIT_TYPING_PER_MINUTE },
   };
   return {
     settings,
     deps,
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings),
-    close: () => Promise.resolve(),
+    close: () => ephemeral.close(),
   };
 }
 

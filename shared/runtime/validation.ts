@@ -6,7 +6,8 @@ export function describeZodError(error: z.ZodError, where: string): { detail: st
     const path = i.path.map(String).join('.');
     let message = i.message;
     if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
-    else if (i.code === 'invalid_type' && i.input === undefined) message = 'is required';
+    else if (i.code === 'invalid_type' && /received undefined$/.test(i.message)) message = 'is required';
+    else if (i.code === 'invalid_type' && path === '') message = `${where} must be a JSON object (${i.message})`;
     return { path, message };
   });
   const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');

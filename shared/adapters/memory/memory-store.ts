@@ -147,6 +147,21 @@ export class MemoryConversationStore implements ConversationStore {
     return Promise.resolve();
   }
 
+  advanceMemberships(conversationId: string, userIds: string[], message: { seq: number; at: string; senderId: string }): Promise<void> {
+    for (const userId of userIds) {
+      const m = this.memberships.get(key(userId, conversationId));
+      if (!m) continue;
+      m.lastSeq = Math.max(m.lastSeq, message.seq);
+      if (m.lastActivityAt < message.at) m.lastActivityAt = message.at;
+      if (userId === message.senderId && m.lastReadSeq < message.seq) {
+        m.lastReadSeq = message.seq;
+        m.lastReadAt = message.at;
+        m.draft = null;
+      }
+    }
+    return Promise.resolve();
+  }
+
   listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage> {
     const offset = page.continuationToken === undefined ? 0 : decodeOffset(page.continuationToken);
     const all = [...this.memberships.values()]

@@ -1,0 +1,155 @@
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { ROUTES } from '../../shared/runtime/routes.js';
+import { apiClient, expectProblem, M, type ApiResponse } from '../support/api.js';
+
+/** Bad input on every route: always the right 4xx as problem+json, never a 500, nothing written. */
+describe('bad input over HTTP', () => {
+  let stack: LocalStack;
+  let api: ReturnType<typeof apiClient>;
+  let alice: string, mallory: string;
+  let conversationId: string, messageId: string;
+
+  const fill = (path: string): string =>
+    path.replace('{conversationId}', conversationId).replace('{messageId}', messageId).replace('{userId}', 'bob');
+
+  const messageCount = async (): Promise<number> =>
+    (await api.call('GET', `${M}/conversations/${conversationId}`, { token: alice })).body.conversation.lastSeq as number;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true });
+    api = apiClient(stack.baseUrl);
+    [alice, mallory] = await Promise.all([api.token('alice'), api.token('mallory')]);
+    const c = await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'group', participants: ['bob'], title: 't' } });
+    conversationId = c.body.conversationId;
+    messageId = (await api.call('POST', `${M}/conversations/${conversationId}/messages`, { token: alice, body: { content: 'first' } })).body.message.id;
+  });
+  afterAll(async () => stack?.stop());
+
+  it('when routes are registered, then every one of them is covered below', () => {
+    expect(ROUTES.length).toBeGreaterThan(30);
+  });
+
+  it('when no token, a malformed one, a forged one, alg none, an expired one or a wrong audience is sent, then every authenticated route answers 401', async () => {
+    const secret = new TextEncoder().encode(process.env.AUTH_DEV_SECRET);
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('chat-backend-dev').setAudience('chat-backend').setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(40)));
+    const none = new UnsecuredJWT({}).setSubject('alice').setIssuer('chat-backend-dev').setAudience('chat-backend').setExpirationTime('1h').encode();
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('chat-backend-dev').setAudience('chat-backend').setIssuedAt(1_600_000_000).setExpirationTime(1_600_000_600).sign(secret);
+    const wrongAud = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('chat-backend-dev').setAudience('someone-else').setExpirationTime('1h').sign(secret);
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['missing', {}, /missing Authorization/],
+      ['not bearer', { authorization: 'Basic YWxpY2U6cHc=' }, /Bearer/],
+      ['garbage', { authorization: 'Bearer not.a.jwt!' }, /Bearer/],
+      ['forged', { authorization: `Bearer ${forged}` }, /signature/],
+      ['alg none', { authorization: `Bearer ${none}` }, /rejected/],
+      ['expired', { authorization: `Bearer ${expired}` }, /expired/],
+      ['wrong audience', { authorization: `Bearer ${wrongAud}` }, /aud/],
+    ];
+    const before = await messageCount();
+    for (const r of ROUTES.filter((x) => x.auth)) {
+      for (const [label, headers, why] of cases) {
+        const res = await api.call(r.method, fill(r.path), { headers, body: {} });
+        expect(res.status, `${r.method} ${r.path} with ${label} token`).toBe(401);
+        expectProblem(res, 401, why);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      }
+    }
+    expect(await messageCount()).toBe(before);
+  });
+
+  it('when a body is malformed JSON, the wrong type, missing, has unknown fields or is over 100 KB, then every body route answers 4xx and writes nothing', async () => {
+    const before = await messageCount();
+    for (const r of ROUTES.filter((x) => x.body && x.auth)) {
+      const path = fill(r.path);
+      const where = `${r.method} ${r.path}`;
+      const check = (res: ApiResponse, status: number, why: RegExp) => {
+        expect(res.status, `${where}: ${JSON.stringify(res.body)}`).toBe(status);
+        expectProblem(res, status, why);
+      };
+      check(await api.call(r.method, path, { token: alice, raw: '{"content": "x",' }), 400, /not valid JSON/);
+      check(await api.call(r.method, path, { token: alice, raw: '[1,2,3]' }), 400, /JSON object|expected object/);
+      check(await api.call(r.method, path, { token: alice, raw: '"text"' }), 400, /JSON object|expected object/);
+      check(await api.call(r.method, path, { token: alice }), 400, /body is required/);
+      check(await api.call(r.method, path, { token: alice, body: { surprise: 1 } }), 400, /surprise/);
+      check(await api.call(r.method, path, { token: alice, raw: JSON.stringify({ content: 'x'.repeat(110 * 1024) }) }), 413, /limit is 102400/);
+      check(await api.call(r.method, path, { token: alice, raw: 'content=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, /content-type/);
+    }
+    expect(await messageCount()).toBe(before);
+  });
+
+  it('when ids are unknown or belong to a conversation the caller is not in, then 404 without saying which', async () => {
+    for (const r of ROUTES.filter((x) => x.auth && x.path.includes('{conversationId}'))) {
+      for (const [label, path, token] of [
+        ['unknown conversation', r.path.replace('{conversationId}', 'c_doesnotexist').replace('{messageId}', 'c_doesnotexist.1').replace('{userId}', 'bob'), alice],
+        ["someone else's conversation", fill(r.path), mallory],
+      ] as const) {
+        const res = await api.call(r.method, path, { token, body: sampleBody(r.name) });
+        expect(res.status, `${r.method} ${r.path} (${label}): ${JSON.stringify(res.body)}`).toBe(404);
+        expectProblem(res, 404, /not found/);
+      }
+    }
+    const unknownMessage = await api.call('GET', `${M}/conversations/${conversationId}/messages/${conversationId}.999`, { token: alice });
+    expectProblem(unknownMessage, 404, /Message not found/);
+  });
+
+  it('when fields have the wrong types or values, then 400 names the field and nothing is written', async () => {
+    const before = await messageCount();
+    const send = (body: unknown) => api.call('POST', `${M}/conversations/${conversationId}/messages`, { token: alice, body });
+    expectProblem(await send({ content: 'x'.repeat(4001) }), 400, /content.*4000/);
+    expectProblem(await send({ content: 42 }), 400, /content/);
+    expectProblem(await send({ content: '   ' }), 400, /non-empty/);
+    expectProblem(await send({ content: 'x', type: 'video' }), 400, /type/);
+    expectProblem(await send({ content: 'x', mentions: ['mallory'] }), 400, /mallory/);
+    expectProblem(await send({ content: 'x', replyToMessageId: `${conversationId}.77` }), 400, /replyToMessageId/);
+    expectProblem(await send({ type: 'image', content: '' }), 400, /attachment/);
+    expectProblem(await send({ content: 'x', clientMessageId: 'has spaces/slash' }), 400, /clientMessageId/);
+    expectProblem(await send({ content: 'x', attachments: [{ type: 'image', url: 'not a url', fileName: 'a', mimeType: 'image/png', size: 1 }] }), 400, /url/);
+    expect(await messageCount()).toBe(before);
+
+    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?limit=0`, { token: alice }), 400, /limit/);
+    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?limit=abc`, { token: alice }), 400, /limit/);
+    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?after=other.3`, { token: alice }), 400, /after/);
+    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?includeDeleted=yes`, { token: alice }), 400, /includeDeleted/);
+    expectProblem(await api.call('GET', `${M}/conversations?type=secret`, { token: alice }), 400, /type/);
+    expectProblem(await api.call('GET', `${M}/conversations?pageSize=1000`, { token: alice }), 400, /pageSize/);
+    expectProblem(await api.call('GET', `${M}/conversations?bogus=1`, { token: alice }), 400, /bogus/);
+    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/read`, { token: alice, body: { seq: -1 } }), 400, /seq/);
+    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/read`, { token: alice, body: { seq: '3' } }), 400, /seq/);
+    expectProblem(await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: [] } }), 400, /participant/);
+    expectProblem(await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: ['bob', 'carol'] } }), 400, /exactly one/);
+    expectProblem(await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'booking', participants: ['bob'] } }), 400, /bookingId/);
+    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/mute`, { token: alice, body: { muted: true, until: 'tomorrow' } }), 400, /until/);
+    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/mute`, { token: alice, body: { muted: true, until: '2001-01-01T00:00:00Z' } }), 400, /future/);
+    expectProblem(await api.call('POST', `${M}/blocks`, { token: alice, body: { userId: 'alice' } }), 400, /yourself/);
+    expectProblem(await api.call('GET', `${M}/messages/search?query=`, { token: alice }), 400, /query/);
+    expectProblem(await api.call('GET', `${M}/messages/search?query=a&startDate=2026-02-01&endDate=2026-01-01`, { token: alice }), 400, /startDate/);
+  });
+
+  it('when a path or method does not exist, then 404 or 405 as problem+json', async () => {
+    expectProblem(await api.call('GET', 'v1/messaging/nothing-here', { token: alice }), 404);
+    const wrongMethod = await api.call('PATCH', `${M}/conversations`, { token: alice, body: {} });
+    expectProblem(wrongMethod, 405, /GET, POST|POST, GET/);
+  });
+});
+
+/** A valid body for a route, so that the 404 comes from the missing conversation and not from validation. */
+function sampleBody(name: string): unknown {
+  const bodies: Record<string, unknown> = {
+    'conversations-update': { title: 'x' },
+    'participants-add': { userIds: ['zed'] },
+    'participants-remove': { userId: 'bob' },
+    'participants-role': { role: 'admin' },
+    'conversations-mute': { muted: false },
+    'conversations-archive': { archived: true },
+    'conversations-pin': { pinned: true },
+    'conversations-notifications': { level: 'none' },
+    'messages-send': { content: 'x' },
+    'messages-edit': { content: 'x' },
+    'reactions-add': { reaction: '👍' },
+    'reactions-remove': { reaction: '👍' },
+    'conversations-read': { seq: 1 },
+    'drafts-save': { content: 'x' },
+  };
+  return bodies[name];
+}

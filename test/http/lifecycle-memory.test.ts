@@ -1,0 +1,3 @@
+import { lifecycleSuite } from "./lifecycle.scenario.js";
+
+lifecycleSuite("memory");

@@ -1,0 +1,3 @@
+import { orderingSuite } from "./ordering.scenario.js";
+
+orderingSuite("memory");

@@ -1,0 +1,28 @@
+import type { AppDeps } from '../../shared/app/deps.js';
+import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
+import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import type { Telemetry } from '../../shared/ports/system.js';
+import { DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
+
+/** Use-case dependencies on the memory adapters, with a clock the test moves and ids it can predict. */
+export function memoryDeps(over: Partial<AppDeps> = {}) {
+  let now = Date.parse('2026-11-22T10:00:00.000Z');
+  let n = 0;
+  const logs: { level: string; message: string }[] = [];
+  const telemetry: Telemetry = {
+    log: (level, message) => void logs.push({ level, message }),
+    event: () => undefined,
+    metric: () => undefined,
+  };
+  const deps: AppDeps = {
+    store: new MemoryConversationStore(),
+    ephemeral: new MemoryEphemeralState(),
+    clock: { now: () => new Date(now) },
+    ids: { newId: (prefix) => `${prefix}_${++n}` },
+    telemetry,
+    retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
+    limits: { sendPerMinute: 60, typingPerMinute: 10 },
+    ...over,
+  };
+  return { deps, logs, advance: (ms: number) => (now += ms) };
+}
