@@ -5,12 +5,15 @@ import { HUBS } from '../../shared/runtime/bindings.js';
 import { buildOpenApi } from '../../shared/runtime/openapi.js';
 import { ROUTES, route } from '../../shared/runtime/routes.js';
 
-route({ name: 'negotiate', method: 'POST', path: 'negotiate', summary: 'SignalR connection info {url, accessToken} for the messaging hub; the user id is the token’s' }, async ({ runtime, userId }) => ({
+// why: the SignalR client appends negotiateVersion (and may add more) to the negotiate URL
+const NegotiateQuery = z.looseObject({ negotiateVersion: z.string().optional() });
+
+route({ name: 'negotiate', method: 'POST', path: 'negotiate', summary: 'SignalR connection info {url, accessToken} for the messaging hub; the user id is the token’s', query: NegotiateQuery }, async ({ runtime, userId }) => ({
   status: 200,
   body: await runtime.connectionInfo.issue(HUBS.messaging, userId),
 }));
 
-route({ name: 'negotiate-notifications', method: 'POST', path: 'notifications/negotiate', summary: 'SignalR connection info for the notifications hub' }, async ({ runtime, userId }) => ({
+route({ name: 'negotiate-notifications', method: 'POST', path: 'notifications/negotiate', summary: 'SignalR connection info for the notifications hub', query: NegotiateQuery }, async ({ runtime, userId }) => ({
   status: 200,
   body: await runtime.connectionInfo.issue(HUBS.notifications, userId),
 }));

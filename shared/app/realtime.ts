@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, invalid } from '../domain/errors.js';
 import { conversationGroup, EVENTS, toGroup, toUsers, type Outcome, type Push } from '../domain/events.js';
 import type { PresenceInfo, PresenceStatus } from '../ports/ephemeral.js';
+import { messageIdOf } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 
@@ -86,6 +87,10 @@ export async function markDelivered(deps: AppDeps, caller: Caller, conversationI
   });
   const lastDeliveredSeq = m?.lastDeliveredSeq ?? target;
   const deliveredAt = deps.clock.now().toISOString();
+  if (moved) {
+    const message = await deps.store.getMessage(conversationId, messageIdOf(conversationId, lastDeliveredSeq));
+    if (message) deps.telemetry.metric('MessageDeliveryLatencyMs', Date.parse(deliveredAt) - Date.parse(message.createdAt));
+  }
   return {
     result: { conversationId, lastDeliveredSeq },
     pushes: moved ? [toGroup(conversationId, EVENTS.messageDelivered, { conversationId, userId: caller.userId, seq: lastDeliveredSeq, deliveredAt })] : [],

@@ -34,6 +34,7 @@ export const SettingsSchema = z
     RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
     RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
     LOG_LEVEL: z.preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info')).describe('Lowest level of logs, events and metrics written'),
+    APPLICATIONINSIGHTS_CONNECTION_STRING: optStr().describe('Application Insights: custom events and metrics are sent here too (set by the Bicep)'),
     WEBSITE_SITE_NAME: optStr().describe('Set by Azure App Service / Functions; its presence means "running on Azure"'),
   })
   .superRefine((s, ctx) => {

@@ -2,6 +2,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { AppDeps } from '../app/deps.js';
 import { loadSettings, type Settings } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
+import { AppInsightsTelemetry } from '../adapters/appinsights-telemetry.js';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
@@ -65,7 +66,8 @@ function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
 
 export async function buildRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
   const settings = loadSettings(env);
-  const telemetry = new ConsoleTelemetry(settings.LOG_LEVEL);
+  const console = new ConsoleTelemetry(settings.LOG_LEVEL);
+  const telemetry = settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined ? console : new AppInsightsTelemetry(settings.APPLICATIONINSIGHTS_CONNECTION_STRING, console);
   const [store, ephemeral] = await Promise.all([buildStore(settings), buildEphemeral(settings)]);
   const deps: AppDeps = {
     store,
@@ -81,7 +83,10 @@ export async function buildRuntime(env: Record<string, string | undefined> = pro
     deps,
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings),
-    close: () => ephemeral.close(),
+    close: async () => {
+      if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
+      await ephemeral.close();
+    },
   };
 }
 
