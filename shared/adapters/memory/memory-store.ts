@@ -163,7 +163,12 @@ export class MemoryConversationStore implements ConversationStore {
   }
 
   listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage> {
-    const offset = page.continuationToken === undefined ? 0 : decodeOffset(page.continuationToken);
+    let offset: number;
+    try {
+      offset = page.continuationToken === undefined ? 0 : decodeOffset(page.continuationToken);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const all = [...this.memberships.values()]
       .filter((m) => m.userId === userId)
       .filter((m) => filter.type === undefined || m.conversationType === filter.type)
