@@ -5,7 +5,9 @@ import './http/messages.js';
 import './http/me.js';
 import './http/system.js';
 import './http/realtime.js';
+import './http/notifications.js';
 import './hub/messaging.js';
+import './hub/notifications.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request
 loadSettings();

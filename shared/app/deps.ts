@@ -1,4 +1,5 @@
 import type { EphemeralState } from '../ports/ephemeral.js';
+import type { NotificationStore } from '../ports/notifications.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
 
@@ -9,6 +10,7 @@ export interface AppDeps {
   ids: IdGenerator;
   telemetry: Telemetry;
   ephemeral: EphemeralState;
+  notifications: NotificationStore;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
   limits: { sendPerMinute: number; typingPerMinute: number };
 }

@@ -2,10 +2,11 @@ import type { Conversation } from '../domain/conversation.js';
 import { forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, toGroup, toUsers, type Outcome } from '../domain/events.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
-import { atLeast, checkMessageShape, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
+import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { bestEffort, loadAsParticipant, loadMessage } from './access.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
+import { notifyUsers } from './notifications.js';
 import { enforceRate, quietly } from './realtime.js';
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & { type?: SendMessageBody['type']; content?: string };
@@ -69,10 +70,14 @@ export async function sendMessage(deps: AppDeps, caller: Caller, conversationId:
   await bestEffort(deps, 'inbox fan-out', [
     deps.store.advanceMemberships(conversationId, conversation.participants.map((p) => p.userId), { seq: message.seq, at: now, senderId: caller.userId }),
   ]);
+  const mentioned = message.mentions.filter((u) => u !== caller.userId);
+  const mention = mentioned.length === 0 ? undefined : await quietly(deps, 'mention notifications', () =>
+    notifyUsers(deps, mentioned, { kind: 'mention', title: `${caller.userId} mentioned you`, body: previewOf(message), data: { conversationId, messageId: message.id, seq: message.seq } }),
+  );
   const wasTyping = await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));
   const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
   if (wasTyping === true) pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
-  return { result, pushes };
+  return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
 }
 
 async function checkNotBlocked(deps: AppDeps, conversation: Conversation, senderId: string): Promise<void> {

@@ -1,4 +1,4 @@
-/** Server → client events of the `messaging` hub. Every event has exactly one argument, an object. */
+/** Server → client events (the messaging hub's, and the notifications hub's last three). Every event has exactly one argument, an object. */
 export const EVENTS = {
   messageReceived: 'OnMessageReceived',
   messageUpdated: 'OnMessageUpdated',
@@ -12,6 +12,9 @@ export const EVENTS = {
   conversationUpdated: 'ConversationUpdated',
   participantsChanged: 'OnParticipantsChanged',
   incomingCall: 'IncomingCall',
+  receiveNotification: 'ReceiveNotification',
+  notificationAcknowledged: 'NotificationAcknowledged',
+  notificationRead: 'NotificationRead',
   callAccepted: 'CallAccepted',
   callDeclined: 'CallDeclined',
   callEnded: 'CallEnded',
@@ -23,8 +26,12 @@ export const conversationGroup = (conversationId: string): string => `conversati
 
 export type Audience = { group: string } | { users: string[] } | { connection: string };
 
+/** The two hubs: messaging (default) and notifications. */
+export type HubName = 'messaging' | 'notifications';
+
 export interface RealtimeEvent {
   kind: 'event';
+  hub?: HubName;
   target: EventName;
   payload: Record<string, unknown>;
   to: Audience;
@@ -33,6 +40,7 @@ export interface RealtimeEvent {
 /** Adds or removes a user (all of their connections, now and later) or one connection to/from a group. */
 export interface GroupChange {
   kind: 'group';
+  hub?: HubName;
   action: 'add' | 'remove';
   group: string;
   userId?: string;

@@ -6,11 +6,18 @@ import type { Settings } from '../config/settings.js';
 export const DEV_ISSUER = 'chat-backend-dev';
 export const DEV_AUDIENCE = 'chat-backend';
 
+/** Who a validated token says the caller is. */
+export interface Principal {
+  userId: string;
+  /** App roles (`roles` claim), e.g. Notifications.Send for back-end services. */
+  roles: string[];
+}
+
 export interface Authenticator {
-  /** The user id proven by a bearer token, or an `unauthorized` AppError that says why not. */
-  authenticate(authorization: string | null): Promise<string>;
-  /** Only in dev mode: a signed token for any user id. */
-  issueDevToken?(userId: string, ttlSeconds?: number): Promise<string>;
+  /** The principal proven by a bearer token, or an `unauthorized` AppError that says why not. */
+  authenticate(authorization: string | null): Promise<Principal>;
+  /** Only in dev mode: a signed token for any user id (and roles). */
+  issueDevToken?(userId: string, opts?: { ttlSeconds?: number; roles?: string[] }): Promise<string>;
 }
 
 const unauthorized = (detail: string): AppError => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', detail);
@@ -21,14 +28,14 @@ export function createAuthenticator(settings: Settings): Authenticator {
     const secret = new TextEncoder().encode(settings.AUTH_DEV_SECRET);
     return {
       authenticate: (h) => verify(h, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
-      issueDevToken: (userId, ttlSeconds = 24 * 3600) =>
-        new SignJWT({})
+      issueDevToken: (userId, opts = {}) =>
+        new SignJWT(opts.roles && opts.roles.length > 0 ? { roles: opts.roles } : {})
           .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
           .setSubject(userId)
           .setIssuer(DEV_ISSUER)
           .setAudience(DEV_AUDIENCE)
           .setIssuedAt()
-          .setExpirationTime(`${ttlSeconds}s`)
+          .setExpirationTime(`${opts.ttlSeconds ?? 24 * 3600}s`)
           .sign(secret),
     };
   }
@@ -44,19 +51,21 @@ async function verify(
   key: Uint8Array | JWTVerifyGetKey,
   options: { issuer: string; audience: string; algorithms: string[] },
   userClaim: string,
-): Promise<string> {
+): Promise<Principal> {
   if (header === null || header.trim() === '') throw unauthorized('missing Authorization header; send "Authorization: Bearer <token>"');
   const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/i.exec(header);
   if (!match?.[1]) throw unauthorized('Authorization must be "Bearer <JWT>"');
   let payload: JWTPayload;
   try {
-    payload = (await (typeof key === 'function' ? jwtVerify(match[1], key, { ...options, clockTolerance: 30 }) : jwtVerify(match[1], key, { ...options, clockTolerance: 30 }))).payload;
+    const opts = { ...options, clockTolerance: 30 };
+    ({ payload } = typeof key === 'function' ? await jwtVerify(match[1], key, opts) : await jwtVerify(match[1], key, opts));
   } catch (e) {
     throw unauthorized(`token rejected: ${describeJoseError(e)}`);
   }
   const userId = UserIdSchema.safeParse(payload[userClaim]);
   if (!userId.success) throw unauthorized(`token has no usable "${userClaim}" claim`);
-  return userId.data;
+  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+  return { userId: userId.data, roles };
 }
 
 function describeJoseError(e: unknown): string {

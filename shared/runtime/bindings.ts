@@ -1,4 +1,6 @@
-import { output } from '@azure/functions';
+import { output, type InvocationContext } from '@azure/functions';
+import type { Push } from '../domain/events.js';
+import { toBindingItems } from '../adapters/signalr/binding-messages.js';
 
 /** Hub names clients connect to. */
 export const HUBS = { messaging: 'messaging', notifications: 'notifications' } as const;
@@ -20,3 +22,14 @@ export const signalRNotificationsOutput = output.generic({
   hubName: HUBS.notifications,
   connectionStringSetting: SIGNALR_CONNECTION_SETTING,
 });
+
+/** Sets each hub's output once with that hub's items (`extraOutputs.set` overwrites, so never call it twice). */
+export function setPushOutputs(context: InvocationContext, pushes: Push[]): void {
+  const messaging = pushes.filter((p) => (p.hub ?? 'messaging') === 'messaging');
+  const notifications = pushes.filter((p) => p.hub === 'notifications');
+  if (messaging.length > 0) context.extraOutputs.set(signalRMessagingOutput, toBindingItems(messaging));
+  if (notifications.length > 0) context.extraOutputs.set(signalRNotificationsOutput, toBindingItems(notifications));
+}
+
+/** Both outputs, for every function that may push. */
+export const PUSH_OUTPUTS = [signalRMessagingOutput, signalRNotificationsOutput];

@@ -5,10 +5,12 @@ import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import { AppInsightsTelemetry } from '../adapters/appinsights-telemetry.js';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
+import type { NotificationStore } from '../ports/notifications.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import { createAuthenticator, type Authenticator } from './auth.js';
@@ -25,8 +27,8 @@ export interface Runtime {
 let credential: DefaultAzureCredential | undefined;
 const azureCredential = (): DefaultAzureCredential => (credential ??= new DefaultAzureCredential());
 
-async function buildStore(settings: Settings): Promise<ConversationStore> {
-  if (settings.STORE === 'memory') return new MemoryConversationStore();
+async function buildStores(settings: Settings): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
+  if (settings.STORE === 'memory') return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
   const client = createCosmosClient({
@@ -34,7 +36,7 @@ async function buildStore(settings: Settings): Promise<ConversationStore> {
     ...(settings.COSMOS_KEY !== undefined ? { key: settings.COSMOS_KEY } : { credential: azureCredential() }),
     allowSelfSigned: settings.COSMOS_ALLOW_SELF_SIGNED,
   });
-  return CosmosConversationStore.create({
+  const store = await CosmosConversationStore.create({
     client,
     databaseId: settings.COSMOS_DATABASE,
     containers: {
@@ -43,6 +45,9 @@ async function buildStore(settings: Settings): Promise<ConversationStore> {
       users: settings.COSMOS_USERS_CONTAINER,
     },
   });
+  const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');
+  const notifications = new CosmosNotificationStore(client.database(settings.COSMOS_DATABASE).container(settings.COSMOS_USERS_CONTAINER));
+  return { store, notifications };
 }
 
 async function buildEphemeral(settings: Settings): Promise<EphemeralState> {
@@ -68,10 +73,11 @@ export async function buildRuntime(env: Record<string, string | undefined> = pro
   const settings = loadSettings(env);
   const console = new ConsoleTelemetry(settings.LOG_LEVEL);
   const telemetry = settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined ? console : new AppInsightsTelemetry(settings.APPLICATIONINSIGHTS_CONNECTION_STRING, console);
-  const [store, ephemeral] = await Promise.all([buildStore(settings), buildEphemeral(settings)]);
+  const [{ store, notifications }, ephemeral] = await Promise.all([buildStores(settings), buildEphemeral(settings)]);
   const deps: AppDeps = {
     store,
     ephemeral,
+    notifications,
     clock: systemClock,
     ids: randomIds,
     telemetry,

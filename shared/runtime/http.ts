@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { AppError, type ErrorKind } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { toBindingItems } from '../adapters/signalr/binding-messages.js';
-import { signalRMessagingOutput } from './bindings.js';
+import { setPushOutputs } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
 import { describeZodError } from './validation.js';
 
@@ -18,6 +17,7 @@ export interface Reply {
 
 export interface HttpInput<P, Q, B> {
   userId: string;
+  roles: string[];
   params: P;
   query: Q;
   body: B;
@@ -100,7 +100,7 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
   return async (request, context) => {
     try {
       const runtime = await getRuntime();
-      const userId = spec.auth === false ? '' : await runtime.auth.authenticate(request.headers.get('authorization'));
+      const { userId, roles } = spec.auth === false ? { userId: '', roles: [] } : await runtime.auth.authenticate(request.headers.get('authorization'));
       const params = spec.params ? parse(spec.params, { ...request.params }, 'path') : ({} as P);
       const query = parse(spec.query ?? (EMPTY as unknown as z.ZodType<Q>), Object.fromEntries(request.query.entries()), 'query');
       let body = undefined as B;
@@ -109,8 +109,8 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
         if (raw === undefined) throw new AppError('validation', 'REQUEST.BODY_REQUIRED', 'a JSON request body is required');
         body = parse(spec.body, raw, 'body');
       }
-      const reply = await run({ userId, params, query, body, runtime, request, context });
-      if (reply.pushes && reply.pushes.length > 0) context.extraOutputs.set(signalRMessagingOutput, toBindingItems(reply.pushes));
+      const reply = await run({ userId, roles, params, query, body, runtime, request, context });
+      if (reply.pushes) setPushOutputs(context, reply.pushes);
       if (reply.body === undefined) return { status: reply.status, headers: reply.headers };
       return { status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers }, jsonBody: reply.body };
     } catch (e) {

@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { toBindingItems } from '../adapters/signalr/binding-messages.js';
-import { HUBS, SIGNALR_CONNECTION_SETTING, signalRMessagingOutput } from './bindings.js';
+import { HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING, setPushOutputs } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
 import { describeZodError } from './validation.js';
 
@@ -52,7 +51,7 @@ function hubError(e: unknown, context: InvocationContext): Error {
 function registerTrigger(name: string, hub: string, category: 'messages' | 'connections', event: string, handler: (input: unknown, context: InvocationContext) => Promise<unknown>): void {
   app.generic(name, {
     trigger: trigger.generic({ type: 'signalRTrigger', name: 'invocation', hubName: hub, category, event, connectionStringSetting: SIGNALR_CONNECTION_SETTING }),
-    extraOutputs: [signalRMessagingOutput],
+    extraOutputs: PUSH_OUTPUTS,
     handler,
   });
 }
@@ -80,7 +79,7 @@ export function hubMethod<A extends unknown[]>(
       }
       const runtime = await getRuntime();
       const reply = await run({ userId: trig.UserId, connectionId: trig.ConnectionId, args: parsed.data, runtime, context });
-      if (reply.pushes && reply.pushes.length > 0) context.extraOutputs.set(signalRMessagingOutput, toBindingItems(reply.pushes));
+      if (reply.pushes) setPushOutputs(context, reply.pushes);
       return reply.result ?? null;
     } catch (e) {
       throw hubError(e, context);
@@ -96,7 +95,7 @@ export function hubLifecycle(event: 'connected' | 'disconnected', run: (call: Om
     try {
       const runtime = await getRuntime();
       const pushes = await run({ userId: trig.data.UserId, connectionId: trig.data.ConnectionId, runtime, context });
-      if (pushes.length > 0) context.extraOutputs.set(signalRMessagingOutput, toBindingItems(pushes));
+      setPushOutputs(context, pushes);
     } catch (e) {
       context.error(`${event} failed`, e);
     }

@@ -1,6 +1,6 @@
 import { app, type HttpMethod } from '@azure/functions';
 import type { z } from 'zod';
-import { signalRMessagingOutput } from './bindings.js';
+import { PUSH_OUTPUTS } from './bindings.js';
 import { httpHandler, type HttpInput, type Reply } from './http.js';
 
 /** What the OpenAPI document says of a route; filled by `route()` so docs and code cannot drift. */
@@ -29,7 +29,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
     methods: [doc.method],
     route: doc.path,
     authLevel: 'anonymous', // why: every route checks the bearer token itself (see shared/runtime/auth.ts)
-    extraOutputs: [signalRMessagingOutput],
+    extraOutputs: PUSH_OUTPUTS,
     handler: httpHandler(doc, run),
   });
 }
