@@ -51,7 +51,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
   installCoreApi();
   const { resetRuntime } = await import('../shared/runtime/container.js');
-  resetRuntime();
+  await resetRuntime();
   await import('../functions/index.js');
   const host = new FunctionHost();
   const baseUrl = await host.start(opts.port ?? 7071);

@@ -19,9 +19,8 @@ route({ name: 'negotiate-notifications', method: 'POST', path: 'notifications/ne
 }));
 
 route({ name: 'dev-token', method: 'POST', path: 'dev/token', auth: false, summary: 'Dev auth only: a signed HS256 token for any user id', body: z.strictObject({ userId: UserIdSchema, ttlSeconds: z.number().int().min(1).max(7 * 86400).optional(), roles: z.array(z.string().min(1).max(100)).max(20).optional() }) }, async ({ runtime, body }) => {
-  const issue = runtime.auth.issueDevToken;
-  if (!issue) throw new AppError('not_found', 'DEV_AUTH.OFF', 'dev tokens are only issued when AUTH_MODE=dev');
-  return { status: 200, body: { token: await issue(body.userId, { ttlSeconds: body.ttlSeconds, roles: body.roles }), userId: body.userId } };
+  if (!runtime.auth.issueDevToken) throw new AppError('not_found', 'DEV_AUTH.OFF', 'dev tokens are only issued when AUTH_MODE=dev');
+  return { status: 200, body: { token: await runtime.auth.issueDevToken(body.userId, { ttlSeconds: body.ttlSeconds, roles: body.roles }), userId: body.userId } };
 });
 
 route({ name: 'openapi', method: 'GET', path: 'openapi.json', auth: false, summary: 'This API as OpenAPI 3.1' }, ({ request }) =>

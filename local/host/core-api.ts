@@ -118,7 +118,7 @@ export async function invokeRegistered(
     request: { inputData, triggerMetadata },
     metadata: reg.metadata,
     state: 'invocation',
-    log: coreApi.log,
+    log: (level: string, category: string, message: string) => coreApi.log(level, category, message),
   };
   const model = programmingModel.getInvocationModel(coreCtx);
   const { context, inputs } = await model.getArguments();
@@ -134,10 +134,10 @@ export function triggerBinding(reg: Registration): [string, RpcBindingInfo] {
 
 export function typedDataToValue(data: RpcTypedData | null | undefined): unknown {
   if (!data) return undefined;
-  if (data.json != null) return JSON.parse(data.json) as unknown;
-  if (data.string != null) return data.string;
-  if (data.bytes != null) return Buffer.from(data.bytes);
-  if (data.int != null) return data.int;
-  if (data.double != null) return data.double;
+  if (typeof data.json === 'string') return JSON.parse(data.json) as unknown;
+  if (typeof data.string === 'string') return data.string;
+  if (data.bytes) return Buffer.from(data.bytes);
+  if (typeof data.int === 'number') return data.int;
+  if (typeof data.double === 'number') return data.double;
   return undefined;
 }

@@ -22,7 +22,7 @@ function parseTemplate(template: string): Segment[] {
     .map((s): Segment => {
       const m = /^\{(\*)?([A-Za-z_][\w]*)(?::[^}?]+)?(\?)?\}$/.exec(s);
       if (!m) return { literal: s.toLowerCase() };
-      return { param: m[2] as string, catchAll: m[1] === '*', optional: m[3] === '?' };
+      return { param: m[2] ?? '', catchAll: m[1] === '*', optional: m[3] === '?' };
     });
 }
 

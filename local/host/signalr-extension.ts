@@ -20,7 +20,10 @@ const seg = encodeURIComponent;
 /** One output-binding item → the data-plane REST call the SignalR extension makes for it. */
 function restCallFor(hub: string, item: Record<string, unknown>): { method: string; path: string; body?: unknown } {
   const h = `/api/hubs/${seg(hub)}`;
-  const str = (k: string): string | undefined => (typeof item[k] === 'string' ? (item[k] as string) : undefined);
+  const str = (k: string): string | undefined => {
+    const v = item[k];
+    return typeof v === 'string' ? v : undefined;
+  };
   const [connectionId, userId, groupName, action] = [str('connectionId'), str('userId'), str('groupName'), str('action')];
   if (action !== undefined) {
     if (groupName === undefined && action !== 'removeAll') throw new Error('SignalR group action needs groupName');
@@ -44,7 +47,7 @@ export async function flushSignalROutput(binding: RpcBindingInfo, value: unknown
   const items = (Array.isArray(value) ? value : [value]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null);
   if (items.length === 0) return;
   const conn = connectionFor(binding);
-  const hub = String(binding.hubName ?? '').toLowerCase();
+  const hub = typeof binding.hubName === 'string' ? binding.hubName.toLowerCase() : '';
   for (const item of items) {
     const call = restCallFor(hub, item);
     const token = await signSignalRToken({ accessKey: conn.accessKey, audience: `${conn.audienceBase.replace(/\/$/, '')}${call.path}?api-version=${API_VERSION}`, ttlSeconds: 300 });

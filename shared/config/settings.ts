@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
 const blank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const str = () => z.preprocess(blank, z.string().min(1));
 const optStr = () => z.preprocess(blank, z.string().min(1).optional());
 const optUrl = () => z.preprocess(blank, z.url().optional());
 const bool = (dflt: boolean) => z.preprocess(blank, z.enum(['true', 'false', '1', '0']).default(dflt ? 'true' : 'false').transform((v) => v === 'true' || v === '1'));

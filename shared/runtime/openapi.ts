@@ -3,7 +3,7 @@ import type { RouteDoc } from './routes.js';
 
 type Json = Record<string, unknown>;
 
-const jsonSchema = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+const jsonSchema = (schema: z.ZodType): Json => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
 
 /** Path and query schemas become OpenAPI parameters, one per property. */
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] {

@@ -24,7 +24,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
   doc: { name: string; method: HttpMethod; path: string; summary: string; success?: number; auth?: boolean; params?: z.ZodType<P>; query?: z.ZodType<Q>; body?: z.ZodType<B> },
   run: (input: HttpInput<P, Q, B>) => Promise<Reply>,
 ): void {
-  ROUTES.push({ success: 200, auth: true, ...doc } as RouteDoc);
+  ROUTES.push({ success: 200, auth: true, ...doc });
   app.http(doc.name, {
     methods: [doc.method],
     route: doc.path,

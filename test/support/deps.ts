@@ -1,6 +1,7 @@
 import type { AppDeps } from '../../shared/app/deps.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import type { Telemetry } from '../../shared/ports/system.js';
 import { DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
 
@@ -17,6 +18,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
   const deps: AppDeps = {
     store: new MemoryConversationStore(),
     ephemeral: new MemoryEphemeralState(),
+    notifications: new MemoryNotificationStore(() => now),
     clock: { now: () => new Date(now) },
     ids: { newId: (prefix) => `${prefix}_${++n}` },
     telemetry,

@@ -8,7 +8,7 @@ export async function requireRedisUrl(): Promise<string> {
     await probe.connect();
     await probe.ping();
   } catch (e) {
-    throw new Error(`Redis not reachable at ${url} (${e instanceof Error ? e.message : String(e)}); start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no`);
+    throw new Error(`Redis not reachable at ${url} (${e instanceof Error ? e.message : String(e)}); start it with: redis-server --daemonize yes --port 6379 --save "" --appendonly no`, { cause: e });
   } finally {
     probe.disconnect();
   }

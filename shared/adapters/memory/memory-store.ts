@@ -167,7 +167,7 @@ export class MemoryConversationStore implements ConversationStore {
     try {
       offset = page.continuationToken === undefined ? 0 : decodeOffset(page.continuationToken);
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     const all = [...this.memberships.values()]
       .filter((m) => m.userId === userId)
