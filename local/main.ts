@@ -15,6 +15,7 @@ try {
     API            ${stack.baseUrl}/api/v1/messaging/...
     OpenAPI        ${stack.baseUrl}/api/openapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -d '{"userId":"alice"}'
+    demo chat      ${stack.baseUrl}/   (open it in two browser windows)
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
   `);
   const shutdown = () => {

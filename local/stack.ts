@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { installCoreApi } from './host/core-api.js';
+import { demoPage } from './demo-page.js';
 import { FunctionHost } from './host/function-host.js';
 import { SignalREmulator } from './signalr-emulator/index.js';
 
@@ -54,6 +55,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   await resetRuntime();
   await import('../functions/index.js');
   const host = new FunctionHost();
+  host.extras.push(demoPage);
   const baseUrl = await host.start(opts.port ?? 7071);
   emulator.setUpstreamUrl(`${baseUrl}/runtime/webhooks/signalr`);
   stops.unshift(() => host.stop());
