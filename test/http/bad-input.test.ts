@@ -84,7 +84,8 @@ describe('bad input over HTTP', () => {
         ['unknown conversation', r.path.replace('{conversationId}', 'c_doesnotexist').replace('{messageId}', 'c_doesnotexist.1').replace('{userId}', 'bob'), alice],
         ["someone else's conversation", fill(r.path), mallory],
       ] as const) {
-        const res = await api.call(r.method, path, { token, body: sampleBody(r.name) });
+        const query = r.name === 'messages-search-conversation' ? '?query=x' : '';
+        const res = await api.call(r.method, path + query, { token, body: sampleBody(r.name) });
         expect(res.status, `${r.method} ${r.path} (${label}): ${JSON.stringify(res.body)}`).toBe(404);
         expectProblem(res, 404, /not found/);
       }

@@ -41,12 +41,14 @@ export function lifecycleSuite(store: 'memory' | 'cosmos'): void {
 
       const inboxBob = await api.call('GET', `${M}/conversations`, { token: bob });
       expect(inboxBob.status).toBe(200);
-      expect(inboxBob.body.conversations[0]).toMatchObject({ conversationId: id, unreadCount: 1 });
-      expect(inboxBob.body.unreadTotal).toBe(1);
+      // replying advanced bob's own read mark past alice's message
+      expect(inboxBob.body.conversations[0]).toMatchObject({ conversationId: id, unreadCount: 0, lastSeq: 2 });
+      expect(inboxBob.body.unreadTotal).toBe(0);
       expect(inboxBob.body.conversations[0].lastMessage.preview).toBe('hi alice');
 
       const inboxAlice = await api.call('GET', `${M}/conversations`, { token: alice });
-      expect(inboxAlice.body.conversations[0].unreadCount).toBe(1); // bob's message; her own advanced her read mark
+      expect(inboxAlice.body.conversations[0].unreadCount).toBe(1); // bob's reply
+      expect(inboxAlice.body.unreadTotal).toBe(1);
 
       const read = await api.call('POST', `${M}/conversations/${id}/read`, { token: alice, body: { seq: 2 } });
       expect(read.body).toMatchObject({ lastReadSeq: 2, unreadCount: 0 });
