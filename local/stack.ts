@@ -58,7 +58,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   host.extras.push(demoPage);
   const baseUrl = await host.start(opts.port ?? 7071);
   emulator.setUpstreamUrl(`${baseUrl}/runtime/webhooks/signalr`);
-  stops.unshift(() => host.stop());
+  // why: the emulator goes first so its `disconnected` calls still reach the functions
+  stops.splice(1, 0, () => host.stop());
 
   return {
     baseUrl,

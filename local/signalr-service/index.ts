@@ -42,6 +42,8 @@ export class SignalREmulator {
   private readonly state = new HubState();
   private readonly pending = new Map<string, Pending>();
   private upstreamUrl: string | undefined;
+  /** Upstream calls still running for closed connections (awaited by stop, so `disconnected` is delivered). */
+  private readonly draining = new Set<Promise<unknown>>();
   private port = 0;
   private readonly host: string;
 
@@ -88,6 +90,8 @@ export class SignalREmulator {
 
   async stop(): Promise<void> {
     for (const c of this.state.connections.values()) c.socket.terminate();
+    await new Promise((r) => setImmediate(r));
+    await Promise.allSettled([...this.draining]);
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -246,6 +250,8 @@ export class SignalREmulator {
       if (!handshaken) return;
       this.state.remove(conn.id);
       queue = queue.then(() => lifecycleEvent(this.upstreamUrl, this.opts.accessKey, conn, 'disconnected'));
+      const done = queue.finally(() => this.draining.delete(done));
+      this.draining.add(done);
     });
     ws.on('error', () => ws.terminate());
   }
