@@ -89,8 +89,9 @@ export class SignalREmulator {
   }
 
   async stop(): Promise<void> {
+    const closed = [...this.state.connections.values()].map((c) => new Promise((r) => c.socket.once('close', r)));
     for (const c of this.state.connections.values()) c.socket.terminate();
-    await new Promise((r) => setImmediate(r));
+    await Promise.all(closed);
     await Promise.allSettled([...this.draining]);
     const server = this.server;
     this.server = undefined;
