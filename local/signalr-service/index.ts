@@ -116,7 +116,7 @@ export class SignalREmulator {
       const a = normalizeAudience(aud);
       return a !== null && a.path === '/client' && (a.query.get('hub') ?? '').toLowerCase() === hub;
     });
-    return { userId: userIdOf(payload), claims: payload as Record<string, unknown> };
+    return { userId: userIdOf(payload), claims: payload };
   }
 
   private async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -26,7 +26,7 @@ function payloadOf(body: string): { target: string; args: unknown[] } | string {
     return 'body is not JSON';
   }
   if (typeof parsed !== 'object' || parsed === null) return 'body must be an object';
-  const entries = Object.entries(parsed).map(([k, v]) => [k.toLowerCase(), v] as const);
+  const entries = Object.entries(parsed as Record<string, unknown>).map(([k, v]): [string, unknown] => [k.toLowerCase(), v]);
   const target = entries.find(([k]) => k === 'target')?.[1];
   const args = entries.find(([k]) => k === 'arguments')?.[1] ?? [];
   if (typeof target !== 'string' || target.length === 0) return 'target is required';

@@ -12,9 +12,9 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
   describe(`ephemeral state contract: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
     const fresh = async (ttls: Partial<EphemeralTtls> = {}) => {
-      const { state, cleanup } = await make(ttls);
-      cleanups.push(cleanup);
-      return state;
+      const made = await make(ttls);
+      cleanups.push(() => made.cleanup());
+      return made.state;
     };
     afterEach(async () => {
       for (const c of cleanups.splice(0)) await c();

@@ -3,7 +3,7 @@ import type { Registration } from '../../local/host/core-api.js';
 import { matchRoute, type HttpRoute } from '../../local/host/routing.js';
 
 const route = (template: string, methods: string[]): HttpRoute => ({
-  reg: { metadata: { name: template, bindings: {} }, callback: () => undefined } as Registration,
+  reg: { metadata: { name: template, bindings: {} }, callback: () => undefined } satisfies Registration,
   triggerName: 't',
   methods,
   template,
