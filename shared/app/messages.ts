@@ -128,12 +128,26 @@ export async function listMessages(deps: AppDeps, caller: Caller, conversationId
 
 export async function getMessageDetail(deps: AppDeps, caller: Caller, conversationId: string, messageId: string) {
   const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
-  const others = conversation.participants.filter((p) => p.userId !== message.senderId);
-  const memberships = await Promise.all(others.map((p) => deps.store.getMembership(p.userId, conversationId)));
-  const readBy = memberships
-    .filter((m) => m !== null && m.lastReadSeq >= message.seq)
-    .map((m) => ({ userId: m!.userId, readAt: m!.lastReadAt }));
-  const deliveredTo = memberships.filter((m) => m !== null && Math.max(m.lastDeliveredSeq, m.lastReadSeq) >= message.seq).map((m) => m!.userId);
+  const others = conversation.participants.filter((p) => p.userId !== message.senderId).map((p) => p.userId);
+  // why: the receipt cache answers for everyone who has read this far; only the others cost a store read
+  const cached = (await quietly(deps, 'receipt cache', () => deps.ephemeral.readMarks(conversationId, others))) ?? {};
+  const readBy = others.flatMap((u) => {
+    const mark = cached[u];
+    return mark && mark.seq >= message.seq ? [{ userId: u, readAt: mark.readAt as string | null }] : [];
+  });
+  const unknown = others.filter((u) => !readBy.some((r) => r.userId === u));
+  const memberships = (await Promise.all(unknown.map((u) => deps.store.getMembership(u, conversationId)))).filter((m) => m !== null);
+  for (const m of memberships) {
+    if (m.lastReadSeq >= message.seq) readBy.push({ userId: m.userId, readAt: m.lastReadAt });
+    if (m.lastReadAt !== null && m.lastReadSeq > (cached[m.userId]?.seq ?? 0)) {
+      const mark = { seq: m.lastReadSeq, readAt: m.lastReadAt };
+      await quietly(deps, 'receipt cache', () => deps.ephemeral.cacheReadMark(conversationId, m.userId, mark));
+    }
+  }
+  const deliveredTo = [
+    ...readBy.map((r) => r.userId),
+    ...memberships.filter((m) => m.lastReadSeq < message.seq && m.lastDeliveredSeq >= message.seq).map((m) => m.userId),
+  ];
   const status = readBy.length > 0 ? 'read' : deliveredTo.length > 0 ? 'delivered' : 'sent';
   return {
     message: { ...viewOf(message), status },

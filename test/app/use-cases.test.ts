@@ -100,6 +100,23 @@ describe('use cases on the memory adapters', () => {
     expect(detail.status).toBe('read');
   });
 
+  it('when readers are in the receipt cache, then message detail needs no store read; with the cache down it still answers', async () => {
+    const { deps, id } = await direct();
+    await sendMessage(deps, alice, id, { content: 'm' });
+    await markRead(deps, bob, id, 1);
+    let reads = 0;
+    const original = deps.store.getMembership.bind(deps.store);
+    deps.store.getMembership = (u, c) => {
+      reads++;
+      return original(u, c);
+    };
+    expect((await getMessageDetail(deps, alice, id, `${id}.1`)).readBy.map((r) => r.userId)).toEqual(['bob']);
+    expect(reads).toBe(0);
+    deps.ephemeral.readMarks = () => Promise.reject(new Error('redis down'));
+    expect((await getMessageDetail(deps, alice, id, `${id}.1`)).status).toBe('read');
+    expect(reads).toBe(1);
+  });
+
   it('when a recipient device confirms delivery, then the status is delivered and the sender is told', async () => {
     const { deps, id } = await direct();
     await sendMessage(deps, alice, id, { content: 'm' });
