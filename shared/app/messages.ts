@@ -131,9 +131,9 @@ export async function getMessageDetail(deps: AppDeps, caller: Caller, conversati
   const others = conversation.participants.filter((p) => p.userId !== message.senderId).map((p) => p.userId);
   // why: the receipt cache answers for everyone who has read this far; only the others cost a store read
   const cached = (await quietly(deps, 'receipt cache', () => deps.ephemeral.readMarks(conversationId, others))) ?? {};
-  const readBy = others.flatMap((u) => {
+  const readBy: { userId: string; readAt: string | null }[] = others.flatMap((u) => {
     const mark = cached[u];
-    return mark && mark.seq >= message.seq ? [{ userId: u, readAt: mark.readAt as string | null }] : [];
+    return mark && mark.seq >= message.seq ? [{ userId: u, readAt: mark.readAt }] : [];
   });
   const unknown = others.filter((u) => !readBy.some((r) => r.userId === u));
   const memberships = (await Promise.all(unknown.map((u) => deps.store.getMembership(u, conversationId)))).filter((m) => m !== null);
