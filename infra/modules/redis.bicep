@@ -1,0 +1,48 @@
+// Azure Cache for Redis, TLS only. ioredis authenticates with the access key, the one secret we cannot avoid:
+// it lives in Key Vault as a full rediss:// URL and the app setting is a Key Vault reference.
+param location string
+param tags object
+param token string
+
+resource redis 'Microsoft.Cache/redis@2024-03-01' = {
+  name: 'redis-${token}'
+  location: location
+  tags: tags
+  properties: {
+    sku: { name: 'Standard', family: 'C', capacity: 1 }
+    enableNonSslPort: false
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+    redisConfiguration: {
+      // why: ephemeral state only; every key has a TTL, so evict the soonest-expiring first under pressure
+      'maxmemory-policy': 'volatile-ttl'
+    }
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-${take(token, 20)}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    enablePurgeProtection: true
+  }
+}
+
+resource redisUrl 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'redis-url'
+  properties: {
+    contentType: 'text/plain'
+    value: 'rediss://:${redis.listKeys().primaryKey}@${redis.properties.hostName}:${redis.properties.sslPort}'
+  }
+}
+
+output keyVaultName string = vault.name
+// versionless: the app picks up a rotated secret without a redeploy
+output redisUrlSecretUri string = '${vault.properties.vaultUri}secrets/${redisUrl.name}'

@@ -1,0 +1,75 @@
+// Two accounts: the Functions host's (deployment package, leases, timers) and the attachments account, so user
+// content never shares keys, lifecycle or firewall with the runtime.
+param location string
+param tags object
+param token string
+
+var commonProperties = {
+  minimumTlsVersion: 'TLS1_2'
+  supportsHttpsTrafficOnly: true
+  allowBlobPublicAccess: false
+  // why: everything uses managed identity; no account keys anywhere
+  allowSharedKeyAccess: false
+  defaultToOAuthAuthentication: true
+}
+
+resource host 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'st${token}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: commonProperties
+}
+
+resource hostBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: host
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: hostBlobs
+  name: 'deployment-package'
+  properties: { publicAccess: 'None' }
+}
+
+resource attachments 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'statt${token}'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_ZRS' }
+  properties: commonProperties
+}
+
+resource attachmentBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: attachments
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+    cors: {
+      corsRules: [
+        {
+          // why: clients upload with short-lived user-delegation SAS URLs straight from the browser
+          allowedOrigins: ['*']
+          allowedMethods: ['GET', 'PUT', 'HEAD']
+          allowedHeaders: ['*']
+          exposedHeaders: ['etag']
+          maxAgeInSeconds: 3600
+        }
+      ]
+    }
+  }
+}
+
+resource attachmentsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: attachmentBlobs
+  name: 'attachments'
+  properties: { publicAccess: 'None' }
+}
+
+output hostAccountName string = host.name
+output deploymentContainerUrl string = '${host.properties.primaryEndpoints.blob}${deploymentContainer.name}'
+output attachmentsAccountName string = attachments.name
+output attachmentsAccountUrl string = attachments.properties.primaryEndpoints.blob
+output attachmentsContainer string = attachmentsContainer.name
