@@ -3,38 +3,118 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../shared/adapters/redis/redis-client.js';
 import { RedisEphemeralState } from '../../shared/adapters/redis/redis-ephemeral.js';
+import type { EphemeralTtls } from '../../shared/ports/ephemeral.js';
 import { requireRedisUrl } from '../support/redis.js';
 import { runEphemeralContract } from './ephemeral.contract.js';
 
-let url = '';
+/** A fresh prefix per run: runs never see each other's keys. */
 const prefix = `test:${randomUUID()}:`;
+/** Test keys must not linger for the 30-day defaults. */
+const SHORT: Partial<EphemeralTtls> = { lastSeenSeconds: 120, receiptSeconds: 120 };
+
+let url = '';
+let admin: Redis | undefined;
+
+// Fails the file (never skips it) when there is no Redis: "Redis not reachable at …; start it with: redis-server …".
 beforeAll(async () => {
   url = await requireRedisUrl();
+  admin = new Redis(url, { maxRetriesPerRequest: 1 });
 });
+afterAll(() => {
+  admin?.disconnect();
+});
+const redis = () => admin as Redis;
+
+const open = (ttls: Partial<EphemeralTtls> = {}) => new RedisEphemeralState(createRedisClient(url), { ttls: { ...SHORT, ...ttls }, keyPrefix: prefix });
 
 runEphemeralContract('redis', (ttls) => {
-  const state = new RedisEphemeralState(createRedisClient(url), { ttls, keyPrefix: prefix });
+  const state = open(ttls);
   return Promise.resolve({ state, cleanup: () => state.close() });
 });
 
-describe('redis keys', () => {
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(url);
+describe('redis specifics', () => {
+  const states: RedisEphemeralState[] = [];
+  const make = (ttls: Partial<EphemeralTtls> = {}) => {
+    const s = open(ttls);
+    states.push(s);
+    return s;
+  };
+  afterAll(async () => {
+    await Promise.all(states.map((s) => s.close()));
   });
-  afterAll(() => redis.quit());
 
-  it('when every kind of state is written, then every key has a TTL', async () => {
-    const state = new RedisEphemeralState(createRedisClient(url), { keyPrefix: prefix });
-    await state.connect('ttl-user', 'c1');
-    await state.disconnect('ttl-user', 'c1');
-    await state.connect('ttl-user', 'c2');
-    await state.setStatus('ttl-user', 'busy', 'x');
-    await state.startTyping('ttl-conv', 'ttl-user');
-    await state.cacheReadMark('ttl-conv', 'ttl-user', { seq: 1, readAt: 'now' });
-    await state.take('ttl-bucket', 5, 60);
-    const keys = [state.key.conns('ttl-user'), state.key.lastSeen('ttl-user'), state.key.status('ttl-user'), state.key.typing('ttl-conv'), state.key.receipts('ttl-conv'), state.key.bucket('ttl-bucket')];
-    for (const key of keys) expect(await redis.pttl(key), key).toBeGreaterThan(0);
-    await state.close();
+  it('when every kind of state is written, then every key exists with a TTL within its bound', async () => {
+    const ttls = { presenceSeconds: 30, typingSeconds: 10, lastSeenSeconds: 120, receiptSeconds: 120 };
+    const s = make(ttls);
+    const [u, hidden, conv] = [`ttl-u-${randomUUID()}`, `ttl-h-${randomUUID()}`, `ttl-c-${randomUUID()}`];
+    await s.connect(u, 'c1');
+    await s.connect(u, 'c2');
+    await s.disconnect(u, 'c1');
+    await s.touch(u);
+    await s.touch(u, 'c2');
+    await s.setStatus(u, 'busy', 'x');
+    await s.connect(hidden, 'c');
+    await s.setStatus(hidden, 'offline', null);
+    await s.touch(hidden, 'c');
+    await s.startTyping(conv, u);
+    await s.startTyping(conv, hidden);
+    await s.stopTyping(conv, hidden);
+    await s.cacheReadMark(conv, u, { seq: 2, readAt: '2026-01-01T00:00:00Z' });
+    await s.cacheReadMark(conv, u, { seq: 1, readAt: '2026-01-01T00:00:00Z' });
+    await s.take(`ttl-b-${conv}`, 5, 60);
+
+    const bounds: [string, number][] = [
+      [s.key.conns(u), ttls.presenceSeconds],
+      [s.key.status(u), ttls.lastSeenSeconds],
+      [s.key.lastSeen(u), ttls.lastSeenSeconds],
+      [s.key.conns(hidden), ttls.presenceSeconds],
+      [s.key.status(hidden), ttls.lastSeenSeconds],
+      [s.key.lastSeen(hidden), ttls.lastSeenSeconds],
+      [s.key.typing(conv), ttls.typingSeconds],
+      [s.key.receipts(conv), ttls.receiptSeconds],
+      [s.key.bucket(`ttl-b-${conv}`), 120],
+    ];
+    for (const [key, seconds] of bounds) {
+      const pttl = await redis().pttl(key); // -2: no such key, -1: no TTL
+      expect(pttl, key).toBeGreaterThan(0);
+      expect(pttl, key).toBeLessThanOrEqual(seconds * 1000);
+    }
+  });
+
+  it('when the last connection goes, then its key is gone rather than left empty', async () => {
+    const s = make();
+    const u = `gone-${randomUUID()}`;
+    await s.connect(u, 'c');
+    await s.disconnect(u, 'c');
+    expect(await redis().exists(s.key.conns(u))).toBe(0);
+  });
+
+  it('when two instances share Redis, then they see the same presence and share one bucket', async () => {
+    const [a, b] = [make(), make()];
+    const u = `shared-${randomUUID()}`;
+    expect(await a.connect(u, 'on-a')).toEqual({ firstConnection: true });
+    expect(await b.connect(u, 'on-b')).toEqual({ firstConnection: false });
+    expect((await b.getPresence([u]))[u]?.connections).toBe(2);
+    expect((await b.disconnect(u, 'on-a')).lastConnection).toBe(false);
+    expect((await a.disconnect(u, 'on-b')).lastConnection).toBe(true);
+
+    const bucket = `shared-${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).take(bucket, 7, 60)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(7);
+  });
+
+  it('when the server forgets its scripts, then the next call loads them again', async () => {
+    const s = make();
+    const u = `flush-${randomUUID()}`;
+    await s.connect(u, 'c1');
+    await redis().script('FLUSH');
+    expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
+    expect(await s.typingUsers(`flush-${randomUUID()}`)).toEqual([]);
+  });
+
+  it('when close is called twice, then the second call does nothing', async () => {
+    const s = open();
+    await s.close();
+    await expect(s.close()).resolves.toBeUndefined();
   });
 });

@@ -5,9 +5,10 @@ export type MakeEphemeral = (ttls: Partial<EphemeralTtls>) => Promise<{ state: E
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let n = 0;
+/** Ids unique per run, so adapters sharing a server (Redis) never see another test's state. */
 const uid = (name: string) => `${name}-${process.pid}-${Date.now()}-${++n}`;
 
-/** One suite, every adapter: the memory twin must behave like Redis. */
+/** One suite, every adapter: the memory twin must behave like Redis. Real time, short TTLs (~6 s in all). */
 export function runEphemeralContract(name: string, make: MakeEphemeral): void {
   describe(`ephemeral state contract: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
@@ -20,95 +21,197 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       for (const c of cleanups.splice(0)) await c();
     });
 
-    it('when a user has two connections, then they are online until the last one goes, with first/last flags', async () => {
-      const s = await fresh();
-      const u = uid('u');
-      expect(await s.connect(u, 'c1')).toEqual({ firstConnection: true });
-      expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
-      expect((await s.disconnect(u, 'c1')).lastConnection).toBe(false);
-      expect((await s.getPresence([u]))[u]).toMatchObject({ isOnline: true, connections: 1, status: 'online' });
-      const last = await s.disconnect(u, 'c2');
-      expect(last.lastConnection).toBe(true);
-      expect(Date.parse(last.lastSeen)).toBeGreaterThan(Date.now() - 5000);
-      expect((await s.getPresence([u]))[u]).toMatchObject({ isOnline: false, status: 'offline', connections: 0, lastSeen: last.lastSeen });
-      expect((await s.disconnect(u, 'c2')).lastConnection).toBe(false); // twice is not "last" again
+    describe('presence', () => {
+      it('when a user has two connections, then they are online until the last one goes, with first/last flags', async () => {
+        const s = await fresh();
+        const u = uid('u');
+        expect(await s.connect(u, 'c1')).toEqual({ firstConnection: true });
+        expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
+        expect((await s.getPresence([u]))[u]).toMatchObject({ isOnline: true, status: 'online', connections: 2 });
+
+        expect((await s.disconnect(u, 'c1')).lastConnection).toBe(false);
+        expect((await s.getPresence([u]))[u]).toMatchObject({ isOnline: true, status: 'online', connections: 1 });
+
+        const before = Date.now();
+        const last = await s.disconnect(u, 'c2');
+        expect(last.lastConnection).toBe(true);
+        expect(Math.abs(Date.parse(last.lastSeen) - before)).toBeLessThan(2000);
+        expect((await s.getPresence([u]))[u]).toEqual({ userId: u, status: 'offline', statusMessage: null, isOnline: false, lastSeen: last.lastSeen, connections: 0 });
+
+        expect((await s.disconnect(u, 'c2')).lastConnection).toBe(false); // a repeated disconnect is not "last" again
+        expect(await s.connect(u, 'c3')).toEqual({ firstConnection: true });
+      });
+
+      it('when the same connection connects twice, then it counts once', async () => {
+        const s = await fresh();
+        const u = uid('u');
+        await s.connect(u, 'c1');
+        expect(await s.connect(u, 'c1')).toEqual({ firstConnection: false });
+        expect((await s.getPresence([u]))[u]?.connections).toBe(1);
+        expect((await s.disconnect(u, 'c1')).lastConnection).toBe(true);
+      });
+
+      it('when a connection shows no activity for the presence TTL, then it expires without a disconnect, while touched ones stay', async () => {
+        const s = await fresh({ presenceSeconds: 1 });
+        const [crashed, twoDevices, touchAll, ghost] = [uid('crashed'), uid('two'), uid('all'), uid('ghost')];
+        await s.connect(crashed, 'c');
+        await s.connect(twoDevices, 'dead-instance');
+        await s.connect(twoDevices, 'phone');
+        await s.connect(touchAll, 'a');
+        await s.connect(touchAll, 'b');
+        await sleep(600);
+        await s.touch(twoDevices, 'phone');
+        await s.touch(touchAll);
+        await s.touch(ghost, 'never-connected');
+        await sleep(650);
+
+        const p = await s.getPresence([crashed, twoDevices, touchAll, ghost]);
+        expect(p[crashed]).toMatchObject({ isOnline: false, status: 'offline', connections: 0 });
+        expect(p[crashed]?.lastSeen).not.toBeNull(); // last seen is kept after the connection expired
+        expect(p[twoDevices]).toMatchObject({ isOnline: true, connections: 1 });
+        expect(p[touchAll]).toMatchObject({ isOnline: true, connections: 2 });
+        expect(p[ghost]).toMatchObject({ isOnline: false, connections: 0 }); // touch never creates a connection
+
+        expect(await s.connect(crashed, 'c2')).toEqual({ firstConnection: true });
+        expect(await s.connect(twoDevices, 'laptop')).toEqual({ firstConnection: false });
+        expect((await s.getPresence([twoDevices]))[twoDevices]?.connections).toBe(2);
+        expect((await s.disconnect(twoDevices, 'phone')).lastConnection).toBe(false);
+        expect((await s.disconnect(twoDevices, 'laptop')).lastConnection).toBe(true); // the expired one does not hold them online
+      });
+
+      it('when a user chooses a status and message, then it shows while they are online and comes back with them', async () => {
+        const s = await fresh();
+        const [u, plain] = [uid('u'), uid('plain')];
+        await s.connect(u, 'c');
+        await s.connect(plain, 'c');
+        expect(await s.setStatus(u, 'busy', 'in a meeting')).toMatchObject({ userId: u, status: 'busy', statusMessage: 'in a meeting', isOnline: true, connections: 1 });
+        let p = await s.getPresence([u, plain]);
+        expect(p[u]).toMatchObject({ status: 'busy', statusMessage: 'in a meeting', isOnline: true });
+        expect(p[plain]).toMatchObject({ status: 'online', statusMessage: null, isOnline: true });
+
+        await s.disconnect(u, 'c');
+        expect((await s.getPresence([u]))[u]).toMatchObject({ status: 'offline', isOnline: false, connections: 0 });
+        await s.connect(u, 'c2');
+        expect((await s.getPresence([u]))[u]).toMatchObject({ status: 'busy', statusMessage: 'in a meeting', isOnline: true });
+
+        expect(await s.setStatus(u, 'away', null)).toMatchObject({ status: 'away', statusMessage: null, isOnline: true });
+        p = await s.getPresence([u]);
+        expect(p[u]).toMatchObject({ status: 'away', statusMessage: null });
+      });
+
+      it('when a user appears offline, then others see them offline, with no connections and last seen frozen', async () => {
+        const s = await fresh();
+        const u = uid('u');
+        await s.connect(u, 'c1');
+        const hidden = await s.setStatus(u, 'offline', null);
+        expect(hidden).toMatchObject({ status: 'offline', isOnline: false, connections: 0 });
+        expect(hidden.lastSeen).not.toBeNull();
+        const frozen = hidden.lastSeen;
+
+        await sleep(15);
+        await s.touch(u, 'c1');
+        expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
+        expect((await s.getPresence([u]))[u]).toEqual({ userId: u, status: 'offline', statusMessage: null, isOnline: false, lastSeen: frozen, connections: 0 });
+        expect((await s.setStatus(u, 'offline', null)).lastSeen).toBe(frozen);
+        expect((await s.disconnect(u, 'c1')).lastSeen).toBe(frozen);
+
+        const back = await s.setStatus(u, 'online', null);
+        expect(back).toMatchObject({ status: 'online', isOnline: true, connections: 1 });
+        expect(Date.parse(back.lastSeen ?? '')).toBeGreaterThan(Date.parse(frozen ?? ''));
+      });
+
+      it('when presence of several users is asked at once, then each is answered, unknown ones offline without last seen', async () => {
+        const s = await fresh();
+        const [a, b, c] = [uid('a'), uid('b'), uid('c')];
+        await s.connect(a, 'x');
+        await s.connect(b, 'y');
+        await s.setStatus(b, 'busy', 'focus');
+        const p = await s.getPresence([a, b, c, a]);
+        expect(Object.keys(p).sort()).toEqual([a, b, c].sort());
+        expect(p[a]).toMatchObject({ userId: a, status: 'online', isOnline: true, connections: 1 });
+        expect(p[b]).toMatchObject({ userId: b, status: 'busy', statusMessage: 'focus', isOnline: true, connections: 1 });
+        expect(p[c]).toEqual({ userId: c, status: 'offline', statusMessage: null, isOnline: false, lastSeen: null, connections: 0 });
+        expect(await s.getPresence([])).toEqual({});
+      });
     });
 
-    it('when a connection shows no activity for the presence TTL, then it expires, while touch keeps another alive', async () => {
-      const s = await fresh({ presenceSeconds: 1 });
-      const [a, b] = [uid('a'), uid('b')];
-      await s.connect(a, 'ca');
-      await s.connect(b, 'cb');
-      await sleep(600);
-      await s.touch(b, 'cb');
-      await sleep(600);
-      const p = await s.getPresence([a, b]);
-      expect(p[a]?.isOnline).toBe(false);
-      expect(p[b]?.isOnline).toBe(true);
-      expect(await s.connect(a, 'ca2')).toEqual({ firstConnection: true });
+    describe('typing', () => {
+      it('when users type, then they show until they stop or the TTL passes, and typing again extends it', async () => {
+        const s = await fresh({ typingSeconds: 1 });
+        const [conv, other] = [uid('conv'), uid('other')];
+        await s.startTyping(conv, 'a');
+        await s.startTyping(conv, 'b');
+        await s.startTyping(conv, 'c');
+        expect((await s.typingUsers(conv)).sort()).toEqual(['a', 'b', 'c']);
+        expect(await s.typingUsers(other)).toEqual([]);
+        expect(await s.stopTyping(conv, 'a')).toBe(true);
+        expect(await s.stopTyping(conv, 'a')).toBe(false);
+        expect(await s.stopTyping(other, 'b')).toBe(false);
+        expect((await s.typingUsers(conv)).sort()).toEqual(['b', 'c']);
+
+        await sleep(600);
+        await s.startTyping(conv, 'c');
+        await sleep(550);
+        expect(await s.typingUsers(conv)).toEqual(['c']);
+        expect(await s.stopTyping(conv, 'b')).toBe(false); // expired: was not typing any more
+        expect(await s.stopTyping(conv, 'c')).toBe(true);
+        expect(await s.typingUsers(conv)).toEqual([]);
+      });
     });
 
-    it('when statuses are set, then they show while online, and offline means appear offline', async () => {
-      const s = await fresh();
-      const u = uid('u');
-      await s.connect(u, 'c');
-      expect(await s.setStatus(u, 'busy', 'in a meeting')).toMatchObject({ status: 'busy', statusMessage: 'in a meeting', isOnline: true });
-      expect((await s.setStatus(u, 'offline', null)).isOnline).toBe(false);
-      expect((await s.setStatus(u, 'away', null)).status).toBe('away');
+    describe('read marks', () => {
+      it('when read marks are cached, then they only move forward, per user and conversation', async () => {
+        const s = await fresh();
+        const [conv, other] = [uid('conv'), uid('other')];
+        await s.cacheReadMark(conv, 'a', { seq: 5, readAt: '2026-01-01T00:00:05Z' });
+        await s.cacheReadMark(conv, 'a', { seq: 3, readAt: '2026-01-01T00:00:09Z' });
+        await s.cacheReadMark(conv, 'a', { seq: 5, readAt: '2026-01-01T00:00:10Z' });
+        expect(await s.readMarks(conv, ['a', 'b'])).toEqual({ a: { seq: 5, readAt: '2026-01-01T00:00:05Z' }, b: null });
+        expect(await s.readMarks(other, ['a'])).toEqual({ a: null });
+
+        await s.cacheReadMark(conv, 'a', { seq: 7, readAt: '2026-01-01T00:00:11Z' });
+        await s.cacheReadMark(conv, 'b', { seq: 1, readAt: '2026-01-01T00:00:12Z' });
+        expect(await s.readMarks(conv, ['a', 'b'])).toEqual({ a: { seq: 7, readAt: '2026-01-01T00:00:11Z' }, b: { seq: 1, readAt: '2026-01-01T00:00:12Z' } });
+        expect(await s.readMarks(conv, [])).toEqual({});
+      });
     });
 
-    it('when presence of many users is asked at once, then unknown users come back offline', async () => {
-      const s = await fresh();
-      const [a, b, c] = [uid('a'), uid('b'), uid('c')];
-      await s.connect(a, 'x');
-      await s.connect(b, 'y');
-      const p = await s.getPresence([a, b, c]);
-      expect(Object.keys(p).sort()).toEqual([a, b, c].sort());
-      expect([p[a]?.isOnline, p[b]?.isOnline, p[c]?.isOnline]).toEqual([true, true, false]);
-      expect(p[c]).toMatchObject({ lastSeen: null, statusMessage: null });
-    });
+    describe('rate limits', () => {
+      it('when 50 calls hit a bucket of 10 at once, then exactly 10 pass and the rest get a retry-after', async () => {
+        const s = await fresh();
+        const bucket = uid('send');
+        const results = await Promise.all(Array.from({ length: 50 }, () => s.take(bucket, 10, 60)));
+        const allowed = results.filter((r) => r.allowed);
+        const refused = results.filter((r) => !r.allowed);
+        expect(allowed).toHaveLength(10);
+        expect(allowed.map((r) => r.remaining).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        for (const r of allowed) expect(r.retryAfterSeconds).toBe(0);
+        expect(refused).toHaveLength(40);
+        for (const r of refused) {
+          expect(r.remaining).toBe(0);
+          expect(r.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+          expect(r.retryAfterSeconds).toBeLessThanOrEqual(6); // one token per 6 s
+        }
+        expect(await s.take(uid('other'), 10, 60)).toEqual({ allowed: true, remaining: 9, retryAfterSeconds: 0 });
+      });
 
-    it('when users type, then they show until they stop or the TTL passes', async () => {
-      const s = await fresh({ typingSeconds: 1 });
-      const conv = uid('conv');
-      await s.startTyping(conv, 'a');
-      await s.startTyping(conv, 'b');
-      expect((await s.typingUsers(conv)).sort()).toEqual(['a', 'b']);
-      expect(await s.stopTyping(conv, 'a')).toBe(true);
-      expect(await s.stopTyping(conv, 'a')).toBe(false);
-      await sleep(1100);
-      expect(await s.typingUsers(conv)).toEqual([]);
-      expect(await s.stopTyping(conv, 'b')).toBe(false);
-    });
+      it('when time passes, then the bucket refills at capacity per period', async () => {
+        const s = await fresh();
+        const bucket = uid('typing');
+        for (let i = 0; i < 5; i++) expect((await s.take(bucket, 5, 1)).allowed).toBe(true);
+        expect(await s.take(bucket, 5, 1)).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1 });
+        await sleep(450); // 5 tokens/s → 2 tokens back
+        const r = await s.take(bucket, 5, 1);
+        expect(r.allowed).toBe(true);
+        expect(r.remaining).toBeGreaterThanOrEqual(1);
+        expect(r.remaining).toBeLessThanOrEqual(2);
+      });
 
-    it('when read marks are cached, then they only move forward', async () => {
-      const s = await fresh();
-      const conv = uid('conv');
-      await s.cacheReadMark(conv, 'a', { seq: 5, readAt: '2026-01-01T00:00:05Z' });
-      await s.cacheReadMark(conv, 'a', { seq: 3, readAt: '2026-01-01T00:00:09Z' });
-      expect(await s.readMarks(conv, ['a', 'b'])).toEqual({ a: { seq: 5, readAt: '2026-01-01T00:00:05Z' }, b: null });
-      await s.cacheReadMark(conv, 'a', { seq: 7, readAt: '2026-01-01T00:00:10Z' });
-      expect((await s.readMarks(conv, ['a'])).a?.seq).toBe(7);
-    });
-
-    it('when 50 calls hit a bucket of 10 at once, then exactly 10 pass and the rest get a retry-after', async () => {
-      const s = await fresh();
-      const bucket = uid('send');
-      const results = await Promise.all(Array.from({ length: 50 }, () => s.take(bucket, 10, 60)));
-      expect(results.filter((r) => r.allowed)).toHaveLength(10);
-      const refused = results.filter((r) => !r.allowed);
-      expect(refused).toHaveLength(40);
-      for (const r of refused) expect(r.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-      expect(refused[0]?.retryAfterSeconds).toBeLessThanOrEqual(6);
-    });
-
-    it('when time passes, then the bucket refills', async () => {
-      const s = await fresh();
-      const bucket = uid('typing');
-      for (let i = 0; i < 5; i++) expect((await s.take(bucket, 5, 1)).allowed).toBe(true);
-      expect((await s.take(bucket, 5, 1)).allowed).toBe(false);
-      await sleep(450);
-      expect((await s.take(bucket, 5, 1)).allowed).toBe(true);
+      it('when a bucket could never refill, then take rejects', async () => {
+        const s = await fresh();
+        await expect(s.take(uid('b'), 0, 60)).rejects.toThrow(RangeError);
+        await expect(s.take(uid('b'), 5, 0)).rejects.toThrow(RangeError);
+      });
     });
   });
 }

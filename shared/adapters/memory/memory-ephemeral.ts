@@ -8,142 +8,236 @@ import {
   type ReadMark,
 } from '../../ports/ephemeral.js';
 
-interface Bucket {
-  tokens: number;
-  at: number;
+/**
+ * A map whose entries expire like Redis keys: gone once `now >= expiresAt`, checked lazily on read, with a sweep of
+ * dead entries every so many writes so keys that are never read again do not pile up.
+ */
+class Keyspace<V> {
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+  private writes = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  get(key: string): V | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(key: string, value: V, ttlMs: number): void {
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    if (++this.writes % 1000 === 0) this.sweep();
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
+  }
 }
 
-/** The Redis adapter's twin for one process: same semantics, expiry checked lazily against the clock. */
+const ms = (seconds: number) => Math.max(1, Math.ceil(seconds * 1000));
+
+/**
+ * The Redis adapter's twin for one process (tests, local runs): the same keys, TTLs and rules as
+ * `RedisEphemeralState` — see its doc for the semantics — with expiry checked lazily against `now` (default
+ * `Date.now`). State is not shared between instances.
+ */
 export class MemoryEphemeralState implements EphemeralState {
   private readonly ttls: EphemeralTtls;
   private readonly now: () => number;
   /** userId → connectionId → last activity (ms) */
-  private readonly connections = new Map<string, Map<string, number>>();
-  private readonly lastSeen = new Map<string, number>();
-  private readonly statuses = new Map<string, { status: PresenceStatus; message: string | null; at: number }>();
+  private readonly conns: Keyspace<Map<string, number>>;
+  private readonly statuses: Keyspace<{ status: PresenceStatus; message: string | null }>;
+  private readonly lastSeen: Keyspace<number>;
   /** conversationId → userId → expiry (ms) */
-  private readonly typing = new Map<string, Map<string, number>>();
-  private readonly receipts = new Map<string, Map<string, ReadMark & { at: number }>>();
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly typing: Keyspace<Map<string, number>>;
+  private readonly receipts: Keyspace<Map<string, ReadMark>>;
+  private readonly buckets: Keyspace<{ tokens: number; ts: number }>;
 
   constructor(opts: { ttls?: Partial<EphemeralTtls>; now?: () => number } = {}) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
-    this.now = opts.now ?? Date.now;
+    const now = opts.now ?? Date.now;
+    this.now = now;
+    this.conns = new Keyspace(now);
+    this.statuses = new Keyspace(now);
+    this.lastSeen = new Keyspace(now);
+    this.typing = new Keyspace(now);
+    this.receipts = new Keyspace(now);
+    this.buckets = new Keyspace(now);
   }
 
-  private live(userId: string): Map<string, number> {
-    const conns = this.connections.get(userId) ?? new Map<string, number>();
-    const cutoff = this.now() - this.ttls.presenceSeconds * 1000;
-    for (const [id, at] of conns) if (at <= cutoff) conns.delete(id);
-    this.connections.set(userId, conns);
+  private get presenceMs(): number {
+    return ms(this.ttls.presenceSeconds);
+  }
+
+  private get lastSeenMs(): number {
+    return ms(this.ttls.lastSeenSeconds);
+  }
+
+  /** The user's connections with the ones idle for presenceSeconds or more dropped. */
+  private liveConns(userId: string, now: number): Map<string, number> {
+    const conns = this.conns.get(userId) ?? new Map<string, number>();
+    for (const [id, at] of conns) if (at <= now - this.presenceMs) conns.delete(id);
     return conns;
   }
 
+  /** Stores the connections back: no key when empty, else one that lives as long as the freshest connection. */
+  private saveConns(userId: string, conns: Map<string, number>, now: number): void {
+    if (conns.size === 0) {
+      this.conns.delete(userId);
+      return;
+    }
+    const newest = Math.max(...conns.values());
+    this.conns.set(userId, conns, newest + this.presenceMs - now);
+  }
+
+  /** Activity: last seen = now, unless the user appears offline (then it stays frozen). Returns last seen. */
+  private seen(userId: string, now: number): number {
+    const status = this.statuses.get(userId);
+    if (status !== undefined) this.statuses.set(userId, status, this.lastSeenMs);
+    const frozen = this.lastSeen.get(userId);
+    if (status?.status === 'offline' && frozen !== undefined) {
+      this.lastSeen.set(userId, frozen, this.lastSeenMs);
+      return frozen;
+    }
+    this.lastSeen.set(userId, now, this.lastSeenMs);
+    return now;
+  }
+
   connect(userId: string, connectionId: string): Promise<{ firstConnection: boolean }> {
-    const conns = this.live(userId);
+    const now = this.now();
+    const conns = this.liveConns(userId, now);
     const firstConnection = conns.size === 0;
-    conns.set(connectionId, this.now());
+    conns.set(connectionId, now);
+    this.saveConns(userId, conns, now);
+    this.seen(userId, now);
     return Promise.resolve({ firstConnection });
   }
 
   disconnect(userId: string, connectionId: string): Promise<{ lastConnection: boolean; lastSeen: string }> {
-    const conns = this.live(userId);
-    const had = conns.delete(connectionId);
-    const at = this.now();
-    this.lastSeen.set(userId, at);
-    return Promise.resolve({ lastConnection: had && conns.size === 0, lastSeen: new Date(at).toISOString() });
+    const now = this.now();
+    const conns = this.liveConns(userId, now);
+    const removed = conns.delete(connectionId);
+    this.saveConns(userId, conns, now);
+    const seen = this.seen(userId, now);
+    return Promise.resolve({ lastConnection: removed && conns.size === 0, lastSeen: new Date(seen).toISOString() });
   }
 
   touch(userId: string, connectionId?: string): Promise<void> {
-    const conns = this.live(userId);
-    const at = this.now();
-    if (connectionId !== undefined) {
-      if (conns.has(connectionId)) conns.set(connectionId, at);
-    } else {
-      for (const id of conns.keys()) conns.set(id, at);
-    }
+    const now = this.now();
+    const conns = this.liveConns(userId, now);
+    for (const id of connectionId === undefined ? [...conns.keys()] : [connectionId]) if (conns.has(id)) conns.set(id, now);
+    this.saveConns(userId, conns, now);
+    this.seen(userId, now);
     return Promise.resolve();
   }
 
-  async setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo> {
-    this.statuses.set(userId, { status, message: statusMessage, at: this.now() });
-    this.lastSeen.set(userId, this.now());
-    return (await this.getPresence([userId]))[userId] as PresenceInfo;
+  setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo> {
+    const now = this.now();
+    const prev = this.statuses.get(userId);
+    this.statuses.set(userId, { status, message: statusMessage }, this.lastSeenMs);
+    let seenAt = prev?.status === 'offline' && status === 'offline' ? this.lastSeen.get(userId) : undefined;
+    if (seenAt === undefined) seenAt = now;
+    this.lastSeen.set(userId, seenAt, this.lastSeenMs);
+    return Promise.resolve(this.presence(userId, now));
   }
 
   getPresence(userIds: string[]): Promise<Record<string, PresenceInfo>> {
+    const now = this.now();
     const out: Record<string, PresenceInfo> = {};
-    const keepUntil = this.now() - this.ttls.lastSeenSeconds * 1000;
-    for (const userId of userIds) {
-      const conns = this.live(userId).size;
-      const chosen = this.statuses.get(userId);
-      const status = chosen && chosen.at > keepUntil ? chosen : undefined;
-      const appearOffline = status?.status === 'offline';
-      const isOnline = conns > 0 && !appearOffline;
-      const seen = this.lastSeen.get(userId);
-      out[userId] = {
-        userId,
-        status: isOnline ? (status?.status ?? 'online') : 'offline',
-        statusMessage: status?.message ?? null,
-        isOnline,
-        lastSeen: seen !== undefined && seen > keepUntil ? new Date(seen).toISOString() : null,
-        connections: conns,
-      };
-    }
+    for (const userId of new Set(userIds)) out[userId] = this.presence(userId, now);
     return Promise.resolve(out);
   }
 
-  private typers(conversationId: string): Map<string, number> {
-    const map = this.typing.get(conversationId) ?? new Map<string, number>();
-    for (const [u, until] of map) if (until <= this.now()) map.delete(u);
-    this.typing.set(conversationId, map);
-    return map;
+  /** Same rules as the Redis adapter: a chosen status shows while online; "offline" means appear offline. */
+  private presence(userId: string, now: number): PresenceInfo {
+    let live = 0;
+    for (const at of this.conns.get(userId)?.values() ?? []) if (at > now - this.presenceMs) live++;
+    const stored = this.statuses.get(userId);
+    const chosen = stored?.status ?? 'online';
+    const appearsOffline = chosen === 'offline';
+    const isOnline = live > 0 && !appearsOffline;
+    const seen = this.lastSeen.get(userId);
+    return {
+      userId,
+      status: isOnline ? chosen : 'offline',
+      statusMessage: stored?.message ?? null,
+      isOnline,
+      lastSeen: seen === undefined ? null : new Date(seen).toISOString(),
+      connections: appearsOffline ? 0 : live,
+    };
   }
 
   startTyping(conversationId: string, userId: string): Promise<void> {
-    this.typers(conversationId).set(userId, this.now() + this.ttls.typingSeconds * 1000);
+    const now = this.now();
+    const typers = this.typing.get(conversationId) ?? new Map<string, number>();
+    for (const [u, until] of typers) if (until <= now) typers.delete(u);
+    const ttl = ms(this.ttls.typingSeconds);
+    typers.set(userId, now + ttl);
+    this.typing.set(conversationId, typers, ttl);
     return Promise.resolve();
   }
 
   stopTyping(conversationId: string, userId: string): Promise<boolean> {
-    return Promise.resolve(this.typers(conversationId).delete(userId));
+    const typers = this.typing.get(conversationId);
+    const until = typers?.get(userId);
+    typers?.delete(userId);
+    if (typers?.size === 0) this.typing.delete(conversationId);
+    return Promise.resolve(until !== undefined && until > this.now());
   }
 
   typingUsers(conversationId: string): Promise<string[]> {
-    return Promise.resolve([...this.typers(conversationId).keys()]);
+    const now = this.now();
+    const users: string[] = [];
+    for (const [u, until] of this.typing.get(conversationId) ?? []) if (until > now) users.push(u);
+    return Promise.resolve(users);
   }
 
   cacheReadMark(conversationId: string, userId: string, mark: ReadMark): Promise<void> {
-    const marks = this.receipts.get(conversationId) ?? new Map<string, ReadMark & { at: number }>();
+    const marks = this.receipts.get(conversationId) ?? new Map<string, ReadMark>();
     const current = marks.get(userId);
-    if (!current || current.seq < mark.seq) marks.set(userId, { ...mark, at: this.now() });
-    this.receipts.set(conversationId, marks);
+    if (current !== undefined && current.seq >= mark.seq) return Promise.resolve();
+    marks.set(userId, { seq: mark.seq, readAt: mark.readAt });
+    this.receipts.set(conversationId, marks, ms(this.ttls.receiptSeconds));
     return Promise.resolve();
   }
 
   readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>> {
     const marks = this.receipts.get(conversationId);
-    const cutoff = this.now() - this.ttls.receiptSeconds * 1000;
     const out: Record<string, ReadMark | null> = {};
     for (const u of userIds) {
       const m = marks?.get(u);
-      out[u] = m && m.at > cutoff ? { seq: m.seq, readAt: m.readAt } : null;
+      out[u] = m === undefined ? null : { seq: m.seq, readAt: m.readAt };
     }
     return Promise.resolve(out);
   }
 
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {
-    const now = this.now();
-    const rate = capacity / (perSeconds * 1000);
-    const b = this.buckets.get(bucket) ?? { tokens: capacity, at: now };
-    b.tokens = Math.min(capacity, b.tokens + (now - b.at) * rate);
-    b.at = now;
-    this.buckets.set(bucket, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return Promise.resolve({ allowed: true, remaining: Math.floor(b.tokens), retryAfterSeconds: 0 });
+    if (!(Number.isFinite(capacity) && capacity >= 1) || !(Number.isFinite(perSeconds) && perSeconds > 0)) {
+      return Promise.reject(new RangeError(`token bucket needs capacity >= 1 and perSeconds > 0 (got ${capacity}, ${perSeconds})`));
     }
-    return Promise.resolve({ allowed: false, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000)) });
+    const now = this.now();
+    const per = perSeconds * 1000;
+    const rate = capacity / per;
+    const b = this.buckets.get(bucket) ?? { tokens: capacity, ts: now };
+    let tokens = Math.min(capacity, b.tokens + Math.max(0, now - b.ts) * rate);
+    let decision: RateDecision;
+    if (tokens >= 1) {
+      tokens -= 1;
+      decision = { allowed: true, remaining: Math.floor(tokens), retryAfterSeconds: 0 };
+    } else {
+      decision = { allowed: false, remaining: Math.floor(tokens), retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / rate / 1000)) };
+    }
+    this.buckets.set(bucket, { tokens, ts: now }, Math.ceil(per * 2));
+    return Promise.resolve(decision);
   }
 
   close(): Promise<void> {

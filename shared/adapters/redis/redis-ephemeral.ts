@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_TTLS,
+  PRESENCE_STATUSES,
   type EphemeralState,
   type EphemeralTtls,
   type PresenceInfo,
@@ -9,129 +10,204 @@ import {
   type ReadMark,
 } from '../../ports/ephemeral.js';
 import * as lua from './scripts.js';
+import type { LuaScript } from './scripts.js';
 
-const PRESENCE_STATUSES = new Set<string>(['online', 'away', 'busy', 'offline']);
+export interface RedisEphemeralOptions {
+  ttls?: Partial<EphemeralTtls>;
+  /** Prepended to every key; default `chat:`. */
+  keyPrefix?: string;
+}
+
+/** What Redis holds for one user, turned into what others see (the memory twin applies the same rules). */
+function presenceOf(userId: string, row: { live: number; status: string | null; message: string | null; lastSeenMs: number | null }): PresenceInfo {
+  const chosen = isStatus(row.status) ? row.status : 'online';
+  const appearsOffline = chosen === 'offline';
+  const isOnline = row.live > 0 && !appearsOffline;
+  return {
+    userId,
+    status: isOnline ? chosen : 'offline',
+    statusMessage: row.message,
+    isOnline,
+    lastSeen: row.lastSeenMs === null ? null : new Date(row.lastSeenMs).toISOString(),
+    // Appearing offline hides the live connections too, or the count would give it away.
+    connections: appearsOffline ? 0 : row.live,
+  };
+}
+
+function isStatus(s: string | null): s is PresenceStatus {
+  return s !== null && (PRESENCE_STATUSES as readonly string[]).includes(s);
+}
+
+/** Positive whole milliseconds for PEXPIRE / PX. */
+const ms = (seconds: number) => Math.max(1, Math.ceil(seconds * 1000));
+
+const toNumber = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const toStringOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : null);
 
 /**
- * Presence, typing, read-receipt cache and token buckets on Redis. Every method is one round trip (a Lua script
- * or one pipeline), every key has a TTL, and no key is ever listed (no KEYS / SCAN).
+ * Presence, typing, read-receipt cache and token buckets on Redis (see DESIGN.md §4).
+ *
+ * - Every method is one round trip: a Lua script (atomic, reading the Redis server clock with `TIME` so instances
+ *   with skewed clocks agree) or one pipeline. Scripts go by EVALSHA and fall back to EVAL (which caches them) when
+ *   the server answers NOSCRIPT (restart, failover, SCRIPT FLUSH).
+ * - Every key has a TTL; no key is ever listed (no KEYS / SCAN).
+ * - Keys (`{…}` is a Redis Cluster hash tag, so one user's presence keys share a slot and a script may touch them all):
+ *   `presence:conns:{userId}` zset connectionId → last activity (ms), TTL presenceSeconds after the freshest one;
+ *   `presence:status:{userId}` hash {status, message}, `presence:lastseen:{userId}` ms — both TTL lastSeenSeconds,
+ *   refreshed by activity; `typing:{conversationId}` zset userId → expiry (ms), TTL typingSeconds;
+ *   `receipts:{conversationId}` hash userId → JSON {seq, readAt}, TTL receiptSeconds after the last write;
+ *   `rate:{bucket}` hash {tokens, ts}, TTL 2 × perSeconds.
+ * - Presence: a connection counts as live while its last activity is less than presenceSeconds ago, so the connection
+ *   of a crashed instance goes away by itself while the user's other devices stay online. Last seen moves with
+ *   activity (connect, touch, disconnect, setStatus), except while the user appears offline (`setStatus('offline')`):
+ *   then it stays at the moment they chose to, and others see offline, no connections, that last seen.
+ * - `close()` quits the client it was given (the container hands each adapter its own client).
  */
 export class RedisEphemeralState implements EphemeralState {
   private readonly ttls: EphemeralTtls;
   private readonly prefix: string;
-  private readonly shas = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
-    opts: { ttls?: Partial<EphemeralTtls>; keyPrefix?: string } = {},
+    opts: RedisEphemeralOptions = {},
   ) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
     this.prefix = opts.keyPrefix ?? 'chat:';
   }
 
   /** Key names, for tests and operators. */
-  key = {
-    conns: (u: string) => `${this.prefix}presence:conns:${u}`,
-    lastSeen: (u: string) => `${this.prefix}presence:lastseen:${u}`,
-    status: (u: string) => `${this.prefix}presence:status:${u}`,
-    typing: (c: string) => `${this.prefix}typing:${c}`,
-    receipts: (c: string) => `${this.prefix}receipts:${c}`,
-    bucket: (b: string) => `${this.prefix}rate:${b}`,
+  readonly key = {
+    conns: (userId: string) => `${this.prefix}presence:conns:{${userId}}`,
+    status: (userId: string) => `${this.prefix}presence:status:{${userId}}`,
+    lastSeen: (userId: string) => `${this.prefix}presence:lastseen:{${userId}}`,
+    typing: (conversationId: string) => `${this.prefix}typing:{${conversationId}}`,
+    receipts: (conversationId: string) => `${this.prefix}receipts:{${conversationId}}`,
+    bucket: (bucket: string) => `${this.prefix}rate:{${bucket}}`,
   };
 
-  /** EVALSHA with the script cached on the server; loads it on NOSCRIPT. */
-  private async run(script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-    let sha = this.shas.get(script);
-    if (sha !== undefined) {
-      try {
-        return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-      } catch (e) {
-        if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
-      }
-    }
-    sha = (await this.redis.script('LOAD', script)) as string;
-    this.shas.set(script, sha);
-    return this.redis.evalsha(sha, keys.length, ...keys, ...args);
+  private userKeys(userId: string): string[] {
+    return [this.key.conns(userId), this.key.status(userId), this.key.lastSeen(userId)];
   }
 
-  private get presenceMs(): number {
-    return this.ttls.presenceSeconds * 1000;
+  /** EVALSHA; on NOSCRIPT, EVAL (which also puts the script back in the server's cache). */
+  private async run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    if (keys.length !== script.keys) throw new Error(`script ${script.name} takes ${script.keys} keys, got ${keys.length}`);
+    try {
+      return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e;
+      return this.redis.eval(script.lua, keys.length, ...keys, ...args);
+    }
+  }
+
+  private get presenceArgs(): [number, number] {
+    return [ms(this.ttls.presenceSeconds), ms(this.ttls.lastSeenSeconds)];
   }
 
   async connect(userId: string, connectionId: string): Promise<{ firstConnection: boolean }> {
-    const before = Number(await this.run(lua.CONNECT, [this.key.conns(userId)], [connectionId, this.presenceMs, this.ttls.presenceSeconds]));
+    const before = toNumber(await this.run(lua.CONNECT, this.userKeys(userId), [connectionId, ...this.presenceArgs]));
     return { firstConnection: before === 0 };
   }
 
   async disconnect(userId: string, connectionId: string): Promise<{ lastConnection: boolean; lastSeen: string }> {
-    const [removed, left, now] = (await this.run(lua.DISCONNECT, [this.key.conns(userId), this.key.lastSeen(userId)], [connectionId, this.presenceMs, this.ttls.lastSeenSeconds])) as number[];
-    return { lastConnection: removed === 1 && left === 0, lastSeen: new Date(Number(now)).toISOString() };
+    const reply = (await this.run(lua.DISCONNECT, this.userKeys(userId), [connectionId, ...this.presenceArgs])) as unknown[];
+    const [removed, left, seen] = reply.map(toNumber);
+    return { lastConnection: removed === 1 && left === 0, lastSeen: new Date(seen ?? Date.now()).toISOString() };
   }
 
   async touch(userId: string, connectionId?: string): Promise<void> {
-    await this.run(lua.TOUCH, [this.key.conns(userId)], [connectionId ?? '', this.presenceMs, this.ttls.presenceSeconds]);
+    await this.run(lua.TOUCH, this.userKeys(userId), [connectionId ?? '', ...this.presenceArgs]);
   }
 
   async setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo> {
-    await this.run(lua.SET_STATUS, [this.key.status(userId), this.key.lastSeen(userId)], [status, statusMessage ?? '', this.ttls.lastSeenSeconds]);
-    return (await this.getPresence([userId]))[userId] as PresenceInfo;
+    const [presenceMs, lastSeenMs] = this.presenceArgs;
+    const reply = (await this.run(lua.SET_STATUS, this.userKeys(userId), [status, statusMessage === null ? '0' : '1', statusMessage ?? '', presenceMs, lastSeenMs])) as unknown[];
+    const [live, seen] = reply.map(toNumber);
+    return presenceOf(userId, { live: live ?? 0, status, message: statusMessage, lastSeenMs: seen ?? null });
   }
 
+  /** One pipeline: the server's TIME, then per user the connections with their scores, the status and last seen. */
   async getPresence(userIds: string[]): Promise<Record<string, PresenceInfo>> {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return {};
-    const keys = unique.flatMap((u) => [this.key.conns(u), this.key.status(u), this.key.lastSeen(u)]);
-    const rows = (await this.run(lua.PRESENCE, keys, [this.presenceMs])) as [number, string, string, string][];
+    const pipeline = this.redis.pipeline().time();
+    for (const u of unique) pipeline.zrange(this.key.conns(u), 0, '-1', 'WITHSCORES').hmget(this.key.status(u), 'status', 'message').get(this.key.lastSeen(u));
+    const replies = (await pipeline.exec()) ?? [];
+    const results = replies.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    const [time, ...rows] = results;
+    const [sec, usec] = (time as unknown[]).map(toNumber);
+    const cutoff = (sec ?? 0) * 1000 + Math.floor((usec ?? 0) / 1000) - ms(this.ttls.presenceSeconds);
     const out: Record<string, PresenceInfo> = {};
     unique.forEach((userId, i) => {
-      const [live, status, message, seen] = rows[i] ?? [0, '', '', ''];
-      const chosen = PRESENCE_STATUSES.has(status) ? (status as PresenceStatus) : 'online';
-      const isOnline = Number(live) > 0 && chosen !== 'offline';
-      out[userId] = {
-        userId,
-        status: isOnline ? chosen : 'offline',
-        statusMessage: message === '' ? null : message,
-        isOnline,
-        lastSeen: seen === '' ? null : new Date(Number(seen)).toISOString(),
-        connections: Number(live),
-      };
+      // RESP2 and ioredis' legacy mapping give [member, score, …]; a RESP3 mapping gives [[member, score], …].
+      const conns = ((rows[i * 3] as unknown[] | null) ?? []).flat();
+      let live = 0;
+      for (let j = 1; j < conns.length; j += 2) if (toNumber(conns[j]) > cutoff) live++;
+      const [status, message] = ((rows[i * 3 + 1] as unknown[] | null) ?? []).map(toStringOrNull);
+      const seen = toStringOrNull(rows[i * 3 + 2]);
+      out[userId] = presenceOf(userId, { live, status: status ?? null, message: message ?? null, lastSeenMs: seen === null ? null : Number(seen) });
     });
     return out;
   }
 
   async startTyping(conversationId: string, userId: string): Promise<void> {
-    await this.run(lua.START_TYPING, [this.key.typing(conversationId)], [userId, this.ttls.typingSeconds * 1000]);
+    await this.run(lua.START_TYPING, [this.key.typing(conversationId)], [userId, ms(this.ttls.typingSeconds)]);
   }
 
   async stopTyping(conversationId: string, userId: string): Promise<boolean> {
-    return Number(await this.run(lua.STOP_TYPING, [this.key.typing(conversationId)], [userId])) === 1;
+    return toNumber(await this.run(lua.STOP_TYPING, [this.key.typing(conversationId)], [userId])) === 1;
   }
 
   async typingUsers(conversationId: string): Promise<string[]> {
-    return (await this.run(lua.TYPING_USERS, [this.key.typing(conversationId)], [])) as string[];
+    const reply = (await this.run(lua.TYPING_USERS, [this.key.typing(conversationId)], [])) as unknown[];
+    return reply.map(toStringOrNull).filter((u): u is string => u !== null);
   }
 
   async cacheReadMark(conversationId: string, userId: string, mark: ReadMark): Promise<void> {
-    await this.run(lua.READ_MARK, [this.key.receipts(conversationId)], [userId, mark.seq, JSON.stringify(mark), this.ttls.receiptSeconds]);
+    const json = JSON.stringify({ seq: mark.seq, readAt: mark.readAt });
+    await this.run(lua.READ_MARK, [this.key.receipts(conversationId)], [userId, mark.seq, json, ms(this.ttls.receiptSeconds)]);
   }
 
   async readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>> {
-    if (userIds.length === 0) return {};
-    const values = await this.redis.hmget(this.key.receipts(conversationId), ...userIds);
     const out: Record<string, ReadMark | null> = {};
+    if (userIds.length === 0) return out;
+    const values = await this.redis.hmget(this.key.receipts(conversationId), ...userIds);
     userIds.forEach((u, i) => {
-      const raw = values[i];
-      out[u] = raw ? (JSON.parse(raw) as ReadMark) : null;
+      out[u] = parseMark(values[i] ?? null);
     });
     return out;
   }
 
   async take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {
-    const [allowed, remaining, retry] = (await this.run(lua.TAKE, [this.key.bucket(bucket)], [capacity, perSeconds])) as number[];
-    return { allowed: allowed === 1, remaining: Number(remaining), retryAfterSeconds: Number(retry) };
+    checkBucket(capacity, perSeconds);
+    const reply = (await this.run(lua.TAKE, [this.key.bucket(bucket)], [capacity, perSeconds])) as unknown[];
+    const [allowed, remaining, retry] = reply.map(toNumber);
+    return { allowed: allowed === 1, remaining: remaining ?? 0, retryAfterSeconds: retry ?? 0 };
   }
 
+  /** Quits the client this adapter was given (once; later calls do nothing). */
   async close(): Promise<void> {
+    if (this.redis.status === 'end') return;
     await this.redis.quit();
+  }
+}
+
+function parseMark(raw: string | null): ReadMark | null {
+  if (raw === null) return null;
+  try {
+    const v = JSON.parse(raw) as { seq?: unknown; readAt?: unknown };
+    return typeof v.seq === 'number' && typeof v.readAt === 'string' ? { seq: v.seq, readAt: v.readAt } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A bucket that could never refill is a programming error (the memory twin refuses it too). */
+function checkBucket(capacity: number, perSeconds: number): void {
+  if (!(Number.isFinite(capacity) && capacity >= 1) || !(Number.isFinite(perSeconds) && perSeconds > 0)) {
+    throw new RangeError(`token bucket needs capacity >= 1 and perSeconds > 0 (got ${capacity}, ${perSeconds})`);
   }
 }
