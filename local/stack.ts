@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { installCoreApi } from './host/core-api.js';
 import { demoPage } from './demo-page.js';
 import { FunctionHost } from './host/function-host.js';
-import { SignalREmulator } from './signalr-service/index.js';
+import { SignalREmulator } from './signalr-emulator/index.js';
 
 export interface LocalStackOptions {
   /** Functions host port (7071 like `func start`; 0 = any free port). */

@@ -114,7 +114,11 @@ const completion = (invocationId: string, outcome: { result: unknown } | { error
  * Status codes follow the extension: 400 bad request, 401 bad signature, 404 no such function.
  */
 export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnswer> {
-  const h = (name: string): string | undefined => req.headers[name.toLowerCase()];
+  // why: Node reads header bytes as latin1; the service sends UTF-8 (user ids like "zoë")
+  const h = (name: string): string | undefined => {
+    const v = req.headers[name.toLowerCase()];
+    return v === undefined ? undefined : Buffer.from(v, 'latin1').toString('utf8');
+  };
   const [hub, category, event, connectionId] = [h('x-asrs-hub'), h('x-asrs-category'), h('x-asrs-event'), h('x-asrs-connection-id')];
   if (!hub || !category || !event || !connectionId) return { status: 400, body: 'missing X-ASRS-Hub, -Category, -Event or -Connection-Id' };
   const type = h('content-type') ?? '';

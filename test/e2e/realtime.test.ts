@@ -8,9 +8,9 @@ import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js
 import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
 
 /** A data-plane token, as the Functions extension makes for REST calls. */
-async function restToken(): Promise<string> {
+async function restToken(path: string): Promise<string> {
   const conn = parseSignalRConnectionString(process.env.AzureSignalRConnectionString as string);
-  return signSignalRToken({ accessKey: conn.accessKey as string, audience: `${conn.audienceBase}api/hubs/messaging`, ttlSeconds: 60 });
+  return signSignalRToken({ accessKey: conn.accessKey as string, audience: `${conn.audienceBase}${path.replace(/^\//, '')}`, ttlSeconds: 60 });
 }
 
 /** Real @microsoft/signalr clients → /api/negotiate → the SignalR emulator → hub functions, with Redis for ephemeral state. */
@@ -150,7 +150,8 @@ describe('realtime end to end', () => {
     const before = await lastSeq();
     const reconnected = new Promise<void>((resolve) => b1.conn.onreconnected(() => resolve()));
     // the service drops bob's connection (as a network failure would)
-    const res = await fetch(`${stack.signalrEndpoint}/api/hubs/messaging/connections/${b1.conn.connectionId}?api-version=2022-06-01`, { method: 'DELETE', headers: { authorization: `Bearer ${await restToken()}` } });
+    const path = `/api/hubs/messaging/connections/${b1.conn.connectionId}`;
+    const res = await fetch(`${stack.signalrEndpoint}${path}?api-version=2022-06-01`, { method: 'DELETE', headers: { authorization: `Bearer ${await restToken(path)}` } });
     expect(res.ok).toBe(true);
     for (let i = 0; i < 5; i++) await a1.conn.invoke('SendMessage', { conversationId, content: `while away ${i}` });
     await reconnected;
