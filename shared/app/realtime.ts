@@ -102,8 +102,11 @@ export async function connected(deps: AppDeps, caller: Caller): Promise<Push[]> 
   const r = await quietly(deps, 'presence', () => deps.ephemeral.connect(caller.userId, connectionId));
   deps.telemetry.metric('ConnectionOpened', 1);
   if (!r?.firstConnection) return [];
+  // why: someone who chose to appear offline must not be announced when a device connects
+  const me = (await quietly(deps, 'presence', () => deps.ephemeral.getPresence([caller.userId])))?.[caller.userId];
+  if (me && !me.isOnline) return [];
   const contacts = await contactsOf(deps, caller.userId);
-  return contacts.length > 0 ? [toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: 'online' })] : [];
+  return contacts.length > 0 ? [toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: me?.status ?? 'online' })] : [];
 }
 
 export async function disconnected(deps: AppDeps, caller: Caller): Promise<Push[]> {

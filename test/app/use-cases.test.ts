@@ -180,3 +180,15 @@ describe('use cases on the memory adapters', () => {
     expect((await deps.store.getMessage(result.conversationId, `${result.conversationId}.1`))?.ttl).toBe(30 * 86_400);
   });
 });
+
+describe('presence announcements', () => {
+  it('when a user who chose to appear offline connects, then nobody is told they are online', async () => {
+    const { deps } = memoryDeps();
+    await createConversation(deps, { userId: 'alice' }, { type: 'direct', participants: ['bob'] });
+    const { connected } = await import('../../shared/app/realtime.js');
+    expect(await connected(deps, { userId: 'alice', connectionId: 'c1' })).toEqual([expect.objectContaining({ target: 'UserOnline', to: { users: ['bob'] } })]);
+    await deps.ephemeral.disconnect('alice', 'c1');
+    await deps.ephemeral.setStatus('alice', 'offline', null);
+    expect(await connected(deps, { userId: 'alice', connectionId: 'c2' })).toEqual([]);
+  });
+});
