@@ -27,11 +27,3 @@ export async function loadMessage(
   if (!message || !visibleTo(message, caller.userId)) throw notFound('Message');
   return { conversation, me, message };
 }
-
-/** Runs side work whose failure must not fail the caller (it is logged, and clients can catch up). */
-export async function bestEffort(deps: AppDeps, what: string, work: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(work);
-  for (const r of results) {
-    if (r.status === 'rejected') deps.telemetry.log('warn', `${what} failed`, { error: String(r.reason) });
-  }
-}

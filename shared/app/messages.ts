@@ -3,7 +3,7 @@ import { forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, toGroup, toUsers, type Outcome } from '../domain/events.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
-import { bestEffort, loadAsParticipant, loadMessage } from './access.js';
+import { loadAsParticipant, loadMessage } from './access.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
 import { notifyUsers } from './notifications.js';
@@ -65,16 +65,18 @@ export async function sendMessage(deps: AppDeps, caller: Caller, conversationId:
   if (!created) return { result, pushes: [] };
 
   deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
-  // why: inbox order and unread counts live on each member's membership; the message is already durable,
-  // so a failure here only delays the inbox and is logged, never reported as a failed send
-  await bestEffort(deps, 'inbox fan-out', [
-    deps.store.advanceMemberships(conversationId, conversation.participants.map((p) => p.userId), { seq: message.seq, at: now, senderId: caller.userId }),
-  ]);
+  // why: the message is durable now; inbox fan-out, mention notifications and clearing typing are side work whose
+  // failure is logged (the inbox catches up on the next send), never reported as a failed send
   const mentioned = message.mentions.filter((u) => u !== caller.userId);
-  const mention = mentioned.length === 0 ? undefined : await quietly(deps, 'mention notifications', () =>
-    notifyUsers(deps, mentioned, { kind: 'mention', title: `${caller.userId} mentioned you`, body: previewOf(message), data: { conversationId, messageId: message.id, seq: message.seq } }),
-  );
-  const wasTyping = await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));
+  const [, mention, wasTyping] = await Promise.all([
+    quietly(deps, 'inbox fan-out', () => deps.store.advanceMemberships(conversationId, [...participants], { seq: message.seq, at: now, senderId: caller.userId })),
+    mentioned.length === 0
+      ? undefined
+      : quietly(deps, 'mention notifications', () =>
+          notifyUsers(deps, mentioned, { kind: 'mention', title: `${caller.userId} mentioned you`, body: previewOf(message), data: { conversationId, messageId: message.id, seq: message.seq } }),
+        ),
+    quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId)),
+  ]);
   const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
   if (wasTyping === true) pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
   return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
