@@ -1,6 +1,6 @@
 // The whole system for `azd up`: one resource group with the Function App (Flex Consumption), its storage,
-// monitoring, SignalR Service (Serverless), Cosmos DB, Redis, Service Bus, attachments storage, Key Vault and a
-// user-assigned identity holding least-privilege roles on every data plane.
+// monitoring, SignalR Service (Serverless), Cosmos DB, Redis, Service Bus, attachments storage, two Key Vaults
+// (app secrets; Functions host keys) and user-assigned identities holding least-privilege roles on every data plane.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -11,8 +11,11 @@ param environmentName string
 @minLength(1)
 param location string
 
-@description('Optional: your own object id, granted data access for debugging')
+@description('Object id of whoever runs azd (AZURE_PRINCIPAL_ID). It may read the two seed secrets of the host-keys vault, so the next `azd provision` reads the same keys back instead of rotating them.')
 param principalId string = ''
+
+@description('Also give principalId data access to Cosmos DB (debugging). Off in production.')
+param grantDeveloperDataAccess bool = false
 
 @description('JWKS URL of the identity provider (Entra ID / B2C)')
 param authJwksUri string
@@ -23,27 +26,64 @@ param authIssuer string
 @description('Expected token audience (the API app registration)')
 param authAudience string
 
-@description('Claim holding the user id')
+@description('Claim holding the user id (Entra ID: oid)')
 param authUserClaim string = 'oid'
 
 @allowed(['serverless', 'provisioned'])
 param cosmosCapacityMode string = 'serverless'
 
+@description('Provisioned mode only: autoscale maximum RU/s shared by the containers (scales between 10% and 100% of it)')
+@minValue(1000)
+param cosmosAutoscaleMaxThroughput int = 4000
+
 @allowed(['Free_F1', 'Standard_S1', 'Premium_P1'])
 param signalRSku string = 'Standard_S1'
 
-@minValue(1)
+@description('SignalR units: 1,000 concurrent connections each (Free_F1: 1 unit, 20 connections)')
+@allowed([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100])
 param signalRUnits int = 1
 
-@minValue(1)
+@description('Optional audience for a managed-identity token on upstream calls (defence in depth behind an API gateway). Empty = no token; the Functions host authenticates the webhook by its system key either way.')
+param signalRUpstreamAuthResource string = ''
+
+@description('Flex Consumption: most instances the app scales out to (the platform minimum is 40)')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
+
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Browser origins allowed to call the API and upload attachments (["*"] for any)')
+param corsAllowedOrigins array = ['*']
 
 @description('Retention of conversations without a known category, in days; empty keeps messages')
 param retentionDefaultDays string = ''
 
+@minValue(1)
+param rateLimitSendPerMinute int = 60
+
+@minValue(1)
+param rateLimitTypingPerMinute int = 10
+
+@allowed(['debug', 'info', 'warn', 'error'])
+param logLevel string = 'info'
+
+@description('Key Vault purge protection. Recommended for production; it also keeps `azd down --purge` from freeing the vault names for 7 days.')
+param keyVaultPurgeProtection bool = false
+
+@secure()
+@description('Seed of the Functions host master key, stored in the host-keys vault (azd: secretOrRandomPassword, read back on the next provision)')
+param functionsHostMasterKey string
+
+@secure()
+@description('Seed of the signalr_extension system key: the SignalR upstream authenticates with it (azd: secretOrRandomPassword)')
+param signalRExtensionKey string
+
 var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
+// Hubs the code registers (shared/runtime/bindings.ts HUBS); the upstream only forwards these.
+var signalRHubs = ['messaging', 'notifications']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -59,15 +99,27 @@ module app 'modules/app.bicep' = {
     tags: tags
     token: token
     principalId: principalId
+    grantDeveloperDataAccess: grantDeveloperDataAccess
     authJwksUri: authJwksUri
     authIssuer: authIssuer
     authAudience: authAudience
     authUserClaim: authUserClaim
     cosmosCapacityMode: cosmosCapacityMode
+    cosmosAutoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     signalRSku: signalRSku
     signalRUnits: signalRUnits
+    signalRHubs: signalRHubs
+    signalRUpstreamAuthResource: signalRUpstreamAuthResource
     maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    corsAllowedOrigins: corsAllowedOrigins
     retentionDefaultDays: retentionDefaultDays
+    rateLimitSendPerMinute: rateLimitSendPerMinute
+    rateLimitTypingPerMinute: rateLimitTypingPerMinute
+    logLevel: logLevel
+    keyVaultPurgeProtection: keyVaultPurgeProtection
+    functionsHostMasterKey: functionsHostMasterKey
+    signalRExtensionKey: signalRExtensionKey
   }
 }
 
@@ -77,9 +129,15 @@ output AZURE_FUNCTION_APP_NAME string = app.outputs.functionAppName
 output API_BASE_URL string = app.outputs.apiBaseUrl
 output SIGNALR_NAME string = app.outputs.signalRName
 output SIGNALR_ENDPOINT string = app.outputs.signalREndpoint
-output SIGNALR_HUB_NAMES string = 'messaging,notifications'
+output SIGNALR_HUB_NAME string = signalRHubs[0]
+output SIGNALR_HUB_NAMES string = join(signalRHubs, ',')
 output COSMOS_ENDPOINT string = app.outputs.cosmosEndpoint
+output COSMOS_DATABASE string = app.outputs.cosmosDatabase
 output SERVICEBUS_NAMESPACE string = app.outputs.serviceBusNamespace
 output SERVICEBUS_QUEUES string = join(app.outputs.queueNames, ',')
 output ATTACHMENTS_ACCOUNT_URL string = app.outputs.attachmentsAccountUrl
+output ATTACHMENTS_CONTAINER string = app.outputs.attachmentsContainer
 output KEY_VAULT_NAME string = app.outputs.keyVaultName
+// read by main.parameters.json (secretOrRandomPassword) on the next provision
+output AZURE_HOSTKEYS_VAULT_NAME string = app.outputs.hostKeysVaultName
+output APPLICATIONINSIGHTS_NAME string = app.outputs.appInsightsName

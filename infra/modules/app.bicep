@@ -3,21 +3,42 @@ param location string
 param tags object
 param token string
 param principalId string
+param grantDeveloperDataAccess bool
 param authJwksUri string
 param authIssuer string
 param authAudience string
 param authUserClaim string
 param cosmosCapacityMode string
+param cosmosAutoscaleMaxThroughput int
 param signalRSku string
 param signalRUnits int
+param signalRHubs array
+param signalRUpstreamAuthResource string
 param maximumInstanceCount int
+param instanceMemoryMB int
+param corsAllowedOrigins array
 param retentionDefaultDays string
+param rateLimitSendPerMinute int
+param rateLimitTypingPerMinute int
+param logLevel string
+param keyVaultPurgeProtection bool
+@secure()
+param functionsHostMasterKey string
+@secure()
+param signalRExtensionKey string
 
 var functionAppName = 'func-${token}'
 
-// One user-assigned identity for the app: it exists before the app, so roles and Key Vault access are in place at first start.
+// The app's only credential. It exists before the app, so its roles and Key Vault access are in place at first start.
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-${token}'
+  location: location
+  tags: tags
+}
+
+// SignalR Service's identity: reads the upstream key from the host-keys vault (one secret, nothing else).
+resource signalRIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-sigr-${token}'
   location: location
   tags: tags
 }
@@ -29,22 +50,43 @@ module monitoring 'monitoring.bicep' = {
 
 module storage 'storage.bicep' = {
   name: 'storage'
-  params: { location: location, tags: tags, token: token }
+  params: { location: location, tags: tags, token: token, corsAllowedOrigins: corsAllowedOrigins }
 }
 
 module cosmos 'cosmos.bicep' = {
   name: 'cosmos'
-  params: { location: location, tags: tags, token: token, capacityMode: cosmosCapacityMode }
+  params: {
+    location: location
+    tags: tags
+    token: token
+    capacityMode: cosmosCapacityMode
+    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+  }
 }
 
 module redis 'redis.bicep' = {
   name: 'redis'
-  params: { location: location, tags: tags, token: token }
+  params: { location: location, tags: tags, token: token, purgeProtection: keyVaultPurgeProtection }
 }
 
 module serviceBus 'servicebus.bicep' = {
   name: 'servicebus'
   params: { location: location, tags: tags, token: token }
+}
+
+module hostKeys 'host-keys.bicep' = {
+  name: 'host-keys'
+  params: {
+    location: location
+    tags: tags
+    token: token
+    purgeProtection: keyVaultPurgeProtection
+    appPrincipalId: identity.properties.principalId
+    signalRPrincipalId: signalRIdentity.properties.principalId
+    deployerPrincipalId: principalId
+    masterKey: functionsHostMasterKey
+    signalRExtensionKey: signalRExtensionKey
+  }
 }
 
 module signalR 'signalr.bicep' = {
@@ -55,13 +97,39 @@ module signalR 'signalr.bicep' = {
     token: token
     sku: signalRSku
     units: signalRUnits
+    hubs: signalRHubs
+    // why: the app's host name is known before the app exists (Flex apps answer on <name>.azurewebsites.net), which
+    // keeps SignalR and the app free of a dependency cycle
     functionAppHostName: '${functionAppName}.azurewebsites.net'
-    identityClientId: identity.properties.clientId
+    upstreamKeySecretUri: hostKeys.outputs.signalRExtensionKeySecretUri
+    identityId: signalRIdentity.id
+    upstreamAuthResource: signalRUpstreamAuthResource
+    corsAllowedOrigins: corsAllowedOrigins
+  }
+}
+
+module rbac 'rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    appPrincipalId: identity.properties.principalId
+    developerPrincipalId: grantDeveloperDataAccess ? principalId : ''
+    hostStorageAccountName: storage.outputs.hostAccountName
+    attachmentsAccountName: storage.outputs.attachmentsAccountName
+    attachmentsContainerName: storage.outputs.attachmentsContainer
+    cosmosAccountName: cosmos.outputs.accountName
+    serviceBusNamespaceName: serviceBus.outputs.namespaceName
+    sendQueues: serviceBus.outputs.sendQueueNames
+    receiveQueues: serviceBus.outputs.queueNames
+    signalRName: signalR.outputs.name
+    keyVaultName: redis.outputs.keyVaultName
+    appInsightsName: monitoring.outputs.appInsightsName
   }
 }
 
 module functionApp 'function-app.bicep' = {
   name: 'function-app'
+  // why: start the host only once it may read its storage, vaults and data planes
+  dependsOn: [rbac]
   params: {
     location: location
     tags: tags
@@ -70,11 +138,15 @@ module functionApp 'function-app.bicep' = {
     identityId: identity.id
     identityClientId: identity.properties.clientId
     maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    corsAllowedOrigins: corsAllowedOrigins
     hostStorageAccountName: storage.outputs.hostAccountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    hostKeysVaultUri: hostKeys.outputs.vaultUri
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabase: cosmos.outputs.databaseName
+    cosmosContainers: cosmos.outputs.containers
     redisUrlSecretUri: redis.outputs.redisUrlSecretUri
     signalREndpoint: signalR.outputs.endpoint
     serviceBusNamespaceFqdn: serviceBus.outputs.fullyQualifiedNamespace
@@ -85,21 +157,9 @@ module functionApp 'function-app.bicep' = {
     authAudience: authAudience
     authUserClaim: authUserClaim
     retentionDefaultDays: retentionDefaultDays
-  }
-}
-
-module rbac 'rbac.bicep' = {
-  name: 'rbac'
-  params: {
-    appPrincipalId: identity.properties.principalId
-    userPrincipalId: principalId
-    hostStorageAccountName: storage.outputs.hostAccountName
-    attachmentsAccountName: storage.outputs.attachmentsAccountName
-    cosmosAccountName: cosmos.outputs.accountName
-    serviceBusNamespaceName: serviceBus.outputs.namespaceName
-    signalRName: signalR.outputs.name
-    keyVaultName: redis.outputs.keyVaultName
-    appInsightsName: monitoring.outputs.appInsightsName
+    rateLimitSendPerMinute: rateLimitSendPerMinute
+    rateLimitTypingPerMinute: rateLimitTypingPerMinute
+    logLevel: logLevel
   }
 }
 
@@ -108,7 +168,11 @@ output apiBaseUrl string = 'https://${functionApp.outputs.defaultHostName}/api'
 output signalRName string = signalR.outputs.name
 output signalREndpoint string = signalR.outputs.endpoint
 output cosmosEndpoint string = cosmos.outputs.endpoint
+output cosmosDatabase string = cosmos.outputs.databaseName
 output serviceBusNamespace string = serviceBus.outputs.namespaceName
 output queueNames array = serviceBus.outputs.queueNames
 output attachmentsAccountUrl string = storage.outputs.attachmentsAccountUrl
+output attachmentsContainer string = storage.outputs.attachmentsContainer
 output keyVaultName string = redis.outputs.keyVaultName
+output hostKeysVaultName string = hostKeys.outputs.vaultName
+output appInsightsName string = monitoring.outputs.appInsightsName

@@ -5,10 +5,12 @@ param tags object
 param token string
 @allowed(['serverless', 'provisioned'])
 param capacityMode string
+@description('Provisioned mode: autoscale maximum RU/s, shared by the containers of the database')
+param autoscaleMaxThroughput int
 
 var databaseName = 'chat'
 
-resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: 'cosmos-${token}'
   location: location
   tags: tags
@@ -24,17 +26,17 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-05-15' = {
   }
 }
 
-resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-05-15' = {
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
   parent: account
   name: databaseName
   properties: {
     resource: { id: databaseName }
     // why: serverless has no throughput setting; provisioned mode shares autoscale RU across the containers
-    options: capacityMode == 'serverless' ? {} : { autoscaleSettings: { maxThroughput: 4000 } }
+    options: capacityMode == 'serverless' ? {} : { autoscaleSettings: { maxThroughput: autoscaleMaxThroughput } }
   }
 }
 
-resource conversations 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+resource conversations 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
   parent: database
   name: 'conversations'
   properties: {
@@ -70,7 +72,7 @@ resource conversations 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
   }
 }
 
-resource memberships 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+resource memberships 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
   parent: database
   name: 'memberships'
   properties: {
@@ -96,7 +98,7 @@ resource memberships 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/contain
   }
 }
 
-resource users 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-05-15' = {
+resource users 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = {
   parent: database
   name: 'users'
   properties: {
@@ -118,4 +120,9 @@ resource users 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@20
 output accountName string = account.name
 output endpoint string = account.properties.documentEndpoint
 output databaseName string = databaseName
-output containerNames array = [conversations.name, memberships.name, users.name]
+// the COSMOS_*_CONTAINER settings take their values from here
+output containers object = {
+  conversations: conversations.name
+  memberships: memberships.name
+  users: users.name
+}

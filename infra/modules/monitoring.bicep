@@ -20,7 +20,8 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: logs.id
-    // why: telemetry is sent with Entra auth (Monitoring Metrics Publisher), not with the ingestion key alone
+    // why: the host sends with Entra auth (APPLICATIONINSIGHTS_AUTHENTICATION_STRING + Monitoring Metrics Publisher),
+    // but the app's own custom events go to /v2/track with the connection string's key, which needs local auth on
     DisableLocalAuth: false
   }
 }

@@ -1,10 +1,11 @@
 // Azure Cache for Redis, TLS only. ioredis authenticates with the access key, the one secret we cannot avoid:
-// it lives in Key Vault as a full rediss:// URL and the app setting is a Key Vault reference.
+// it lives in the app's Key Vault as a full rediss:// URL and the REDIS_URL app setting is a Key Vault reference.
 param location string
 param tags object
 param token string
+param purgeProtection bool
 
-resource redis 'Microsoft.Cache/redis@2024-03-01' = {
+resource redis 'Microsoft.Cache/redis@2024-11-01' = {
   name: 'redis-${token}'
   location: location
   tags: tags
@@ -13,6 +14,7 @@ resource redis 'Microsoft.Cache/redis@2024-03-01' = {
     enableNonSslPort: false
     minimumTlsVersion: '1.2'
     publicNetworkAccess: 'Enabled'
+    redisVersion: '6'
     redisConfiguration: {
       // why: ephemeral state only; every key has a TTL, so evict the soonest-expiring first under pressure
       'maxmemory-policy': 'volatile-ttl'
@@ -20,6 +22,7 @@ resource redis 'Microsoft.Cache/redis@2024-03-01' = {
   }
 }
 
+// The app's secrets (today only redis-url). The Functions host keys live in their own vault (host-keys.bicep).
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: 'kv-${take(token, 20)}'
   location: location
@@ -30,7 +33,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
-    enablePurgeProtection: true
+    enablePurgeProtection: purgeProtection ? true : null
+    publicNetworkAccess: 'Enabled'
   }
 }
 
@@ -39,10 +43,12 @@ resource redisUrl 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   name: 'redis-url'
   properties: {
     contentType: 'text/plain'
-    value: 'rediss://:${redis.listKeys().primaryKey}@${redis.properties.hostName}:${redis.properties.sslPort}'
+    // why uriComponent: the key is base64 ('/', '+', '='); a raw '/' ends the URL's authority, and ioredis
+    // percent-decodes the password it parses
+    value: 'rediss://:${uriComponent(redis.listKeys().primaryKey)}@${redis.properties.hostName}:${redis.properties.sslPort}'
   }
 }
 
 output keyVaultName string = vault.name
-// versionless: the app picks up a rotated secret without a redeploy
+// versionless: the app picks up a rotated secret without a redeploy (the platform rereads it within 24 h, or on restart)
 output redisUrlSecretUri string = '${vault.properties.vaultUri}secrets/${redisUrl.name}'

@@ -1,12 +1,19 @@
-// Azure SignalR Service in Serverless mode. Client connections terminate here; the function app pushes through
-// the REST API (SignalR App Server role) and receives hub calls through the upstream webhook.
+// Azure SignalR Service in Serverless mode. Client connections terminate here; the function app pushes through the
+// REST API and mints client tokens (Entra ID, see rbac.bicep) and receives hub calls through the upstream webhook.
 param location string
 param tags object
 param token string
 param sku string
 param units int
+param hubs array
 param functionAppHostName string
-param identityClientId string
+@description('Versionless Key Vault URI of the signalr_extension system key (host-keys.bicep)')
+param upstreamKeySecretUri string
+@description('User-assigned identity SignalR uses to read that secret')
+param identityId string
+@description('Optional audience of a managed-identity token added to upstream calls; empty = none')
+param upstreamAuthResource string
+param corsAllowedOrigins array
 
 resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
   name: 'sigr-${token}'
@@ -14,29 +21,33 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
   tags: tags
   kind: 'SignalR'
   sku: { name: sku, capacity: units }
-  identity: { type: 'SystemAssigned' }
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
   properties: {
     features: [
       { flag: 'ServiceMode', value: 'Serverless' }
-      { flag: 'EnableConnectivityLogs', value: 'true' }
+      { flag: 'EnableConnectivityLogs', value: 'True' }
+      { flag: 'EnableMessagingLogs', value: 'False' }
     ]
-    cors: { allowedOrigins: ['*'] }
-    // why: the app uses Entra ID (managed identity) for REST calls and minting client tokens; no access keys
+    cors: { allowedOrigins: corsAllowedOrigins }
+    // why: the app uses Entra ID for REST calls and for minting client tokens; nothing needs the access keys
     disableLocalAuth: true
+    disableAadAuth: false
+    publicNetworkAccess: 'Enabled'
     tls: { clientCertEnabled: false }
     upstream: {
       templates: [
         {
-          hubPattern: 'messaging,notifications'
+          hubPattern: join(hubs, ',')
           categoryPattern: '*'
           eventPattern: '*'
-          // the Functions SignalR webhook; `code` (the signalr_extension system key) only exists once the app has
-          // started, so the postdeploy hook (infra/scripts/set-signalr-upstream.sh) fills it in — nobody pastes it
-          urlTemplate: 'https://${functionAppHostName}/runtime/webhooks/signalr'
-          auth: {
-            type: 'ManagedIdentity'
-            managedIdentity: { resource: identityClientId }
-          }
+          // The Functions SignalR webhook. The host requires the signalr_extension system key (`code`) on it, even
+          // when a managed-identity token is sent, so the key is a Key Vault reference that SignalR resolves with its
+          // identity (reread every 30 min). No key is written into this resource.
+          urlTemplate: 'https://${functionAppHostName}/runtime/webhooks/signalr?code={@Microsoft.KeyVault(SecretUri=${upstreamKeySecretUri})}'
+          auth: empty(upstreamAuthResource) ? { type: 'None' } : { type: 'ManagedIdentity', managedIdentity: { resource: upstreamAuthResource } }
         }
       ]
     }

@@ -3,6 +3,7 @@
 param location string
 param tags object
 param token string
+param corsAllowedOrigins array
 
 var commonProperties = {
   minimumTlsVersion: 'TLS1_2'
@@ -51,7 +52,7 @@ resource attachmentBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05
       corsRules: [
         {
           // why: clients upload with short-lived user-delegation SAS URLs straight from the browser
-          allowedOrigins: ['*']
+          allowedOrigins: corsAllowedOrigins
           allowedMethods: ['GET', 'PUT', 'HEAD']
           allowedHeaders: ['*']
           exposedHeaders: ['etag']

@@ -1,192 +1,294 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerDefinitions } from '../../shared/adapters/cosmos/cosmos-setup.js';
 import { SETTING_NAMES } from '../../shared/config/settings.js';
-import { balanced, bicepFiles, blockAfter, INFRA, moduleCalls, paramsOf, resources, topLevelKeys, valueOf } from './bicep.js';
+import { at, decl, INFRA, items, literal, loadInfra, props, text, type Node } from './bicep.js';
+import {
+  appSettings,
+  argumentOf,
+  checkGrants,
+  checkKeyUse,
+  checkModuleCalls,
+  checkParametersFile,
+  checkQueues,
+  checkResourceTypes,
+  checkSettings,
+  checkSettingValues,
+  COSMOS_DATA_CONTRIBUTOR,
+  hostKeySecretName,
+  queueSpecs,
+  resolve,
+  roleAssignments,
+} from './checks.js';
+import { KEY_VAULT_REFERENCED, LOCAL_ONLY, PLATFORM_AND_FUTURE, PLATFORM_PROVIDED, REQUIRED_QUEUES } from './lists.js';
 
-const files = bicepFiles();
-const all = resources(files);
-const declared = all.filter((r) => !r.existing);
-const text = (path: string): string => files.find((f) => f.path === path)?.text ?? '';
+/*
+ * No Bicep compiler can be obtained on this machine (az bicep and bicep-node download binaries), so these tests read
+ * the templates with test/infra/bicep.ts and check what a compile cannot: that the system is whole, least-privilege,
+ * keyless and in step with the code (settings schema, Cosmos containers, queries).
+ */
 
-/** Settings of the schema that only make sense on a developer machine. */
-const LOCAL_ONLY = new Set(['AUTH_DEV_SECRET', 'COSMOS_KEY', 'COSMOS_ALLOW_SELF_SIGNED', 'AzureSignalRConnectionString']);
-/** Settings Azure itself sets. */
-const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
-/** Settings the Bicep produces beyond the schema: the Functions platform's and those of consumers still to come. */
-const PLATFORM_AND_FUTURE = new Set([
-  'AzureWebJobsStorage__accountName',
-  'AzureWebJobsStorage__credential',
-  'AzureWebJobsStorage__clientId',
-  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-  'AZURE_CLIENT_ID',
-  'AzureSignalRConnectionString__credential',
-  'AzureSignalRConnectionString__clientId',
-  'ServiceBusConnection__fullyQualifiedNamespace',
-  'ServiceBusConnection__credential',
-  'ServiceBusConnection__clientId',
-  'ATTACHMENTS_ACCOUNT_URL',
-  'ATTACHMENTS_CONTAINER',
-]);
 
-function appSettings(): Map<string, string> {
-  const settings = declared.find((r) => r.type === 'Microsoft.Web/sites/config');
-  if (!settings) throw new Error('no Microsoft.Web/sites/config resource (app settings)');
-  const props = blockAfter(settings.body, settings.body.search(/\bproperties\s*:/));
-  return new Map(topLevelKeys(props).map((k) => [k, valueOf(props, k) ?? '']));
-}
+const infra = loadInfra();
+const main = infra.file('main.bicep');
+const declared = (type: string) => infra.resources.filter((r) => r.type === type && !r.existing);
+const one = (type: string) => {
+  const all = declared(type);
+  if (all.length !== 1) throw new Error(`expected one ${type}, found ${all.length}`);
+  return all[0]!;
+};
+const flagValue = (features: Node | undefined, flag: string) =>
+  items(features, 'features')
+    .map((f) => props(f, 'feature'))
+    .find((p) => literal(p.flag) === flag)?.value;
 
-describe('infrastructure (Bicep, parsed: no Bicep compiler can be installed here)', () => {
-  it('when the templates are read, then every file is balanced and every module call passes the params it needs, and only those', () => {
-    for (const f of files) expect(balanced(f.text), f.path).toBeNull();
-    const calls = moduleCalls(files);
-    expect(calls.length).toBeGreaterThanOrEqual(9);
-    for (const call of calls) {
-      const target = files.find((f) => f.path === call.target);
-      expect(target, `${call.file}: module ${call.symbol} → ${call.target} does not exist`).toBeDefined();
-      const params = paramsOf(target!);
-      for (const p of call.params) expect(params.has(p), `${call.file}: ${call.symbol} passes unknown param ${p}`).toBe(true);
-      for (const [p, hasDefault] of params) if (!hasDefault) expect(call.params, `${call.file}: ${call.symbol} misses required param ${p}`).toContain(p);
-    }
-    for (const p of paramsOf(files.find((f) => f.path === 'main.bicep')!).keys()) {
-      const parameters = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')).parameters as Record<string, unknown>;
-      if (!['retentionDefaultDays'].includes(p)) expect(Object.keys(parameters), `main.parameters.json lacks ${p}`).toContain(p);
+describe('infrastructure templates (parsed: no Bicep compiler can be obtained here)', () => {
+  it('when every file is parsed, then each module call passes exactly the params its module declares, and main.parameters.json maps main.bicep', () => {
+    expect(infra.files.length).toBeGreaterThanOrEqual(10);
+    expect(checkModuleCalls(infra)).toEqual([]);
+    const parameters = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value?: unknown }> };
+    expect(checkParametersFile(main, parameters)).toEqual([]);
+    expect(literal(decl(main, 'targetScope', 'targetScope').value)).toBe('subscription');
+  });
+
+  it('when resources are listed, then the whole system is declared, each with a pinned API version', () => {
+    expect(
+      checkResourceTypes(infra, [
+        'Microsoft.Resources/resourceGroups',
+        'Microsoft.ManagedIdentity/userAssignedIdentities',
+        'Microsoft.Web/serverfarms',
+        'Microsoft.Web/sites',
+        'Microsoft.Web/sites/config',
+        'Microsoft.Storage/storageAccounts',
+        'Microsoft.Storage/storageAccounts/blobServices',
+        'Microsoft.Storage/storageAccounts/blobServices/containers',
+        'Microsoft.OperationalInsights/workspaces',
+        'Microsoft.Insights/components',
+        'Microsoft.SignalRService/signalR',
+        'Microsoft.DocumentDB/databaseAccounts',
+        'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
+        'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
+        'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
+        'Microsoft.Cache/redis',
+        'Microsoft.KeyVault/vaults',
+        'Microsoft.KeyVault/vaults/secrets',
+        'Microsoft.ServiceBus/namespaces',
+        'Microsoft.ServiceBus/namespaces/queues',
+        'Microsoft.Authorization/roleAssignments',
+      ]),
+    ).toEqual([]);
+    for (const r of infra.resources) expect(r.apiVersion, `${r.file.path}: ${r.name}`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('when the function app is read, then it is Flex Consumption (FC1), Node 20, deployed from blob storage with the identity, and tagged for azd', () => {
+    const plan = one('Microsoft.Web/serverfarms');
+    expect(literal(at(plan.value, 'sku.name')), 'plan sku').toBe('FC1');
+    expect(literal(at(plan.value, 'sku.tier')), 'plan tier').toBe('FlexConsumption');
+    const site = one('Microsoft.Web/sites');
+    expect(literal(at(site.value, 'kind'))).toBe('functionapp,linux');
+    expect(literal(at(site.value, 'properties.functionAppConfig.runtime.name'))).toBe('node');
+    expect(literal(at(site.value, 'properties.functionAppConfig.runtime.version'))).toBe('20');
+    expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.type'))).toBe('blobContainer');
+    expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe('UserAssignedIdentity');
+    expect(text(at(site.value, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount'))).toBe('maximumInstanceCount');
+    expect(literal(at(site.value, 'properties.httpsOnly'))).toBe(true);
+    const tags = at(site.value, 'tags');
+    const tagObjects = tags?.kind === 'expr' ? tags.nested : [tags];
+    expect(tagObjects.some((t) => literal(at(t, 'azd-service-name')) === 'api'), 'azd finds the app by the tag azd-service-name: api').toBe(true);
+    expect(literal(at(site.value, 'identity.type'))).toBe('UserAssigned');
+    expect(text(at(site.value, 'properties.keyVaultReferenceIdentity')), 'Key Vault references must resolve with the user-assigned identity').toBe('identityId');
+    expect(argumentOf(infra, 'modules/function-app.bicep', 'identityId')).toEqual(['identity.id']);
+    const maxInstances = decl(main, 'param', 'maximumInstanceCount');
+    expect(maxInstances.decorators, 'Flex Consumption: the lowest maximum instance count is 40').toContain('minValue(40)');
+    const azureYaml = readFileSync(join(INFRA, '..', 'azure.yaml'), 'utf8');
+    expect(azureYaml).toMatch(/^services:\n {2}api:\n(?: {4}.*\n)*? {4}host: function$/m);
+    expect(azureYaml).toMatch(/^ {4}language: ts$/m);
+    expect(azureYaml).toMatch(/^ {4}project: \.$/m);
+    const pkg = JSON.parse(readFileSync(join(INFRA, '..', 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+    expect(pkg.main, 'the Functions host loads package.json main').toBe('dist/functions/index.js');
+    expect(pkg.scripts.build, 'azd runs npm run build').toBeDefined();
+  });
+
+  it('when the app settings are read, then they are exactly the settings schema (minus local-only and platform-provided) plus the listed platform/future settings', () => {
+    const settings = appSettings(infra);
+    expect(checkSettings(settings.keys(), { schema: SETTING_NAMES, localOnly: LOCAL_ONLY, platformProvided: PLATFORM_PROVIDED, platformAndFuture: PLATFORM_AND_FUTURE })).toEqual([]);
+    expect(literal(settings.get('STORE'))).toBe('cosmos');
+    expect(literal(settings.get('AUTH_MODE'))).toBe('jwks');
+    expect(settings.has('COSMOS_KEY'), 'no COSMOS_KEY: Cosmos is reached with the managed identity').toBe(false);
+    expect(literal(settings.get('AzureSignalRConnectionString__credential'))).toBe('managedidentity');
+    expect(literal(settings.get('AzureWebJobsStorage__credential'))).toBe('managedidentity');
+    expect(literal(settings.get('ServiceBusConnection__credential'))).toBe('managedidentity');
+    for (const banned of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', 'AzureWebJobsStorage']) {
+      expect(settings.has(banned), `${banned} must not be set on Flex Consumption (or carries a key)`).toBe(false);
     }
   });
 
-  it('when resources are listed, then the whole system is declared', () => {
-    const types = new Set(declared.map((r) => r.type));
-    for (const t of [
-      'Microsoft.Resources/resourceGroups',
-      'Microsoft.ManagedIdentity/userAssignedIdentities',
-      'Microsoft.Web/serverfarms',
-      'Microsoft.Web/sites',
-      'Microsoft.Web/sites/config',
-      'Microsoft.Storage/storageAccounts',
-      'Microsoft.Storage/storageAccounts/blobServices/containers',
-      'Microsoft.OperationalInsights/workspaces',
-      'Microsoft.Insights/components',
-      'Microsoft.SignalRService/signalR',
-      'Microsoft.DocumentDB/databaseAccounts',
-      'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
-      'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
-      'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
-      'Microsoft.Cache/redis',
-      'Microsoft.KeyVault/vaults',
-      'Microsoft.KeyVault/vaults/secrets',
-      'Microsoft.ServiceBus/namespaces',
-      'Microsoft.ServiceBus/namespaces/queues',
-      'Microsoft.Authorization/roleAssignments',
-    ]) {
-      expect(types.has(t), `missing resource type ${t}`).toBe(true);
+  it('when setting values are read, then none holds a secret or a key, and the unavoidable one is a Key Vault reference', () => {
+    const settings = appSettings(infra);
+    expect(checkSettingValues(settings, KEY_VAULT_REFERENCED)).toEqual([]);
+    expect(checkKeyUse(infra)).toEqual([]);
+    const secret = infra.resources.find((r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && literal(at(r.value, 'name')) === 'redis-url');
+    expect(secret, 'the redis-url secret').toBeDefined();
+    const url = text(at(secret!.value, 'properties.value'));
+    expect(url, 'TLS port, rediss://').toMatch(/^rediss:\/\/:\$\{uriComponent\(redis\.listKeys\(\)\.primaryKey\)\}@\$\{redis\.properties\.hostName\}:\$\{redis\.properties\.sslPort\}$/);
+    expect(text(settings.get('REDIS_URL'))).toBe('@Microsoft.KeyVault(SecretUri=${redisUrlSecretUri})');
+    expect(argumentOf(infra, 'modules/function-app.bicep', 'redisUrlSecretUri')).toEqual(['redis.outputs.redisUrlSecretUri']);
+    for (const v of declared('Microsoft.KeyVault/vaults')) {
+      expect(literal(at(v.value, 'properties.enableRbacAuthorization')), `${v.file.path}: ${v.name} uses RBAC, not access policies`).toBe(true);
     }
-    const plan = declared.find((r) => r.type === 'Microsoft.Web/serverfarms')!;
-    expect(plan.body).toMatch(/tier:\s*'FlexConsumption'/);
-    const site = declared.find((r) => r.type === 'Microsoft.Web/sites')!;
-    expect(site.body).toMatch(/runtime:\s*{\s*name:\s*'node',\s*version:\s*'20'\s*}/);
-    expect(site.body).toMatch(/'azd-service-name': 'api'/);
-    expect(site.body).toMatch(/keyVaultReferenceIdentity/);
   });
 
-  it('when the app settings are read, then they are exactly the settings schema (minus local-only) plus the listed platform settings', () => {
-    const produced = appSettings();
-    for (const name of SETTING_NAMES) {
-      if (LOCAL_ONLY.has(name) || PLATFORM_PROVIDED.has(name)) continue;
-      expect(produced.has(name), `setting ${name} is in shared/config/settings.ts but the Bicep does not produce it`).toBe(true);
-    }
-    for (const name of produced.keys()) {
-      const known = (SETTING_NAMES as string[]).includes(name) || PLATFORM_AND_FUTURE.has(name);
-      expect(known, `the Bicep produces ${name}, which is neither in the settings schema nor in the platform list`).toBe(true);
-      expect(LOCAL_ONLY.has(name), `${name} is local-only and must not be deployed`).toBe(false);
-    }
-    expect(produced.get('AUTH_MODE')).toBe("'jwks'");
-    expect(produced.get('STORE')).toBe("'cosmos'");
+  it('when role assignments are read, then each principal holds exactly its least-privilege built-in roles, scoped to one resource', () => {
+    const { grants, problems } = roleAssignments(infra);
+    expect(problems).toEqual([]);
+    expect(
+      checkGrants(grants, {
+        appPrincipalId: [
+          ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
+          ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
+          ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
+          ['Storage Blob Data Contributor', 'Microsoft.Storage/storageAccounts/blobServices/containers'],
+          ['Storage Blob Delegator', 'Microsoft.Storage/storageAccounts'],
+          ['Azure Service Bus Data Sender', 'Microsoft.ServiceBus/namespaces/queues'],
+          ['Azure Service Bus Data Receiver', 'Microsoft.ServiceBus/namespaces/queues'],
+          ['SignalR App Server', 'Microsoft.SignalRService/signalR'],
+          ['SignalR REST API Owner', 'Microsoft.SignalRService/signalR'],
+          ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults'],
+          ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
+          ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
+        ],
+        signalRPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
+        deployerPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
+      }),
+    ).toEqual([]);
+    for (const g of grants.filter((x) => x.principal === 'deployerPrincipalId')) expect(g.conditional, `${g.symbol} only when azd knows the deployer`).toBe(true);
+    // the principals are the identities the resources run as
+    for (const target of ['modules/rbac.bicep', 'modules/host-keys.bicep']) expect(argumentOf(infra, target, 'appPrincipalId'), target).toEqual(['identity.properties.principalId']);
+    expect(argumentOf(infra, 'modules/host-keys.bicep', 'signalRPrincipalId')).toEqual(['signalRIdentity.properties.principalId']);
+    expect(argumentOf(infra, 'modules/signalr.bicep', 'identityId')).toEqual(['signalRIdentity.id']);
+    // Cosmos: the data-plane role of the account, for the app identity
+    const cosmosRoles = declared('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
+    const forApp = cosmosRoles.filter((r) => text(at(r.value, 'properties.principalId')) === 'appPrincipalId');
+    expect(forApp.length, 'one Cosmos data role for the app').toBe(1);
+    expect(text(at(forApp[0]!.value, 'properties.roleDefinitionId'))).toBe('${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributor}');
+    expect(literal(decl(forApp[0]!.file, 'var', 'cosmosDataContributor').value)).toBe(COSMOS_DATA_CONTRIBUTOR);
+    for (const r of cosmosRoles.filter((x) => x !== forApp[0])) expect(r.value?.kind, `${r.name} is opt-in`).toBe('if');
   });
 
-  it('when setting values are read, then no secret is inline and the one unavoidable secret is a Key Vault reference', () => {
-    const produced = appSettings();
-    for (const [name, value] of produced) {
-      expect(value, name).not.toMatch(/AccountKey=|AccessKey=|SharedAccessKey|password=|listKeys\(/i);
+  it('when Service Bus is read, then the five queues exist with bounded delivery, dead-lettering on expiry and duplicate detection where a retry would show', () => {
+    expect(checkQueues(infra, REQUIRED_QUEUES)).toEqual([]);
+    const specs = queueSpecs(infra);
+    expect(specs.find((q) => q.name === 'push-notifications')?.duplicateDetection, 'a retried push must not reach the phone twice').toBe(true);
+    expect(specs.find((q) => q.name === 'booking-events')?.appSends, 'the booking system produces booking-events; the app only receives').toBe(false);
+    expect(argumentOf(infra, 'modules/rbac.bicep', 'sendQueues')).toEqual(['serviceBus.outputs.sendQueueNames']);
+    expect(argumentOf(infra, 'modules/rbac.bicep', 'receiveQueues')).toEqual(['serviceBus.outputs.queueNames']);
+  });
+
+  it('when storage is read, then no account allows public blobs or shared keys, every container is private, and attachments exist', () => {
+    const storage = infra.file('modules/storage.bicep');
+    for (const acct of declared('Microsoft.Storage/storageAccounts')) {
+      const p = props(resolve(acct.file, at(acct.value, 'properties')), `${acct.name}.properties`);
+      expect(literal(p.allowBlobPublicAccess), `${acct.name}: allowBlobPublicAccess`).toBe(false);
+      expect(literal(p.allowSharedKeyAccess), `${acct.name}: allowSharedKeyAccess (identity only)`).toBe(false);
+      expect(literal(p.minimumTlsVersion), `${acct.name}: minimumTlsVersion`).toBe('TLS1_2');
     }
-    expect(produced.get('REDIS_URL')).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=\$\{redisUrlSecretUri\}\)'$/);
-    const secret = declared.find((r) => r.type === 'Microsoft.KeyVault/vaults/secrets')!;
-    expect(secret.body).toMatch(/rediss:\/\//);
-    expect(text('modules/redis.bicep')).toMatch(/enableRbacAuthorization:\s*true/);
+    const containers = declared('Microsoft.Storage/storageAccounts/blobServices/containers');
+    for (const c of containers) expect(literal(at(c.value, 'properties.publicAccess')), `container ${c.name}: publicAccess`).toBe('None');
+    expect(containers.map((c) => literal(at(c.value, 'name')))).toContain('attachments');
+    expect(storage.decls.some((d) => d.keyword === 'output' && d.name === 'deploymentContainerUrl')).toBe(true);
   });
 
-  it('when role assignments are read, then each data plane gets its least-privilege role for the app identity', () => {
-    const rbac = text('modules/rbac.bicep');
-    const expected: Record<string, string> = {
-      storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
-      storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
-      storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
-      storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
-      storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a',
-      serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39',
-      serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0',
-      signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7',
-      keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
-      monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
-    };
-    const assignments = declared.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
-    for (const [role, id] of Object.entries(expected)) {
-      expect(rbac, `role ${role}`).toContain(`${role}: '${id}'`);
-      const uses = assignments.filter((a) => a.body.includes(`roles.${role})`));
-      expect(uses.length, `no assignment of ${role}`).toBeGreaterThanOrEqual(1);
-      for (const a of uses) expect(a.body, `${a.symbol} must target the app identity`).toMatch(/principalId:\s*appPrincipalId/);
+  it('when Redis is read, then only TLS 1.2+ on the TLS port is open', () => {
+    const redis = one('Microsoft.Cache/redis');
+    expect(literal(at(redis.value, 'properties.enableNonSslPort'))).toBe(false);
+    expect(literal(at(redis.value, 'properties.minimumTlsVersion'))).toBe('1.2');
+  });
+
+  it('when SignalR is read, then it is Serverless, keyless, and its upstream reaches /runtime/webhooks/signalr with the extension key from Key Vault', () => {
+    const signalR = one('Microsoft.SignalRService/signalR');
+    expect(literal(flagValue(at(signalR.value, 'properties.features'), 'ServiceMode'))).toBe('Serverless');
+    expect(literal(at(signalR.value, 'properties.disableLocalAuth'))).toBe(true);
+    const templates = items(at(signalR.value, 'properties.upstream.templates'), 'upstream templates');
+    expect(templates.length).toBe(1);
+    const url = text(at(templates[0], 'urlTemplate'));
+    expect(url).toMatch(/^https:\/\/\$\{functionAppHostName\}\/runtime\/webhooks\/signalr\?code=\{@Microsoft\.KeyVault\(SecretUri=\$\{upstreamKeySecretUri\}\)\}$/);
+    expect(text(at(templates[0], 'hubPattern'))).toBe("join(hubs, ',')");
+    expect(argumentOf(infra, 'modules/signalr.bicep', 'hubs')).toEqual(['signalRHubs']);
+    expect(argumentOf(infra, 'modules/app.bicep', 'signalRHubs')).toEqual(['signalRHubs']);
+    expect(argumentOf(infra, 'modules/signalr.bicep', 'functionAppHostName')).toEqual(['${functionAppName}.azurewebsites.net']);
+    expect(argumentOf(infra, 'modules/signalr.bicep', 'upstreamKeySecretUri')).toEqual(['hostKeys.outputs.signalRExtensionKeySecretUri']);
+    expect(literal(at(signalR.value, 'identity.type')), 'SignalR reads the key with its own identity').toBe('UserAssigned');
+    // the secret is the one the Functions host reads as system key signalr_extension
+    const hostKeys = infra.file('modules/host-keys.bicep');
+    expect(literal(decl(hostKeys, 'var', 'signalRKeySecretName').value)).toBe(hostKeySecretName('host--systemKey--', 'signalr_extension'));
+    expect(literal(decl(hostKeys, 'var', 'masterKeySecretName').value)).toBe(hostKeySecretName('host--masterKey--', 'master'));
+    const settings = appSettings(infra);
+    expect(literal(settings.get('AzureWebJobsSecretStorageType'))).toBe('keyvault');
+    expect(text(settings.get('AzureWebJobsSecretStorageKeyVaultUri'))).toBe('hostKeysVaultUri');
+    expect(argumentOf(infra, 'modules/function-app.bicep', 'hostKeysVaultUri')).toEqual(['hostKeys.outputs.vaultUri']);
+    // azd reads the seeds back from that vault on the next provision instead of generating new ones
+    const parameters = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
+    for (const name of [hostKeySecretName('host--masterKey--', 'master'), hostKeySecretName('host--systemKey--', 'signalr_extension')]) {
+      expect(parameters).toContain(`$(secretOrRandomPassword \${AZURE_HOSTKEYS_VAULT_NAME} ${name})`);
     }
-    for (const a of assignments) expect(a.body, `${a.symbol} must be scoped to one resource`).toMatch(/scope:\s*\w+/);
-    const cosmosRole = declared.find((r) => r.symbol === 'cosmosData')!;
-    expect(cosmosRole.body).toMatch(/sqlRoleDefinitions\/\$\{cosmosDataContributor\}/);
-    expect(rbac).toContain("cosmosDataContributor = '00000000-0000-0000-0000-000000000002'");
-    expect(rbac, 'no broad roles').not.toMatch(/8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c/);
+    expect(main.decls.some((d) => d.keyword === 'output' && d.name === 'AZURE_HOSTKEYS_VAULT_NAME')).toBe(true);
   });
 
-  it('when Service Bus is read, then the five queues exist with bounded delivery and dead-lettering', () => {
-    const sb = text('modules/servicebus.bicep');
-    for (const q of ['push-notifications', 'link-previews', 'translations', 'retention', 'booking-events']) {
-      expect(sb, `queue ${q}`).toMatch(new RegExp(`name: '${q}', maxDeliveryCount: \\d+`));
-    }
-    const queue = declared.find((r) => r.type === 'Microsoft.ServiceBus/namespaces/queues')!;
-    expect(queue.body).toMatch(/deadLetteringOnMessageExpiration:\s*true/);
-    expect(queue.body).toMatch(/maxDeliveryCount:\s*q\.maxDeliveryCount/);
-    expect(queue.body).toMatch(/requiresDuplicateDetection/);
-    expect(sb).toMatch(/disableLocalAuth:\s*true/);
-  });
-
-  it('when storage, Redis, SignalR and Cosmos are read, then they are locked down as documented', () => {
-    const storage = text('modules/storage.bicep');
-    expect(storage).toMatch(/allowBlobPublicAccess:\s*false/);
-    expect(storage).toMatch(/allowSharedKeyAccess:\s*false/);
-    expect(storage).toMatch(/name: 'attachments'\s*\n\s*properties: { publicAccess: 'None' }/);
-    for (const c of declared.filter((r) => r.type.endsWith('/containers') && r.type.startsWith('Microsoft.Storage'))) expect(c.body).toMatch(/publicAccess:\s*'None'/);
-    const redis = declared.find((r) => r.type === 'Microsoft.Cache/redis')!;
-    expect(redis.body).toMatch(/enableNonSslPort:\s*false/);
-    expect(redis.body).toMatch(/minimumTlsVersion:\s*'1\.2'/);
-    const signalR = declared.find((r) => r.type === 'Microsoft.SignalRService/signalR')!;
-    expect(signalR.body).toMatch(/flag: 'ServiceMode', value: 'Serverless'/);
-    expect(signalR.body).toMatch(/urlTemplate: 'https:\/\/\$\{functionAppHostName\}\/runtime\/webhooks\/signalr'/);
-    expect(signalR.body).toMatch(/type: 'ManagedIdentity'/);
-    const cosmos = declared.find((r) => r.type === 'Microsoft.DocumentDB/databaseAccounts')!;
-    expect(cosmos.body).toMatch(/disableLocalAuth:\s*true/);
-    expect(cosmos.body).toMatch(/EnableServerless/);
-    expect(existsSync(join(INFRA, 'scripts', 'set-signalr-upstream.sh'))).toBe(true);
-    expect(readFileSync(join(INFRA, '..', 'azure.yaml'), 'utf8')).toMatch(/postdeploy:[\s\S]*set-signalr-upstream\.sh/);
-  });
-
-  it('when the Cosmos containers are compared with the code, then partition keys, TTL and composite indexes match', () => {
+  it('when Cosmos DB is read, then it is keyless, serverless by default, and its containers match the code (partition keys, TTL, indexes)', () => {
+    const account = one('Microsoft.DocumentDB/databaseAccounts');
+    expect(literal(at(account.value, 'properties.disableLocalAuth'))).toBe(true);
+    const capabilities = at(account.value, 'properties.capabilities');
+    expect(text(capabilities)).toMatch(/^capacityMode == 'serverless' \? \[…\] : \[…\]$/);
+    const serverless = capabilities?.kind === 'expr' ? capabilities.nested[0] : undefined;
+    expect(items(serverless, 'serverless capabilities').map((c) => literal(at(c, 'name')))).toEqual(['EnableServerless']);
+    expect(literal(decl(main, 'param', 'cosmosCapacityMode').value)).toBe('serverless');
+    const cosmos = infra.file('modules/cosmos.bicep');
+    expect(literal(decl(cosmos, 'var', 'databaseName').value)).toBe('chat');
     const defs = containerDefinitions({ conversations: 'conversations', memberships: 'memberships', users: 'users' });
-    const containers = declared.filter((r) => r.type === 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
+    const containers = declared('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
+    expect(containers.length).toBe(Object.keys(defs).length);
     for (const def of Object.values(defs)) {
-      const c = containers.find((x) => x.body.includes(`id: '${def.id}'`));
-      expect(c, `container ${def.id} missing`).toBeDefined();
-      expect(c!.body).toContain(`paths: ['${(def.partitionKey as { paths: string[] }).paths[0]}']`);
-      expect(c!.body).toMatch(/defaultTtl:\s*-1/);
-      for (const composite of def.indexingPolicy?.compositeIndexes ?? []) {
-        for (const p of composite) expect(c!.body, `${def.id} composite ${p.path}`).toContain(`{ path: '${p.path}', order: '${p.order}' }`);
-      }
-      for (const ex of def.indexingPolicy?.excludedPaths ?? []) expect(c!.body, `${def.id} excludes ${ex.path}`).toContain(`{ path: '${ex.path}' }`);
+      const c = containers.find((x) => literal(at(x.value, 'properties.resource.id')) === def.id);
+      expect(c, `container ${def.id}`).toBeDefined();
+      const res = at(c!.value, 'properties.resource');
+      const asJson = (n: Node | undefined): unknown => {
+        if (!n) return undefined;
+        if (n.kind === 'object') return Object.fromEntries(Object.entries(n.props).map(([k, v]) => [k, asJson(v)]));
+        if (n.kind === 'array') return n.items.map(asJson);
+        return literal(n);
+      };
+      expect(asJson(at(res, 'partitionKey.paths')), `${def.id} partition key`).toEqual(def.partitionKey?.paths);
+      expect(literal(at(res, 'defaultTtl')), `${def.id} TTL on, per item`).toBe(def.defaultTtl);
+      const policy = def.indexingPolicy!;
+      expect(literal(at(res, 'indexingPolicy.indexingMode')), `${def.id} indexing mode`).toBe(policy.indexingMode);
+      expect(asJson(at(res, 'indexingPolicy.includedPaths')), `${def.id} included paths`).toEqual(policy.includedPaths);
+      expect(new Set(asJson(at(res, 'indexingPolicy.excludedPaths')) as unknown[]), `${def.id} excluded paths`).toEqual(new Set(policy.excludedPaths));
+      expect(asJson(at(res, 'indexingPolicy.compositeIndexes')) ?? [], `${def.id} composite indexes`).toEqual(policy.compositeIndexes ?? []);
     }
+  });
+
+  it('when the code runs an ORDER BY on several fields, then a container has the composite index Cosmos needs for it', () => {
+    const sources = ['cosmos-store.ts', 'cosmos-notifications.ts'].map((f) => readFileSync(join(INFRA, '..', 'shared', 'adapters', 'cosmos', f), 'utf8')).join('\n');
+    const orders = [...sources.matchAll(/ORDER BY ((?:c\.\w+ (?:ASC|DESC)(?:, )?){2,})/g)].map((m) => m[1]!.split(', ').map((p) => ({ path: `/${p.split(' ')[0]!.slice(2)}`, order: p.endsWith('DESC') ? 'descending' : 'ascending' })));
+    expect(orders.length, 'the inbox and search queries').toBeGreaterThanOrEqual(2);
+    const composites = declared('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').flatMap((c) =>
+      items(at(c.value, 'properties.resource.indexingPolicy.compositeIndexes') ?? { kind: 'array', items: [], line: 0 }, 'composites').map((idx) =>
+        items(idx, 'composite').map((e) => ({ path: literal(at(e, 'path')), order: literal(at(e, 'order')) })),
+      ),
+    );
+    const flip = (o: string) => (o === 'ascending' ? 'descending' : 'ascending');
+    for (const order of orders) {
+      const ok = composites.some((c) => c.length === order.length && (c.every((e, i) => e.path === order[i]!.path && e.order === order[i]!.order) || c.every((e, i) => e.path === order[i]!.path && e.order === flip(order[i]!.order))));
+      expect(ok, `no composite index for ORDER BY ${order.map((o) => `${o.path} ${o.order}`).join(', ')}`).toBe(true);
+    }
+  });
+
+  it('when outputs are read, then azd gets the names a client and an operator need', () => {
+    const outputs = main.decls.filter((d) => d.keyword === 'output').map((d) => d.name);
+    for (const name of ['AZURE_FUNCTION_APP_NAME', 'API_BASE_URL', 'SIGNALR_HUB_NAME', 'SIGNALR_HUB_NAMES', 'SIGNALR_ENDPOINT', 'COSMOS_ENDPOINT', 'SERVICEBUS_NAMESPACE', 'SERVICEBUS_QUEUES', 'ATTACHMENTS_ACCOUNT_URL', 'KEY_VAULT_NAME', 'AZURE_HOSTKEYS_VAULT_NAME', 'AZURE_RESOURCE_GROUP']) {
+      expect(outputs, `output ${name}`).toContain(name);
+    }
+    expect(items(decl(main, 'var', 'signalRHubs').value, 'signalRHubs').map(literal)).toEqual(['messaging', 'notifications']);
   });
 });

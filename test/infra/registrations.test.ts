@@ -1,17 +1,52 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installCoreApi, registeredFunctions, type Registration } from '../../local/host/core-api.js';
-import { bicepFiles, INFRA } from './bicep.js';
+import { installCoreApi, registeredFunctions, type Registration, type RpcBindingInfo } from '../../local/host/core-api.js';
+import { decl, INFRA, items, literal, loadInfra, text } from './bicep.js';
+import { appSettings, queueSpecs } from './checks.js';
 
-/** The function registrations the real host would load, checked against the Bicep and local.settings.json.example. */
-describe('function registrations vs infrastructure', () => {
-  let regs: Registration[];
-  const main = bicepFiles().find((f) => f.path === 'main.bicep')!.text;
-  const appSettings = bicepFiles().find((f) => f.path === 'modules/function-app.bicep')!.text;
-  const example = JSON.parse(readFileSync(join(INFRA, '..', 'local.settings.json.example'), 'utf8')) as { Values: Record<string, string> };
+/*
+ * The registrations the real Functions host would load (read live: other functions are still being added), checked
+ * against what the Bicep deploys and against local.settings.json.example. Nothing here lists the functions.
+ */
+
+type Binding = RpcBindingInfo & { fn: string; name: string };
+
+const infra = loadInfra();
+const settings = appSettings(infra);
+const hubs = items(decl(infra.file('main.bicep'), 'var', 'signalRHubs').value, 'signalRHubs').map((h) => String(literal(h)));
+const queues = queueSpecs(infra);
+const example = JSON.parse(readFileSync(join(INFRA, '..', 'local.settings.json.example'), 'utf8')) as { IsEncrypted?: boolean; Values: Record<string, string> };
+
+/** Default connection setting of each extension when a binding names none. */
+const DEFAULT_CONNECTION: Record<string, string> = {
+  signalr: 'AzureSignalRConnectionString',
+  signalrtrigger: 'AzureSignalRConnectionString',
+  signalrconnectioninfo: 'AzureSignalRConnectionString',
+  servicebus: 'AzureWebJobsServiceBus',
+  servicebustrigger: 'AzureWebJobsServiceBus',
+};
+/** The identity-based form of a connection the extension accepts instead of a connection string, per extension. */
+const IDENTITY_SUFFIX: Record<string, string> = {
+  signalr: '__serviceUri',
+  signalrtrigger: '__serviceUri',
+  signalrconnectioninfo: '__serviceUri',
+  servicebus: '__fullyQualifiedNamespace',
+  servicebustrigger: '__fullyQualifiedNamespace',
+  blob: '__serviceUri',
+  blobtrigger: '__serviceUri',
+  queue: '__queueServiceUri',
+  queuetrigger: '__queueServiceUri',
+  cosmosdb: '__accountEndpoint',
+  cosmosdbtrigger: '__accountEndpoint',
+};
+
+describe('function registrations vs the deployed infrastructure', () => {
+  let regs: Registration[] = [];
+  let bindings: Binding[] = [];
 
   beforeAll(async () => {
+    // a valid Azure-shaped environment: the app refuses to load with missing settings
     Object.assign(process.env, {
       AUTH_MODE: 'jwks',
       AUTH_JWKS_URI: 'https://login.example.com/keys',
@@ -24,50 +59,84 @@ describe('function registrations vs infrastructure', () => {
     installCoreApi();
     await import('../../functions/index.js');
     regs = registeredFunctions();
+    bindings = regs.flatMap((r) => Object.entries(r.metadata.bindings).map(([name, b]) => ({ ...b, fn: r.metadata.name, name })));
   });
 
-  const bindings = () => regs.flatMap((r) => Object.entries(r.metadata.bindings).map(([name, b]) => ({ fn: r.metadata.name, name, ...b })));
+  const kind = (b: Binding) => String(b.type).toLowerCase();
 
-  it('when functions are registered, then there are HTTP routes, hub methods and lifecycle triggers', () => {
-    const types = new Set(bindings().map((b) => String(b.type).toLowerCase()));
-    expect(types).toEqual(new Set(['httptrigger', 'http', 'signalr', 'signalrtrigger']));
-    expect(regs.length).toBeGreaterThan(50);
+  it('when the app is loaded as the host loads it, then functions register with their bindings', () => {
+    expect(regs.length, 'no function registered: is functions/index.js importing the registrations?').toBeGreaterThan(0);
+    for (const b of bindings) expect(typeof b.type, `${b.fn}.${b.name}`).toBe('string');
   });
 
-  it('when SignalR bindings are read, then every hub is one the Bicep deploys and every connection setting exists in the Bicep and the example settings', () => {
-    const hubs = (/SIGNALR_HUB_NAMES string = '([^']+)'/.exec(main)?.[1] ?? '').split(',');
-    expect(hubs).toEqual(['messaging', 'notifications']);
-    for (const b of bindings().filter((x) => String(x.type).toLowerCase().startsWith('signalr'))) {
-      expect(hubs, `${b.fn}.${b.name} hub`).toContain(String(b.hubName));
-      const setting = String(b.connectionStringSetting ?? 'AzureSignalRConnectionString');
-      expect(appSettings, `${b.fn}: ${setting}__serviceUri must be produced by the Bicep`).toMatch(new RegExp(`^\\s*${setting}__serviceUri:`, 'm'));
-      expect(Object.keys(example.Values), `${b.fn}: ${setting} must be in local.settings.json.example`).toContain(setting);
+  it('when a binding uses SignalR, then its hub is one the Bicep deploys and forwards upstream', () => {
+    const signalR = bindings.filter((b) => kind(b).startsWith('signalr'));
+    expect(signalR.length).toBeGreaterThan(0);
+    for (const b of signalR) expect(hubs, `${b.fn}.${b.name}: hub ${String(b.hubName)} is not in main.bicep var signalRHubs (upstream hubPattern, outputs)`).toContain(String(b.hubName));
+  });
+
+  it('when SignalR triggers are registered, then each (hub, category, event) is unique, as the extension requires at start', () => {
+    const seen = new Map<string, string>();
+    for (const b of bindings.filter((x) => kind(x) === 'signalrtrigger')) {
+      expect(['messages', 'connections'], `${b.fn}: category`).toContain(b.category);
+      if (b.category === 'connections') expect(['connected', 'disconnected'], `${b.fn}: connections event`).toContain(b.event);
+      const key = `${String(b.hubName)}/${String(b.category)}/${String(b.event)}`.toLowerCase();
+      expect(seen.get(key), `${b.fn} and ${seen.get(key)} both handle ${key}`).toBeUndefined();
+      seen.set(key, b.fn);
     }
-    const triggers = bindings().filter((x) => String(x.type).toLowerCase() === 'signalrtrigger');
-    for (const t of triggers) expect(['messages', 'connections'], t.fn).toContain(t.category);
-    const events = triggers.filter((t) => t.hubName === 'messaging').map((t) => String(t.event));
-    for (const e of ['connected', 'disconnected', 'SendMessage', 'MarkAsRead', 'StartTyping', 'StopTyping', 'JoinConversation', 'LeaveConversation', 'Ping', 'MarkAsDelivered', 'InitiateCall']) {
-      expect(events, `hub method ${e}`).toContain(e);
+  });
+
+  it('when a binding names a connection setting, then the Bicep produces it (as such or in its identity-based form) and local.settings.json.example lists it', () => {
+    for (const b of bindings) {
+      const k = kind(b);
+      const named = (b.connectionStringSetting ?? b.connection) as string | undefined;
+      const setting = named ?? DEFAULT_CONNECTION[k];
+      if (!setting) continue;
+      const identityForm = `${setting}${IDENTITY_SUFFIX[k] ?? '__serviceUri'}`;
+      const direct = settings.get(setting);
+      const produced = settings.has(identityForm) || (direct?.kind === 'string' && direct.value.startsWith('@Microsoft.KeyVault('));
+      expect(produced, `${b.fn}.${b.name} (${String(b.type)}) uses ${setting}: the Bicep must produce ${identityForm} (identity) or ${setting} as a Key Vault reference`).toBe(true);
+      const listed = setting in example.Values || identityForm in example.Values;
+      expect(listed, `${b.fn}.${b.name} uses ${setting}: local.settings.json.example must list it`).toBe(true);
     }
   });
 
-  it('when HTTP triggers are read, then each (route, method) is unique, anonymous at the host and under the documented prefixes', () => {
-    const seen = new Set<string>();
-    for (const b of bindings().filter((x) => String(x.type).toLowerCase() === 'httptrigger')) {
-      expect(b.authLevel, b.fn).toBe('anonymous');
-      const route = String(b.route);
-      expect(route, b.fn).toMatch(/^(v1\/messaging\/|v1\/notifications|negotiate$|notifications\/negotiate$|dev\/token$|openapi\.json$|health$)/);
-      for (const m of b.methods as string[]) {
-        const key = `${m} ${route.toLowerCase()}`;
-        expect(seen.has(key), `duplicate route ${key}`).toBe(false);
-        seen.add(key);
+  it('when a binding uses a Service Bus queue, then the Bicep declares it, and the app may send only where it has Data Sender', () => {
+    for (const b of bindings.filter((x) => kind(x).startsWith('servicebus'))) {
+      const queue = queues.find((q) => q.name === b.queueName);
+      expect(queue, `${b.fn}.${b.name}: queue ${String(b.queueName)} is not declared in modules/servicebus.bicep`).toBeDefined();
+      if (kind(b) === 'servicebus' && b.direction === 'out') expect(queue!.appSends, `${b.fn} sends to ${queue!.name}, where the app has no Data Sender role (appSends: false)`).toBe(true);
+    }
+  });
+
+  it('when HTTP triggers are registered, then each (route, method) is unique and none takes a host-reserved route', () => {
+    const seen = new Map<string, string>();
+    const http = bindings.filter((x) => kind(x) === 'httptrigger');
+    expect(http.length).toBeGreaterThan(0);
+    for (const b of http) {
+      const route = (typeof b.route === 'string' ? b.route : b.fn).toLowerCase().replace(/\{[^}]+\}/g, '{}');
+      expect(route, `${b.fn}: routes under admin/ and runtime/ belong to the host`).not.toMatch(/^(admin|runtime)(\/|$)/);
+      for (const m of (b.methods as string[] | undefined) ?? ['*']) {
+        const key = `${m.toUpperCase()} ${route}`;
+        expect(seen.get(key), `${b.fn} and ${seen.get(key)} both answer ${key}`).toBeUndefined();
+        seen.set(key, b.fn);
       }
     }
-    expect(seen.has('POST negotiate')).toBe(true);
   });
 
-  it('when the example settings are compared with the schema, then every setting is listed', async () => {
+  it('when the deployment outputs are read, then the client-facing ones point at what the functions serve', () => {
+    const main = infra.file('main.bicep');
+    const negotiate = bindings.filter((b) => kind(b) === 'httptrigger' && String(b.route) === 'negotiate');
+    expect(negotiate.length, 'POST /api/negotiate (API_BASE_URL + /negotiate) is what clients call first').toBe(1);
+    expect(text(decl(main, 'output', 'API_BASE_URL').value)).toBe('app.outputs.apiBaseUrl');
+    expect(text(decl(infra.file('modules/app.bicep'), 'output', 'apiBaseUrl').value)).toBe('https://${functionApp.outputs.defaultHostName}/api');
+    const hostJson = JSON.parse(readFileSync(join(INFRA, '..', 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
+    expect(hostJson.extensions?.http?.routePrefix ?? 'api', 'API_BASE_URL assumes the api/ route prefix').toBe('api');
+  });
+
+  it('when local.settings.json.example is read, then it has the Functions shape and lists every setting of the schema', async () => {
     const { SETTING_NAMES } = await import('../../shared/config/settings.js');
+    expect(example.IsEncrypted).toBe(false);
     for (const name of SETTING_NAMES) expect(Object.keys(example.Values), `local.settings.json.example lacks ${name}`).toContain(name);
   });
 });

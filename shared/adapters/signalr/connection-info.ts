@@ -24,7 +24,7 @@ export class KeyConnectionInfoIssuer implements ConnectionInfoIssuer {
   }
 }
 
-/** With managed identity there is no key: the service's REST API mints the client token (SignalR App Server role). */
+/** With managed identity there is no key: the service's REST API mints the client token (needs the SignalR REST API Owner role; pushes need SignalR App Server). */
 export class IdentityConnectionInfoIssuer implements ConnectionInfoIssuer {
   constructor(
     private readonly serviceUri: string,

@@ -1,0 +1,28 @@
+// The explicit lists the infra tests work from. Adding a name here is a decision: say why next to it.
+
+/** Settings of the schema that only make sense on a developer machine: never deployed. */
+export const LOCAL_ONLY = new Set(['AUTH_DEV_SECRET', 'COSMOS_KEY', 'COSMOS_ALLOW_SELF_SIGNED', 'AzureSignalRConnectionString']);
+/** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
+export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
+/** Settings the Bicep produces beyond the schema: the Functions platform's, and those of consumers still to come. */
+export const PLATFORM_AND_FUTURE = new Set([
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'AzureWebJobsStorage__clientId',
+  'AzureWebJobsSecretStorageType',
+  'AzureWebJobsSecretStorageKeyVaultUri',
+  'AzureWebJobsSecretStorageKeyVaultClientId',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'AZURE_CLIENT_ID',
+  'AzureSignalRConnectionString__credential',
+  'AzureSignalRConnectionString__clientId',
+  'ServiceBusConnection__fullyQualifiedNamespace',
+  'ServiceBusConnection__credential',
+  'ServiceBusConnection__clientId',
+  'ATTACHMENTS_ACCOUNT_URL',
+  'ATTACHMENTS_CONTAINER',
+]);
+/** Settings whose value is a secret: each must be a Key Vault reference. */
+export const KEY_VAULT_REFERENCED = ['REDIS_URL'];
+
+export const REQUIRED_QUEUES = ['push-notifications', 'link-previews', 'translations', 'retention', 'booking-events'];
