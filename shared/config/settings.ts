@@ -69,17 +69,20 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; names the bad settings (never their values). */
+/** Parses the environment; names every bad setting (never its value). */
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const parsed = SettingsSchema.safeParse(env);
   if (parsed.success) return Object.freeze(parsed.data);
-  throw new ConfigError(
-    parsed.error.issues.map((i) => {
-      const name = i.path.join('.') || '(settings)';
-      const missing = i.code === 'invalid_type' && i.input === undefined;
-      return missing ? `${name}: missing (required)` : `${name}: ${i.message}`;
-    }),
-  );
+  const isBlank = (name: string) => (env[name] ?? '').trim() === '';
+  const problems = parsed.error.issues.map((i) => {
+    const name = i.path.join('.') || '(settings)';
+    return i.path.length === 1 && isBlank(name) && i.code !== 'custom' ? `${name}: missing (required)` : `${name}: ${i.message}`;
+  });
+  // why: zod skips the cross-field rules when a field already failed; this one is too useful to hide
+  if (isBlank('AzureSignalRConnectionString') && isBlank('AzureSignalRConnectionString__serviceUri') && !problems.some((p) => p.startsWith('AzureSignalR'))) {
+    problems.push('AzureSignalRConnectionString: missing (or set AzureSignalRConnectionString__serviceUri)');
+  }
+  throw new ConfigError(problems);
 }
 
 /** Names of all settings, for docs and infrastructure checks. */

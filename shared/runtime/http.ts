@@ -56,14 +56,14 @@ export function problem(status: number, code: string, detail: string, extra: Rec
   };
 }
 
-function toProblem(e: unknown, context: InvocationContext): HttpResponseInit {
+function toProblem(e: unknown, context: InvocationContext, correlationId: string): HttpResponseInit {
   if (e instanceof AppError) {
     const headers: Record<string, string> = {};
     if (e.extra.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.extra.retryAfterSeconds);
     if (e.kind === 'unauthorized') headers['www-authenticate'] = 'Bearer';
     return problem(STATUS[e.kind], e.code, e.detail, e.extra.errors ? { errors: e.extra.errors } : {}, headers);
   }
-  context.error('unhandled error', e);
+  context.error(JSON.stringify({ level: 'error', message: 'unhandled error', correlationId, function: context.functionName, error: e instanceof Error ? e.stack : String(e) }));
   return problem(500, 'INTERNAL', 'the server failed to handle the request; it was logged and nothing you sent was lost if you got no answer: retry with the same clientMessageId');
 }
 
@@ -98,6 +98,9 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
   run: (input: HttpInput<P, Q, B>) => Promise<Reply>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (request, context) => {
+    // why: one id ties the client's report, our logs and App Insights together
+    const correlationId = request.headers.get('x-correlation-id')?.slice(0, 128) ?? context.invocationId;
+    const withId = (res: HttpResponseInit): HttpResponseInit => ({ ...res, headers: { ...(res.headers as Record<string, string>), 'x-correlation-id': correlationId } });
     try {
       const runtime = await getRuntime();
       const { userId, roles } = spec.auth === false ? { userId: '', roles: [] } : await runtime.auth.authenticate(request.headers.get('authorization'));
@@ -111,10 +114,10 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
       }
       const reply = await run({ userId, roles, params, query, body, runtime, request, context });
       if (reply.pushes) setPushOutputs(context, reply.pushes);
-      if (reply.body === undefined) return { status: reply.status, headers: reply.headers };
-      return { status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers }, jsonBody: reply.body };
+      if (reply.body === undefined) return withId({ status: reply.status, headers: reply.headers });
+      return withId({ status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers }, jsonBody: reply.body });
     } catch (e) {
-      return toProblem(e, context);
+      return withId(toProblem(e, context, correlationId));
     }
   };
 }

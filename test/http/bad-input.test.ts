@@ -127,8 +127,23 @@ describe('bad input over HTTP', () => {
     expectProblem(await api.call('GET', `${M}/messages/search?query=a&startDate=2026-02-01&endDate=2026-01-01`, { token: alice }), 400, /startDate/);
   });
 
+  it('when the OpenAPI document is fetched, then it lists every route with the schemas that validate it', async () => {
+    const doc = await api.call('GET', 'openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    for (const r of ROUTES) expect(doc.body.paths[`/api/${r.path}`]?.[r.method.toLowerCase()]?.operationId, `${r.method} ${r.path}`).toBe(r.name);
+    const send = doc.body.paths['/api/v1/messaging/conversations/{conversationId}/messages'].post;
+    const body = send.requestBody.content['application/json'].schema;
+    expect(body.properties.content.maxLength).toBe(4000);
+    expect(body.additionalProperties).toBe(false);
+    expect(send.security).toEqual([{ bearer: [] }]);
+    expect(doc.body.paths['/api/v1/messaging/conversations'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['type', 'archived', 'page', 'pageSize', 'continuationToken']));
+  });
+
   it('when a path or method does not exist, then 404 or 405 as problem+json', async () => {
     expectProblem(await api.call('GET', 'v1/messaging/nothing-here', { token: alice }), 404);
+    const tagged = await api.call('GET', `${M}/conversations/nope`, { token: alice, headers: { 'x-correlation-id': 'req-42' } });
+    expect(tagged.headers.get('x-correlation-id')).toBe('req-42');
     const wrongMethod = await api.call('PATCH', `${M}/conversations`, { token: alice, body: {} });
     expectProblem(wrongMethod, 405, /GET, POST|POST, GET/);
   });
