@@ -14,7 +14,7 @@ try {
   chat backend running (store: ${store}, ephemeral state: ${process.env.REDIS_URL ? 'redis' : 'memory'})
     API            ${stack.baseUrl}/api/v1/messaging/...
     OpenAPI        ${stack.baseUrl}/api/openapi.json
-    dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -d '{"userId":"alice"}'
+    dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
     demo chat      ${stack.baseUrl}/   (open it in two browser windows)
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
   `);
