@@ -10,6 +10,7 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
+import type { Telemetry } from '../ports/system.js';
 import type { NotificationStore } from '../ports/notifications.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { ConnectionInfoIssuer } from '../ports/realtime.js';
@@ -50,14 +51,23 @@ async function buildStores(settings: Settings): Promise<{ store: ConversationSto
   return { store, notifications };
 }
 
-async function buildEphemeral(settings: Settings): Promise<EphemeralState> {
+async function buildEphemeral(settings: Settings, telemetry: Telemetry): Promise<EphemeralState> {
   if (settings.REDIS_URL === undefined) {
     const { MemoryEphemeralState } = await import('../adapters/memory/memory-ephemeral.js');
     return new MemoryEphemeralState();
   }
   const { createRedisClient } = await import('../adapters/redis/redis-client.js');
   const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
-  return new RedisEphemeralState(createRedisClient(settings.REDIS_URL));
+  let lastLogged = 0;
+  const client = createRedisClient(settings.REDIS_URL, {
+    // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
+    onError: (e) => {
+      if (Date.now() - lastLogged < 60_000) return;
+      lastLogged = Date.now();
+      telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', { error: e.message });
+    },
+  });
+  return new RedisEphemeralState(client);
 }
 
 function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
@@ -73,7 +83,7 @@ export async function buildRuntime(env: Record<string, string | undefined> = pro
   const settings = loadSettings(env);
   const console = new ConsoleTelemetry(settings.LOG_LEVEL);
   const telemetry = settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined ? console : new AppInsightsTelemetry(settings.APPLICATIONINSIGHTS_CONNECTION_STRING, console);
-  const [{ store, notifications }, ephemeral] = await Promise.all([buildStores(settings), buildEphemeral(settings)]);
+  const [{ store, notifications }, ephemeral] = await Promise.all([buildStores(settings), buildEphemeral(settings, telemetry)]);
   const deps: AppDeps = {
     store,
     ephemeral,

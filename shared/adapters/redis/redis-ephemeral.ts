@@ -90,7 +90,17 @@ export class RedisEphemeralState implements EphemeralState {
   }
 
   /** EVALSHA; on NOSCRIPT, EVAL (which also puts the script back in the server's cache). */
+  /**
+   * Fails at once while the client is reconnecting: ephemeral state is optional to every caller, so a Redis outage
+   * must cost nothing, not seconds of retries on every request. (While first connecting, commands still queue.)
+   */
+  private ensureUp(): void {
+    const status = this.redis.status;
+    if (status === 'reconnecting' || status === 'close' || status === 'end') throw new Error(`redis unavailable (${status})`);
+  }
+
   private async run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+    this.ensureUp();
     if (keys.length !== script.keys) throw new Error(`script ${script.name} takes ${script.keys} keys, got ${keys.length}`);
     try {
       return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
@@ -130,6 +140,7 @@ export class RedisEphemeralState implements EphemeralState {
   async getPresence(userIds: string[]): Promise<Record<string, PresenceInfo>> {
     const unique = [...new Set(userIds)];
     if (unique.length === 0) return {};
+    this.ensureUp();
     const pipeline = this.redis.pipeline().time();
     for (const u of unique) pipeline.zrange(this.key.conns(u), 0, '-1', 'WITHSCORES').hmget(this.key.status(u), 'status', 'message').get(this.key.lastSeen(u));
     const replies = (await pipeline.exec()) ?? [];
@@ -174,6 +185,7 @@ export class RedisEphemeralState implements EphemeralState {
   async readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>> {
     const out: Record<string, ReadMark | null> = {};
     if (userIds.length === 0) return out;
+    this.ensureUp();
     const values = await this.redis.hmget(this.key.receipts(conversationId), ...userIds);
     userIds.forEach((u, i) => {
       out[u] = parseMark(values[i] ?? null);
