@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/domain/errors.js';
 import { UserIdSchema } from '../../shared/domain/schemas-common.js';
 import { HUBS } from '../../shared/runtime/bindings.js';
+import { HUB_METHODS } from '../../shared/runtime/hub.js';
 import { buildOpenApi } from '../../shared/runtime/openapi.js';
 import { ROUTES, route } from '../../shared/runtime/routes.js';
 
@@ -24,7 +25,7 @@ route({ name: 'dev-token', method: 'POST', path: 'dev/token', auth: false, summa
 });
 
 route({ name: 'openapi', method: 'GET', path: 'openapi.json', auth: false, summary: 'This API as OpenAPI 3.1' }, ({ request }) =>
-  Promise.resolve({ status: 200, body: buildOpenApi(ROUTES, new URL(request.url).origin) }),
+  Promise.resolve({ status: 200, body: buildOpenApi(ROUTES, HUB_METHODS, new URL(request.url).origin) }),
 );
 
 route({ name: 'health', method: 'GET', path: 'health', auth: false, summary: 'Liveness: answers when the settings are valid and the store is reachable' }, async ({ runtime }) => {

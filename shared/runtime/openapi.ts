@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HubMethodDoc } from './hub.js';
 import type { RouteDoc } from './routes.js';
 
 type Json = Record<string, unknown>;
@@ -19,8 +20,15 @@ const PROBLEM = {
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
 
-/** The OpenAPI 3.1 document of every registered route, generated from the same zod schemas that validate them. */
-export function buildOpenApi(routes: RouteDoc[], serverUrl: string): Json {
+/** Hub methods with their argument schemas, as an OpenAPI extension (`x-signalr-hubs`). */
+function hubs(methods: HubMethodDoc[]): Json {
+  const out: Record<string, { methods: Record<string, Json> }> = {};
+  for (const m of methods) (out[m.hub] ??= { methods: {} }).methods[m.method] = { summary: m.summary, arguments: jsonSchema(m.args) };
+  return out;
+}
+
+/** The OpenAPI 3.1 document of every registered route and hub method, generated from the schemas that validate them. */
+export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], serverUrl: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
     const path = `/api/${r.path}`;
@@ -44,6 +52,7 @@ export function buildOpenApi(routes: RouteDoc[], serverUrl: string): Json {
     info: { title: 'Chat backend messaging API', version: '1.0.0', description: 'Generated from the zod schemas that validate every request.' },
     servers: [{ url: serverUrl }],
     paths,
+    'x-signalr-hubs': hubs(hubMethods),
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       schemas: {

@@ -137,6 +137,10 @@ describe('bad input over HTTP', () => {
     expect(body.properties.content.maxLength).toBe(4000);
     expect(body.additionalProperties).toBe(false);
     expect(send.security).toEqual([{ bearer: [] }]);
+    const hubs = doc.body['x-signalr-hubs'];
+    expect(Object.keys(hubs.messaging.methods)).toEqual(expect.arrayContaining(['SendMessage', 'MarkAsRead', 'JoinConversation', 'Ping']));
+    expect(hubs.messaging.methods.SendMessage.arguments.prefixItems[0].properties.content.maxLength).toBe(4000);
+    expect(Object.keys(hubs.notifications.methods)).toContain('SubscribeToChannel');
     expect(doc.body.paths['/api/v1/messaging/conversations'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['type', 'archived', 'page', 'pageSize', 'continuationToken']));
   });
 
