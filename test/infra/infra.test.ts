@@ -21,7 +21,7 @@ import {
   resolve,
   roleAssignments,
 } from './checks.js';
-import { KEY_VAULT_REFERENCED, LOCAL_ONLY, PLATFORM_AND_FUTURE, PLATFORM_PROVIDED, REQUIRED_QUEUES } from './lists.js';
+import { KEY_VAULT_REFERENCED, LOCAL_ONLY, PLATFORM_AND_FUTURE, PLATFORM_PROVIDED, REQUIRED_QUEUES, EXPECTED_GRANTS } from './lists.js';
 
 /*
  * No Bicep compiler can be obtained on this machine (az bicep and bicep-node download binaries), so these tests read
@@ -143,24 +143,7 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     const { grants, problems } = roleAssignments(infra);
     expect(problems).toEqual([]);
     expect(
-      checkGrants(grants, {
-        appPrincipalId: [
-          ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
-          ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
-          ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
-          ['Storage Blob Data Contributor', 'Microsoft.Storage/storageAccounts/blobServices/containers'],
-          ['Storage Blob Delegator', 'Microsoft.Storage/storageAccounts'],
-          ['Azure Service Bus Data Sender', 'Microsoft.ServiceBus/namespaces/queues'],
-          ['Azure Service Bus Data Receiver', 'Microsoft.ServiceBus/namespaces/queues'],
-          ['SignalR App Server', 'Microsoft.SignalRService/signalR'],
-          ['SignalR REST API Owner', 'Microsoft.SignalRService/signalR'],
-          ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults'],
-          ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
-          ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
-        ],
-        signalRPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
-        deployerPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
-      }),
+      checkGrants(grants, EXPECTED_GRANTS),
     ).toEqual([]);
     for (const g of grants.filter((x) => x.principal === 'deployerPrincipalId')) expect(g.conditional, `${g.symbol} only when azd knows the deployer`).toBe(true);
     // the principals are the identities the resources run as

@@ -26,3 +26,23 @@ export const PLATFORM_AND_FUTURE = new Set([
 export const KEY_VAULT_REFERENCED = ['REDIS_URL'];
 
 export const REQUIRED_QUEUES = ['push-notifications', 'link-previews', 'translations', 'retention', 'booking-events'];
+
+/** Each principal's built-in roles, with the resource type each is scoped to: exactly these, nothing broader. */
+export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]> = {
+  appPrincipalId: [
+    ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
+    ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
+    ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
+    ['Storage Blob Data Contributor', 'Microsoft.Storage/storageAccounts/blobServices/containers'],
+    ['Storage Blob Delegator', 'Microsoft.Storage/storageAccounts'],
+    ['Azure Service Bus Data Sender', 'Microsoft.ServiceBus/namespaces/queues'],
+    ['Azure Service Bus Data Receiver', 'Microsoft.ServiceBus/namespaces/queues'],
+    ['SignalR App Server', 'Microsoft.SignalRService/signalR'],
+    ['SignalR REST API Owner', 'Microsoft.SignalRService/signalR'],
+    ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults'],
+    ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
+    ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
+  ],
+  signalRPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
+  deployerPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
+};
