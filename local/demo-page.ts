@@ -1,11 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
 // why: this file runs from local/ (tests) and from dist/local/ (npm start); the page stays in local/public
-const PAGE = [new URL('./public/index.html', import.meta.url), new URL('../../local/public/index.html', import.meta.url)].find((u) => existsSync(u));
+const PAGE = [
+  new URL('./public/index.html', import.meta.url),
+  new URL('../../local/public/index.html', import.meta.url),
+].find((u) => existsSync(u));
 
 /** Serves the demo chat page at / and the browser SignalR client at /signalr.js (local stack only). */
 export function demoPage(req: IncomingMessage, res: ServerResponse): boolean {
@@ -16,7 +19,9 @@ export function demoPage(req: IncomingMessage, res: ServerResponse): boolean {
     return true;
   }
   if (path === '/signalr.js') {
-    res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(readFileSync(require.resolve('@microsoft/signalr/dist/browser/signalr.min.js')));
+    res
+      .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
+      .end(readFileSync(require.resolve('@microsoft/signalr/dist/browser/signalr.min.js')));
     return true;
   }
   return false;

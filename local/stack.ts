@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { installCoreApi } from './host/core-api.js';
 import { demoPage } from './demo-page.js';
+import { installCoreApi } from './host/core-api.js';
 import { FunctionHost } from './host/function-host.js';
 import { SignalREmulator } from './signalr-emulator/index.js';
 

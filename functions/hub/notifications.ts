@@ -1,28 +1,60 @@
 import { z } from 'zod';
+import { markNotification, subscribeChannel } from '../../shared/app/notifications.js';
 import { ChannelSchema } from '../../shared/domain/notification.js';
 import { IdSchema } from '../../shared/domain/schemas-common.js';
-import { markNotification, subscribeChannel } from '../../shared/app/notifications.js';
 import { HUBS } from '../../shared/runtime/bindings.js';
 import { hubMethod } from '../../shared/runtime/hub.js';
 
 const hub = HUBS.notifications;
 
-hubMethod({ hub, method: 'AcknowledgeNotification', summary: 'Received; the user’s other sessions get NotificationAcknowledged', args: z.tuple([IdSchema]) }, async ({ runtime, userId, args: [id] }) => {
-  const { result, pushes } = await markNotification(runtime.deps, { userId }, id, 'acknowledged');
-  return { result, pushes };
-});
-
-hubMethod({ hub, method: 'MarkAsRead', summary: 'Read; the user’s other sessions get NotificationRead', args: z.tuple([IdSchema]) }, async ({ runtime, userId, args: [id] }) => {
-  const { result, pushes } = await markNotification(runtime.deps, { userId }, id, 'read');
-  return { result, pushes };
-});
-
-hubMethod({ hub, method: 'SubscribeToChannel', summary: 'Receive a channel’s notifications on this connection', args: z.tuple([ChannelSchema]) }, ({ userId, connectionId, args: [channel] }) =>
-  Promise.resolve(subscribeChannel({ userId, connectionId }, channel, true)),
+hubMethod(
+  {
+    hub,
+    method: 'AcknowledgeNotification',
+    summary: 'Received; the user’s other sessions get NotificationAcknowledged',
+    args: z.tuple([IdSchema]),
+  },
+  async ({ runtime, userId, args: [id] }) => {
+    const { result, pushes } = await markNotification(runtime.deps, { userId }, id, 'acknowledged');
+    return { result, pushes };
+  },
 );
 
-hubMethod({ hub, method: 'UnsubscribeFromChannel', summary: 'Stop receiving a channel', args: z.tuple([ChannelSchema]) }, ({ userId, connectionId, args: [channel] }) =>
-  Promise.resolve(subscribeChannel({ userId, connectionId }, channel, false)),
+hubMethod(
+  {
+    hub,
+    method: 'MarkAsRead',
+    summary: 'Read; the user’s other sessions get NotificationRead',
+    args: z.tuple([IdSchema]),
+  },
+  async ({ runtime, userId, args: [id] }) => {
+    const { result, pushes } = await markNotification(runtime.deps, { userId }, id, 'read');
+    return { result, pushes };
+  },
 );
 
-hubMethod({ hub, method: 'Ping', summary: 'Health check', args: z.tuple([]) }, () => Promise.resolve({ result: 'pong' }));
+hubMethod(
+  {
+    hub,
+    method: 'SubscribeToChannel',
+    summary: 'Receive a channel’s notifications on this connection',
+    args: z.tuple([ChannelSchema]),
+  },
+  ({ userId, connectionId, args: [channel] }) =>
+    Promise.resolve(subscribeChannel({ userId, connectionId }, channel, true)),
+);
+
+hubMethod(
+  {
+    hub,
+    method: 'UnsubscribeFromChannel',
+    summary: 'Stop receiving a channel',
+    args: z.tuple([ChannelSchema]),
+  },
+  ({ userId, connectionId, args: [channel] }) =>
+    Promise.resolve(subscribeChannel({ userId, connectionId }, channel, false)),
+);
+
+hubMethod({ hub, method: 'Ping', summary: 'Health check', args: z.tuple([]) }, () =>
+  Promise.resolve({ result: 'pong' }),
+);

@@ -80,7 +80,8 @@ const coreApi = {
     return disposable(() => undefined);
   },
   log(level: string, category: string, message: string) {
-    if (level === 'error' || level === 'warning' || process.env.LOCAL_HOST_VERBOSE === 'true') console.error(`[${category}:${level}] ${message}`);
+    if (level === 'error' || level === 'warning' || process.env.LOCAL_HOST_VERBOSE === 'true')
+      console.error(`[${category}:${level}] ${message}`);
   },
 };
 
@@ -127,7 +128,9 @@ export async function invokeRegistered(
 }
 
 export function triggerBinding(reg: Registration): [string, RpcBindingInfo] {
-  const found = Object.entries(reg.metadata.bindings).find(([, b]) => b.direction === 'in' && typeof b.type === 'string' && b.type.toLowerCase().endsWith('trigger'));
+  const found = Object.entries(reg.metadata.bindings).find(
+    ([, b]) => b.direction === 'in' && typeof b.type === 'string' && b.type.toLowerCase().endsWith('trigger'),
+  );
   if (!found) throw new Error(`function ${reg.metadata.name} has no trigger binding`);
   return found;
 }

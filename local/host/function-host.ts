@@ -1,13 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { invokeRegistered, typedDataToValue, type RpcHttpData } from './core-api.js';
-import { httpRoutes, matchRoute, type HttpRoute } from './routing.js';
+import { invokeRegistered, type RpcHttpData, typedDataToValue } from './core-api.js';
+import { type HttpRoute, httpRoutes, matchRoute } from './routing.js';
 import { flushOutputs, handleUpstream } from './signalr-extension.js';
 
 const ROUTE_PREFIX = 'api';
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-function problem(res: ServerResponse, status: number, code: string, detail: string, headers: Record<string, string> = {}): void {
+function problem(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
   res.end(JSON.stringify({ type: `urn:chat-backend:problem:${code}`, title: code, status, detail, code }));
 }
@@ -84,7 +90,8 @@ export class FunctionHost {
     try {
       body = await readBody(req);
     } catch (e) {
-      if (e instanceof BodyTooLarge) return problem(res, 413, 'REQUEST.TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`);
+      if (e instanceof BodyTooLarge)
+        return problem(res, 413, 'REQUEST.TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`);
       throw e;
     }
     if (url.pathname === '/runtime/webhooks/signalr' && method === 'POST') {
@@ -96,15 +103,24 @@ export class FunctionHost {
     const prefix = `/${ROUTE_PREFIX}/`;
     if (!url.pathname.startsWith(prefix)) {
       if (this.extras.some((h) => h(req, res))) return;
-      return problem(res, 404, 'ROUTE.NOT_FOUND', `no route ${url.pathname}; the API lives under /${ROUTE_PREFIX}/ (see /api/openapi.json)`);
+      return problem(
+        res,
+        404,
+        'ROUTE.NOT_FOUND',
+        `no route ${url.pathname}; the API lives under /${ROUTE_PREFIX}/ (see /api/openapi.json)`,
+      );
     }
     const { match, allowed } = matchRoute(this.routes, url.pathname.slice(prefix.length), method);
     if (!match) {
-      if (allowed.length > 0) return problem(res, 405, 'METHOD.NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, { allow: allowed.join(', ') });
+      if (allowed.length > 0)
+        return problem(res, 405, 'METHOD.NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, {
+          allow: allowed.join(', '),
+        });
       return problem(res, 404, 'ROUTE.NOT_FOUND', `no route ${url.pathname} (see /api/openapi.json)`);
     }
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const http: RpcHttpData = {
       method,
       url: url.toString(),
@@ -120,7 +136,12 @@ export class FunctionHost {
       // why: on Azure a failing output binding fails the invocation too; the state is durable and a retry with the
       // same clientMessageId returns it, so the sender learns the truth
       console.error(`output binding of ${match.route.reg.metadata.name} failed:`, e instanceof Error ? e.message : e);
-      return problem(res, 500, 'REALTIME.PUSH_FAILED', 'the change was saved but pushing it to connected clients failed; retrying is safe and clients catch up with GET');
+      return problem(
+        res,
+        500,
+        'REALTIME.PUSH_FAILED',
+        'the change was saved but pushing it to connected clients failed; retrying is safe and clients catch up with GET',
+      );
     }
     const out = response.returnValue?.http;
     if (!out) {
@@ -130,6 +151,16 @@ export class FunctionHost {
     const status = Number(out.statusCode ?? '200');
     const bytes = typedDataToValue(out.body);
     res.writeHead(status, out.headers ?? {});
-    res.end(status === 204 || status === 304 ? undefined : bytes === undefined ? undefined : Buffer.isBuffer(bytes) ? bytes : typeof bytes === 'string' ? bytes : JSON.stringify(bytes));
+    res.end(
+      status === 204 || status === 304
+        ? undefined
+        : bytes === undefined
+          ? undefined
+          : Buffer.isBuffer(bytes)
+            ? bytes
+            : typeof bytes === 'string'
+              ? bytes
+              : JSON.stringify(bytes),
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { registeredFunctions, triggerBinding, type Registration } from './core-api.js';
+import { type Registration, registeredFunctions, triggerBinding } from './core-api.js';
 
 interface Segment {
   literal?: string;
@@ -32,7 +32,9 @@ export function httpRoutes(): HttpRoute[] {
     const [triggerName, t] = triggerBinding(reg);
     if (t.type?.toLowerCase() !== 'httptrigger') return [];
     const template = typeof t.route === 'string' && t.route !== '' ? t.route : reg.metadata.name;
-    const methods = Array.isArray(t.methods) ? (t.methods as string[]).map((m) => m.toUpperCase()) : ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+    const methods = Array.isArray(t.methods)
+      ? (t.methods as string[]).map((m) => m.toUpperCase())
+      : ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
     return [{ reg, triggerName, methods, template, segments: parseTemplate(template) }];
   });
 }
@@ -61,7 +63,8 @@ function matchSegments(segments: Segment[], parts: string[]): Record<string, str
 }
 
 /** A literal segment beats a parameter at the same position (ASP.NET routing precedence). */
-const specificity = (r: HttpRoute): string => r.segments.map((s) => (s.literal !== undefined ? '0' : s.catchAll ? '2' : '1')).join('');
+const specificity = (r: HttpRoute): string =>
+  r.segments.map((s) => (s.literal !== undefined ? '0' : s.catchAll ? '2' : '1')).join('');
 
 export interface RouteMatch {
   route: HttpRoute;
@@ -69,12 +72,18 @@ export interface RouteMatch {
 }
 
 /** The route for a path below the route prefix; `allowed` lists methods of routes that match the path only. */
-export function matchRoute(routes: HttpRoute[], path: string, method: string): { match?: RouteMatch; allowed: string[] } {
+export function matchRoute(
+  routes: HttpRoute[],
+  path: string,
+  method: string,
+): { match?: RouteMatch; allowed: string[] } {
   const parts = path.split('/').filter((s) => s !== '');
   const candidates = routes
     .map((route) => ({ route, params: matchSegments(route.segments, parts) }))
     .filter((c): c is RouteMatch => c.params !== null)
-    .sort((a, b) => (specificity(a.route) < specificity(b.route) ? -1 : specificity(a.route) > specificity(b.route) ? 1 : 0));
+    .sort((a, b) =>
+      specificity(a.route) < specificity(b.route) ? -1 : specificity(a.route) > specificity(b.route) ? 1 : 0,
+    );
   const best = candidates.filter((c) => specificity(c.route) === specificity(candidates[0]?.route ?? c.route));
   const match = best.find((c) => c.route.methods.includes(method.toUpperCase()));
   return { match, allowed: [...new Set(best.flatMap((c) => c.route.methods))] };

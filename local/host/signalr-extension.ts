@@ -1,17 +1,30 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
-import { parseSignalRConnectionString, type SignalRConnection } from '../../shared/adapters/signalr/connection-string.js';
-import { invokeRegistered, registeredFunctions, triggerBinding, typedDataToValue, type RpcBindingInfo, type Registration, type RpcInvocationResponse } from './core-api.js';
+import {
+  parseSignalRConnectionString,
+  type SignalRConnection,
+} from '../../shared/adapters/signalr/connection-string.js';
+import {
+  invokeRegistered,
+  type Registration,
+  type RpcBindingInfo,
+  type RpcInvocationResponse,
+  registeredFunctions,
+  triggerBinding,
+  typedDataToValue,
+} from './core-api.js';
 
 const API_VERSION = '2022-06-01';
 const DEFAULT_SETTING = 'AzureSignalRConnectionString';
 
 function connectionFor(binding: RpcBindingInfo): SignalRConnection & { accessKey: string } {
-  const setting = typeof binding.connectionStringSetting === 'string' ? binding.connectionStringSetting : DEFAULT_SETTING;
+  const setting =
+    typeof binding.connectionStringSetting === 'string' ? binding.connectionStringSetting : DEFAULT_SETTING;
   const value = process.env[setting];
   if (!value) throw new Error(`SignalR binding: app setting ${setting} is not set`);
   const conn = parseSignalRConnectionString(value);
-  if (conn.accessKey === undefined) throw new Error(`SignalR binding: ${setting} has no AccessKey (the local host needs key auth)`);
+  if (conn.accessKey === undefined)
+    throw new Error(`SignalR binding: ${setting} has no AccessKey (the local host needs key auth)`);
   return { ...conn, accessKey: conn.accessKey };
 }
 
@@ -24,17 +37,29 @@ function restCallFor(hub: string, item: Record<string, unknown>): { method: stri
     const v = item[k];
     return typeof v === 'string' ? v : undefined;
   };
-  const [connectionId, userId, groupName, action] = [str('connectionId'), str('userId'), str('groupName'), str('action')];
+  const [connectionId, userId, groupName, action] = [
+    str('connectionId'),
+    str('userId'),
+    str('groupName'),
+    str('action'),
+  ];
   if (action !== undefined) {
     if (groupName === undefined && action !== 'removeAll') throw new Error('SignalR group action needs groupName');
     if (connectionId !== undefined) {
-      return { method: action === 'add' ? 'PUT' : 'DELETE', path: `${h}/groups/${seg(groupName ?? '')}/connections/${seg(connectionId)}` };
+      return {
+        method: action === 'add' ? 'PUT' : 'DELETE',
+        path: `${h}/groups/${seg(groupName ?? '')}/connections/${seg(connectionId)}`,
+      };
     }
     if (userId === undefined) throw new Error('SignalR group action needs userId or connectionId');
     if (action === 'removeAll') return { method: 'DELETE', path: `${h}/users/${seg(userId)}/groups` };
-    return { method: action === 'add' ? 'PUT' : 'DELETE', path: `${h}/users/${seg(userId)}/groups/${seg(groupName ?? '')}` };
+    return {
+      method: action === 'add' ? 'PUT' : 'DELETE',
+      path: `${h}/users/${seg(userId)}/groups/${seg(groupName ?? '')}`,
+    };
   }
-  if (typeof item.target !== 'string' || !Array.isArray(item.arguments)) throw new Error('SignalR message needs target and arguments');
+  if (typeof item.target !== 'string' || !Array.isArray(item.arguments))
+    throw new Error('SignalR message needs target and arguments');
   const body = { target: item.target, arguments: item.arguments };
   if (connectionId !== undefined) return { method: 'POST', path: `${h}/connections/${seg(connectionId)}/:send`, body };
   if (userId !== undefined) return { method: 'POST', path: `${h}/users/${seg(userId)}/:send`, body };
@@ -44,16 +69,25 @@ function restCallFor(hub: string, item: Record<string, unknown>): { method: stri
 
 /** Does what the SignalR output binding does on Azure: each item, in order, as a REST call to the service. */
 export async function flushSignalROutput(binding: RpcBindingInfo, value: unknown): Promise<void> {
-  const items = (Array.isArray(value) ? value : [value]).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null);
+  const items = (Array.isArray(value) ? value : [value]).filter(
+    (v): v is Record<string, unknown> => typeof v === 'object' && v !== null,
+  );
   if (items.length === 0) return;
   const conn = connectionFor(binding);
   const hub = typeof binding.hubName === 'string' ? binding.hubName.toLowerCase() : '';
   for (const item of items) {
     const call = restCallFor(hub, item);
-    const token = await signSignalRToken({ accessKey: conn.accessKey, audience: `${conn.audienceBase.replace(/\/$/, '')}${call.path}?api-version=${API_VERSION}`, ttlSeconds: 300 });
+    const token = await signSignalRToken({
+      accessKey: conn.accessKey,
+      audience: `${conn.audienceBase.replace(/\/$/, '')}${call.path}?api-version=${API_VERSION}`,
+      ttlSeconds: 300,
+    });
     const res = await fetch(`${conn.endpoint}${call.path}?api-version=${API_VERSION}`, {
       method: call.method,
-      headers: { authorization: `Bearer ${token}`, ...(call.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(call.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
+      },
       body: call.body === undefined ? undefined : JSON.stringify(call.body),
     });
     // why: like the service SDK, "not there" answers to group removals are not failures
@@ -119,10 +153,17 @@ export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnsw
     const v = req.headers[name.toLowerCase()];
     return v === undefined ? undefined : Buffer.from(v, 'latin1').toString('utf8');
   };
-  const [hub, category, event, connectionId] = [h('x-asrs-hub'), h('x-asrs-category'), h('x-asrs-event'), h('x-asrs-connection-id')];
-  if (!hub || !category || !event || !connectionId) return { status: 400, body: 'missing X-ASRS-Hub, -Category, -Event or -Connection-Id' };
+  const [hub, category, event, connectionId] = [
+    h('x-asrs-hub'),
+    h('x-asrs-category'),
+    h('x-asrs-event'),
+    h('x-asrs-connection-id'),
+  ];
+  if (!hub || !category || !event || !connectionId)
+    return { status: 400, body: 'missing X-ASRS-Hub, -Category, -Event or -Connection-Id' };
   const type = h('content-type') ?? '';
-  if (!type.toLowerCase().startsWith('application/json')) return { status: 415, body: 'only the JSON protocol is supported' };
+  if (!type.toLowerCase().startsWith('application/json'))
+    return { status: 415, body: 'only the JSON protocol is supported' };
 
   const match = registeredFunctions().find((reg) => {
     const [, t] = triggerBinding(reg);
@@ -136,9 +177,17 @@ export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnsw
   if (!match) return { status: 404, body: `no function for hub ${hub}, ${category}/${event}` };
   const [triggerName, trigger] = triggerBinding(match);
   const conn = connectionFor(trigger);
-  if (!signatureValid(connectionId, h('x-asrs-signature'), [conn.accessKey])) return { status: 401, body: 'bad signature' };
+  if (!signatureValid(connectionId, h('x-asrs-signature'), [conn.accessKey]))
+    return { status: 401, body: 'bad signature' };
 
-  let payload: { type?: number; invocationId?: string; target?: string; arguments?: unknown[]; error?: string; Error?: string };
+  let payload: {
+    type?: number;
+    invocationId?: string;
+    target?: string;
+    arguments?: unknown[];
+    error?: string;
+    Error?: string;
+  };
   try {
     payload = JSON.parse(req.body.toString('utf8')) as typeof payload;
   } catch {
@@ -162,10 +211,18 @@ export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnsw
     const response = await invokeRegistered(match, [{ name: triggerName, data: { json: JSON.stringify(invocation) } }]);
     await flushOutputs(match, response);
     if (invocationId === undefined) return { status: 200 };
-    return { status: 200, body: completion(invocationId, { result: typedDataToValue(response.returnValue) ?? null }), contentType: 'application/json' };
+    return {
+      status: 200,
+      body: completion(invocationId, { result: typedDataToValue(response.returnValue) ?? null }),
+      contentType: 'application/json',
+    };
   } catch (e) {
     if (invocationId === undefined) return { status: category === 'connections' && event === 'connected' ? 403 : 500 };
     // why: the function's exception message becomes the hub error the caller's invoke() rejects with
-    return { status: 200, body: completion(invocationId, { error: e instanceof Error ? e.message : String(e) }), contentType: 'application/json' };
+    return {
+      status: 200,
+      body: completion(invocationId, { error: e instanceof Error ? e.message : String(e) }),
+      contentType: 'application/json',
+    };
   }
 }

@@ -38,7 +38,10 @@ function decodePath(path: string): string {
 export function isClientAudience(aud: string, hub: string, hosts: readonly string[]): boolean {
   const url = parse(aud, hosts);
   if (url === undefined) return false;
-  return trimSlash(url.pathname).toLowerCase() === '/client' && (url.searchParams.get('hub') ?? '').toLowerCase() === hub.toLowerCase();
+  return (
+    trimSlash(url.pathname).toLowerCase() === '/client' &&
+    (url.searchParams.get('hub') ?? '').toLowerCase() === hub.toLowerCase()
+  );
 }
 
 /** `<scheme>://<host><request path>[?…]`, paths compared after percent-decoding, case-insensitively. */

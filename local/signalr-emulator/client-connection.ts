@@ -1,20 +1,26 @@
 /** One client WebSocket speaking the JSON hub protocol, bridged to the serverless upstream. */
 import type { RawData, WebSocket } from 'ws';
 import {
-  FrameReader,
-  MessageType,
   closeFrame,
   completionFrame,
+  FrameReader,
+  type HubMessage,
   handshakeError,
   handshakeSuccess,
+  MessageType,
   parseHandshake,
   parseMessage,
   peekInvocationId,
   pingFrame,
-  type HubMessage,
 } from './hub-protocol.js';
 import type { HubState, LiveConnection } from './hub-state.js';
-import { invocationReply, type Upstream, type UpstreamCategory, type UpstreamEvent, type UpstreamResult } from './upstream.js';
+import {
+  invocationReply,
+  type Upstream,
+  type UpstreamCategory,
+  type UpstreamEvent,
+  type UpstreamResult,
+} from './upstream.js';
 
 /** Largest hub message accepted from a client (the service's default maximum). */
 export const MAX_MESSAGE_BYTES = 102_400;
@@ -131,16 +137,19 @@ export class ClientConnection implements LiveConnection {
       if (this.handshakeDone) this.onMessage(bytes);
       else this.onHandshake(bytes);
     }
-    if (this.reader.pendingBytes > MAX_BUFFERED_BYTES) this.close(`Message is larger than ${MAX_BUFFERED_BYTES} bytes.`, false);
+    if (this.reader.pendingBytes > MAX_BUFFERED_BYTES)
+      this.close(`Message is larger than ${MAX_BUFFERED_BYTES} bytes.`, false);
   }
 
   private onHandshake(bytes: Buffer): void {
     const request = parseHandshake(bytes);
     let error: string | undefined;
     if (!request.ok) error = request.error;
-    else if (request.protocol !== 'json') error = `The protocol '${request.protocol}' is not supported: this emulator speaks the JSON hub protocol only.`;
+    else if (request.protocol !== 'json')
+      error = `The protocol '${request.protocol}' is not supported: this emulator speaks the JSON hub protocol only.`;
     // why: version 2 only adds stateful reconnect, which is never negotiated here, so it behaves as 1 (as ASP.NET Core does)
-    else if (request.version !== 1 && request.version !== 2) error = `The server does not support version ${request.version} of the 'json' protocol.`;
+    else if (request.version !== 1 && request.version !== 2)
+      error = `The server does not support version ${request.version} of the 'json' protocol.`;
     if (error !== undefined) {
       this.send(handshakeError(error));
       this.closeSocket(error);
@@ -166,7 +175,8 @@ export class ClientConnection implements LiveConnection {
       case MessageType.Invocation:
         return this.onInvocation(message);
       case MessageType.StreamInvocation:
-        if (message.invocationId !== undefined) this.send(completionFrame(message.invocationId, { error: 'Streaming is not supported in serverless mode' }));
+        if (message.invocationId !== undefined)
+          this.send(completionFrame(message.invocationId, { error: 'Streaming is not supported in serverless mode' }));
         return;
       case MessageType.Close:
         return this.closeSocket(message.error);
@@ -198,12 +208,15 @@ export class ClientConnection implements LiveConnection {
     const reply = (error: string): void => {
       if (invocationId !== undefined) this.send(completionFrame(invocationId, { error }));
     };
-    if (target === undefined || target === '' || !Array.isArray(message.arguments)) return reply('Invalid invocation: needs a string "target" and an "arguments" array');
-    if (Array.isArray(message.streamIds) && message.streamIds.length > 0) return reply('Streaming is not supported in serverless mode');
+    if (target === undefined || target === '' || !Array.isArray(message.arguments))
+      return reply('Invalid invocation: needs a string "target" and an "arguments" array');
+    if (Array.isArray(message.streamIds) && message.streamIds.length > 0)
+      return reply('Streaming is not supported in serverless mode');
     this.enqueue(async () => {
       const result = await this.opts.upstream.post(this.upstreamEvent('messages', target, message.raw));
       if (invocationId !== undefined) this.send(invocationReply(invocationId, result));
-      else if (result.kind !== 'response' || result.status >= 300) this.opts.log(`connection ${this.connectionId}: upstream '${target}' failed (${describe(result)})`);
+      else if (result.kind !== 'response' || result.status >= 300)
+        this.opts.log(`connection ${this.connectionId}: upstream '${target}' failed (${describe(result)})`);
     });
   }
 
@@ -212,9 +225,15 @@ export class ClientConnection implements LiveConnection {
     this.closing = true;
     if (!this.registered) return this.finish();
     this.opts.state.remove(this.connectionId);
-    const error = this.disconnectError ?? (code === 1000 || code === 1001 || code === 1005 ? undefined : `WebSocket closed with status code ${code}`);
+    const error =
+      this.disconnectError ??
+      (code === 1000 || code === 1001 || code === 1005 ? undefined : `WebSocket closed with status code ${code}`);
     this.enqueue(async () => {
-      const result = await this.callUpstream('connections', 'disconnected', JSON.stringify({ type: 11, ...(error !== undefined && { error }) }));
+      const result = await this.callUpstream(
+        'connections',
+        'disconnected',
+        JSON.stringify({ type: 11, ...(error !== undefined && { error }) }),
+      );
       if (result !== undefined) this.opts.log(`connection ${this.connectionId}: upstream 'disconnected' ${result}`);
     });
     void this.queue.then(() => this.finish());
@@ -234,7 +253,9 @@ export class ClientConnection implements LiveConnection {
   }
 
   private enqueue(task: () => Promise<void>): void {
-    this.queue = this.queue.then(task).catch((err: unknown) => this.opts.log(`connection ${this.connectionId}: ${String(err)}`));
+    this.queue = this.queue
+      .then(task)
+      .catch((err: unknown) => this.opts.log(`connection ${this.connectionId}: ${String(err)}`));
   }
 }
 

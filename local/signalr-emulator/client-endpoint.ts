@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { isClientAudience } from './audience.js';
 import { ClientConnection, MAX_BUFFERED_BYTES } from './client-connection.js';
-import { isValidHub, type HubRegistry } from './hub-state.js';
 import { sendJson } from './http-util.js';
+import { type HubRegistry, isValidHub } from './hub-state.js';
 import { tokenFromRequest, userClaimItems, userIdFromClaims, verifyAccessToken } from './tokens.js';
 import type { Upstream } from './upstream.js';
 
@@ -33,7 +33,9 @@ interface Negotiated {
   expiresAt: number;
 }
 
-type Authenticated = { ok: true; hub: string; userId: string | undefined; claims: string[] } | { ok: false; status: number; reason: string };
+type Authenticated =
+  | { ok: true; hub: string; userId: string | undefined; claims: string[] }
+  | { ok: false; status: number; reason: string };
 
 const newId = (): string => randomBytes(16).toString('base64url');
 
@@ -88,9 +90,20 @@ export class ClientEndpoint {
     // why: without negotiateVersion (v0) the client uses the connection id as its token
     const v1 = Number(url.searchParams.get('negotiateVersion') ?? '0') >= 1;
     const connectionToken = v1 ? newId() : connectionId;
-    this.negotiations.set(connectionToken, { hub: auth.hub, connectionId, userId: auth.userId, expiresAt: Date.now() + NEGOTIATION_TTL_MS });
+    this.negotiations.set(connectionToken, {
+      hub: auth.hub,
+      connectionId,
+      userId: auth.userId,
+      expiresAt: Date.now() + NEGOTIATION_TTL_MS,
+    });
     const availableTransports = [{ transport: 'WebSockets', transferFormats: ['Text'] }];
-    sendJson(res, 200, v1 ? { connectionToken, connectionId, negotiateVersion: 1, availableTransports } : { connectionId, negotiateVersion: 0, availableTransports });
+    sendJson(
+      res,
+      200,
+      v1
+        ? { connectionToken, connectionId, negotiateVersion: 1, availableTransports }
+        : { connectionId, negotiateVersion: 0, availableTransports },
+    );
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> {
@@ -105,7 +118,8 @@ export class ClientEndpoint {
       if (negotiated === undefined || negotiated.expiresAt < Date.now() || negotiated.hub !== auth.hub) {
         return reject(socket, 404, 'No Connection with that ID');
       }
-      if (negotiated.userId !== auth.userId) return reject(socket, 401, 'The access token is for another user than the negotiated connection');
+      if (negotiated.userId !== auth.userId)
+        return reject(socket, 401, 'The access token is for another user than the negotiated connection');
       this.negotiations.delete(id);
       connectionId = negotiated.connectionId;
     }
@@ -128,11 +142,19 @@ export class ClientEndpoint {
 
   private async authenticate(req: IncomingMessage, url: URL): Promise<Authenticated> {
     const rawHub = url.searchParams.get('hub');
-    if (rawHub === null || !isValidHub(rawHub)) return { ok: false, status: 400, reason: `Query "hub" must be a valid hub name, got ${JSON.stringify(rawHub)}` };
+    if (rawHub === null || !isValidHub(rawHub))
+      return { ok: false, status: 400, reason: `Query "hub" must be a valid hub name, got ${JSON.stringify(rawHub)}` };
     const hub = rawHub.toLowerCase();
     const token = tokenFromRequest(req.headers.authorization, url.searchParams, true);
-    if (token === undefined) return { ok: false, status: 401, reason: 'An access token is required (Authorization: Bearer or access_token query)' };
-    const verified = await verifyAccessToken(token, this.deps.accessKey, (aud) => isClientAudience(aud, hub, this.deps.hosts(req)));
+    if (token === undefined)
+      return {
+        ok: false,
+        status: 401,
+        reason: 'An access token is required (Authorization: Bearer or access_token query)',
+      };
+    const verified = await verifyAccessToken(token, this.deps.accessKey, (aud) =>
+      isClientAudience(aud, hub, this.deps.hosts(req)),
+    );
     if (!verified.ok) return { ok: false, status: 401, reason: verified.reason };
     return { ok: true, hub, userId: userIdFromClaims(verified.claims), claims: userClaimItems(verified.claims) };
   }
@@ -151,7 +173,12 @@ function clientQuery(url: URL): string {
   return text === '' ? '' : `?${text}`;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  500: 'Internal Server Error',
+};
 
 /** Refuses an upgrade with a plain HTTP answer (the WebSocket client sees the status). */
 function reject(socket: Duplex, status: number, reason: string): void {

@@ -20,7 +20,8 @@ export function parseConnectionString(cs: string): ParsedConnectionString {
   }
 
   const rawEndpoint = fields.get('endpoint');
-  if (rawEndpoint === undefined || rawEndpoint === '') throw new Error('Invalid SignalR connection string: Endpoint is missing');
+  if (rawEndpoint === undefined || rawEndpoint === '')
+    throw new Error('Invalid SignalR connection string: Endpoint is missing');
   let url: URL;
   try {
     url = new URL(rawEndpoint);
@@ -33,7 +34,8 @@ export function parseConnectionString(cs: string): ParsedConnectionString {
 
   const port = fields.get('port');
   if (port !== undefined && port !== '') {
-    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) throw new Error(`Invalid SignalR connection string: Port "${port}" is not a port number`);
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535)
+      throw new Error(`Invalid SignalR connection string: Port "${port}" is not a port number`);
     url.port = port;
   }
 

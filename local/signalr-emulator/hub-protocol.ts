@@ -78,7 +78,8 @@ export function parseMessage(bytes: Buffer): ParsedMessage {
   } catch {
     return { ok: false, error: 'Message is not valid JSON.' };
   }
-  if (!isRecord(value) || typeof value.type !== 'number') return { ok: false, error: 'Message must be an object with a number "type".' };
+  if (!isRecord(value) || typeof value.type !== 'number')
+    return { ok: false, error: 'Message must be an object with a number "type".' };
   const str = (k: string): string | undefined => {
     const v = value[k];
     return typeof v === 'string' ? v : undefined;
@@ -109,7 +110,10 @@ export const handshakeSuccess = (): string => frame({});
 export const handshakeError = (error: string): string => frame({ error });
 export const pingFrame = (): string => frame({ type: MessageType.Ping });
 
-export function completionFrame(invocationId: string, outcome: { error: string } | { result: unknown } | Record<string, never> = {}): string {
+export function completionFrame(
+  invocationId: string,
+  outcome: { error: string } | { result: unknown } | Record<string, never> = {},
+): string {
   return frame({ type: MessageType.Completion, invocationId, ...outcome });
 }
 

@@ -89,7 +89,8 @@ export class HubState {
   }
 
   removeConnectionFromAllGroups(connectionId: string): void {
-    for (const group of this.connectionGroups.get(connectionId) ?? []) removeFrom(this.groupConnections, group, connectionId);
+    for (const group of this.connectionGroups.get(connectionId) ?? [])
+      removeFrom(this.groupConnections, group, connectionId);
     this.connectionGroups.delete(connectionId);
   }
 
@@ -106,7 +107,8 @@ export class HubState {
     groups.set(group, { expiresAt: this.now() + (hasTtl ? ttlSeconds * 1000 : DEFAULT_USER_GROUP_TTL_MS), hasTtl });
     addTo(this.groupUsers, group, userId);
     const ttlLess = [...groups].filter(([, m]) => !m.hasTtl);
-    for (const [old] of ttlLess.slice(0, Math.max(0, ttlLess.length - MAX_TTLLESS_GROUPS_PER_USER))) this.dropUserMembership(userId, old);
+    for (const [old] of ttlLess.slice(0, Math.max(0, ttlLess.length - MAX_TTLLESS_GROUPS_PER_USER)))
+      this.dropUserMembership(userId, old);
   }
 
   /** Also drops the group from the user's live connections, so the user stops receiving it at all. */

@@ -6,16 +6,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ClientEndpoint } from './client-endpoint.js';
 import type { ClientConnection } from './client-connection.js';
+import { ClientEndpoint } from './client-endpoint.js';
 import { buildConnectionString } from './connection-string.js';
-import { HubRegistry } from './hub-state.js';
 import { answerPreflight, applyCors, sendJson } from './http-util.js';
+import { HubRegistry } from './hub-state.js';
 import { handleRestRequest } from './rest-api.js';
 import { Upstream } from './upstream.js';
 
-export { parseConnectionString, type ParsedConnectionString } from './connection-string.js';
-export { signAccessToken, type SignAccessTokenInput } from './tokens.js';
+export { type ParsedConnectionString, parseConnectionString } from './connection-string.js';
+export { type SignAccessTokenInput, signAccessToken } from './tokens.js';
 export { connectionSignature } from './upstream.js';
 
 export interface SignalREmulatorOptions {
@@ -65,7 +65,9 @@ export class SignalREmulator {
       },
     });
     this.server = createServer((req, res) => void this.onRequest(req, res));
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
   }
 
   /** e.g. 'http://127.0.0.1:8888' (valid after start). */
@@ -142,10 +144,19 @@ export class SignalREmulator {
       applyCors(req, res);
       const url = this.requestUrl(req);
       if (await this.clients.handleHttp(req, res, url)) return;
-      if (await handleRestRequest(req, res, url, { hubs: this.hubs, accessKey: this.opts.accessKey, hosts: (r) => this.hosts(r) })) return;
+      if (
+        await handleRestRequest(req, res, url, {
+          hubs: this.hubs,
+          accessKey: this.opts.accessKey,
+          hosts: (r) => this.hosts(r),
+        })
+      )
+        return;
       sendJson(res, 404, { error: `Nothing at ${url.pathname}` });
     } catch (err) {
-      this.log(`request ${req.method ?? ''} ${req.url ?? ''} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      this.log(
+        `request ${req.method ?? ''} ${req.url ?? ''} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       if (!res.headersSent) sendJson(res, 500, { error: 'Internal emulator error' });
       else res.destroy();
     }

@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRestAudience } from './audience.js';
-import { invocationFrame } from './hub-protocol.js';
-import { isValidGroup, isValidHub, type HubRegistry, type HubState, type LiveConnection } from './hub-state.js';
 import { BodyTooLargeError, readBody, sendEmpty, sendJson } from './http-util.js';
+import { invocationFrame } from './hub-protocol.js';
+import { type HubRegistry, type HubState, isValidGroup, isValidHub, type LiveConnection } from './hub-state.js';
 import { tokenFromRequest, verifyAccessToken } from './tokens.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -80,7 +80,8 @@ async function readPayload(req: IncomingMessage): Promise<{ target: string; args
   } catch {
     throw new HttpError(400, 'Body must be JSON: {"target": string, "arguments": [...]}');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'Body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new HttpError(400, 'Body must be a JSON object');
   // why: the Management SDK writes "Target"/"Arguments" (PascalCase); the service matches keys case-insensitively
   const field = (name: string): unknown => Object.entries(value).find(([k]) => k.toLowerCase() === name)?.[1];
   const target = field('target');
@@ -173,8 +174,16 @@ const exists =
     else fail(ctx, 404, code, message);
   };
 
-const groupExists = exists((ctx) => ctx.hub.groupMembers(groupParam(ctx)).length > 0, ErrorCode.GroupNotExisted, 'Group does not exist');
-const userExists = exists((ctx) => ctx.hub.hasUser(ctx.params.user ?? ''), ErrorCode.UserNotExisted, 'User does not exist');
+const groupExists = exists(
+  (ctx) => ctx.hub.groupMembers(groupParam(ctx)).length > 0,
+  ErrorCode.GroupNotExisted,
+  'Group does not exist',
+);
+const userExists = exists(
+  (ctx) => ctx.hub.hasUser(ctx.params.user ?? ''),
+  ErrorCode.UserNotExisted,
+  'User does not exist',
+);
 
 const userMembership = { HEAD: userInGroup, GET: userInGroup, PUT: addUserToGroup, DELETE: removeUserFromGroup };
 const connectionMembership = { PUT: addConnectionToGroup, DELETE: removeConnectionFromGroup };
@@ -183,9 +192,22 @@ const ROUTES: Route[] = [
   { segments: [], methods: { POST: sendTo((c) => c.hub.all(), true) } },
   { segments: [':send'], methods: { POST: sendTo((c) => c.hub.all(), true) } },
   { segments: [':closeConnections'], methods: { POST: closeAll((c) => c.hub.all()) } },
-  { segments: ['users', '{user}'], methods: { POST: sendTo((c) => c.hub.connectionsOfUser(c.params.user ?? ''), false), HEAD: userExists, GET: userExists } },
-  { segments: ['users', '{user}', ':send'], methods: { POST: sendTo((c) => c.hub.connectionsOfUser(c.params.user ?? ''), false) } },
-  { segments: ['users', '{user}', ':closeConnections'], methods: { POST: closeAll((c) => c.hub.connectionsOfUser(c.params.user ?? '')) } },
+  {
+    segments: ['users', '{user}'],
+    methods: {
+      POST: sendTo((c) => c.hub.connectionsOfUser(c.params.user ?? ''), false),
+      HEAD: userExists,
+      GET: userExists,
+    },
+  },
+  {
+    segments: ['users', '{user}', ':send'],
+    methods: { POST: sendTo((c) => c.hub.connectionsOfUser(c.params.user ?? ''), false) },
+  },
+  {
+    segments: ['users', '{user}', ':closeConnections'],
+    methods: { POST: closeAll((c) => c.hub.connectionsOfUser(c.params.user ?? '')) },
+  },
   {
     segments: ['users', '{user}', 'groups'],
     methods: {
@@ -197,7 +219,15 @@ const ROUTES: Route[] = [
   },
   { segments: ['users', '{user}', 'groups', '{group}'], methods: userMembership },
   { segments: ['groups', '{group}', 'users', '{user}'], methods: userMembership },
-  { segments: ['connections', '{connection}'], methods: { POST: sendTo(connectionOf, false), HEAD: connectionExists, GET: connectionExists, DELETE: closeConnection } },
+  {
+    segments: ['connections', '{connection}'],
+    methods: {
+      POST: sendTo(connectionOf, false),
+      HEAD: connectionExists,
+      GET: connectionExists,
+      DELETE: closeConnection,
+    },
+  },
   { segments: ['connections', '{connection}', ':send'], methods: { POST: sendTo(connectionOf, false) } },
   {
     segments: ['connections', '{connection}', 'groups'],
@@ -210,9 +240,18 @@ const ROUTES: Route[] = [
   },
   { segments: ['connections', '{connection}', 'groups', '{group}'], methods: connectionMembership },
   { segments: ['groups', '{group}', 'connections', '{connection}'], methods: connectionMembership },
-  { segments: ['groups', '{group}'], methods: { POST: sendTo((c) => c.hub.groupMembers(groupParam(c)), true), HEAD: groupExists, GET: groupExists } },
-  { segments: ['groups', '{group}', ':send'], methods: { POST: sendTo((c) => c.hub.groupMembers(groupParam(c)), true) } },
-  { segments: ['groups', '{group}', ':closeConnections'], methods: { POST: closeAll((c) => c.hub.groupMembers(groupParam(c))) } },
+  {
+    segments: ['groups', '{group}'],
+    methods: { POST: sendTo((c) => c.hub.groupMembers(groupParam(c)), true), HEAD: groupExists, GET: groupExists },
+  },
+  {
+    segments: ['groups', '{group}', ':send'],
+    methods: { POST: sendTo((c) => c.hub.groupMembers(groupParam(c)), true) },
+  },
+  {
+    segments: ['groups', '{group}', ':closeConnections'],
+    methods: { POST: closeAll((c) => c.hub.groupMembers(groupParam(c))) },
+  },
 ];
 
 function matchRoute(segments: readonly string[]): { route: Route; params: Record<string, string> } | undefined {
@@ -235,7 +274,12 @@ const HEALTH = /^\/api(\/v1)?\/health\/?$/i;
 const HUB_PATH = /^\/api\/(v1\/)?hubs\/([^/]+)(?:\/(.*))?$/i;
 
 /** Answers the request if it is a REST API path; returns false otherwise. */
-export async function handleRestRequest(req: IncomingMessage, res: ServerResponse, url: URL, deps: RestApiDeps): Promise<boolean> {
+export async function handleRestRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  deps: RestApiDeps,
+): Promise<boolean> {
   const method = req.method ?? 'GET';
   if (HEALTH.test(url.pathname)) {
     // why: the SDK's health probe sends no Authorization
@@ -251,7 +295,9 @@ export async function handleRestRequest(req: IncomingMessage, res: ServerRespons
     sendJson(res, 401, { code: 'Unauthorized', message: 'Authorization: Bearer <access token> is required' });
     return true;
   }
-  const verified = await verifyAccessToken(token, deps.accessKey, (aud) => isRestAudience(aud, url.pathname, deps.hosts(req)));
+  const verified = await verifyAccessToken(token, deps.accessKey, (aud) =>
+    isRestAudience(aud, url.pathname, deps.hosts(req)),
+  );
   if (!verified.ok) {
     sendJson(res, 401, { code: 'Unauthorized', message: verified.reason });
     return true;
@@ -259,7 +305,10 @@ export async function handleRestRequest(req: IncomingMessage, res: ServerRespons
 
   const v1 = m[1] !== undefined;
   if (!v1 && !url.searchParams.has('api-version')) {
-    sendJson(res, 400, { code: 'InvalidArgument', message: 'The api-version query parameter (e.g. 2022-06-01) is required' });
+    sendJson(res, 400, {
+      code: 'InvalidArgument',
+      message: 'The api-version query parameter (e.g. 2022-06-01) is required',
+    });
     return true;
   }
   let segments: string[];
@@ -281,7 +330,12 @@ export async function handleRestRequest(req: IncomingMessage, res: ServerRespons
   }
   const handler = found.route.methods[method];
   if (handler === undefined) {
-    sendJson(res, 405, { code: 'MethodNotAllowed', message: `${method} is not allowed here` }, { allow: Object.keys(found.route.methods).join(', ') });
+    sendJson(
+      res,
+      405,
+      { code: 'MethodNotAllowed', message: `${method} is not allowed here` },
+      { allow: Object.keys(found.route.methods).join(', ') },
+    );
     return true;
   }
   const ctx: Ctx = { req, res, hub: deps.hubs.get(hubName), params: found.params, query: url.searchParams, v1 };

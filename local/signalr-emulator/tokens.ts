@@ -1,5 +1,5 @@
 /** HS256 access tokens as Azure SignalR Service mints and checks them (key = UTF-8 bytes of the AccessKey). */
-import { SignJWT, jwtVerify, errors, type JWTPayload } from 'jose';
+import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 
 /** Claim the Management SDK / Functions binding use for the user id. */
 export const USER_ID_CLAIM = 'asrs.s.uid';
@@ -48,7 +48,11 @@ export type VerifyResult = { ok: true; claims: JWTPayload } | { ok: false; reaso
  * Checks signature (HS256/384/512), `exp` (required) and `nbf`, then lets `audienceOk` judge the audience.
  * Unlike Microsoft's emulator an expired token is refused, as the real service does.
  */
-export async function verifyAccessToken(token: string, key: string, audienceOk: (aud: string) => boolean): Promise<VerifyResult> {
+export async function verifyAccessToken(
+  token: string,
+  key: string,
+  audienceOk: (aud: string) => boolean,
+): Promise<VerifyResult> {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'Access token is too long' };
   let claims: JWTPayload;
   try {
@@ -61,14 +65,16 @@ export async function verifyAccessToken(token: string, key: string, audienceOk: 
     return { ok: false, reason: describeJwtError(err) };
   }
   const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? ''];
-  if (!auds.some(audienceOk)) return { ok: false, reason: `Access token audience ${JSON.stringify(claims.aud)} is not valid for this request` };
+  if (!auds.some(audienceOk))
+    return { ok: false, reason: `Access token audience ${JSON.stringify(claims.aud)} is not valid for this request` };
   return { ok: true, claims };
 }
 
 function describeJwtError(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'Access token has expired';
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'Access token signature is invalid';
-  if (err instanceof errors.JWTClaimValidationFailed) return `Access token claim ${err.claim} is invalid: ${err.message}`;
+  if (err instanceof errors.JWTClaimValidationFailed)
+    return `Access token claim ${err.claim} is invalid: ${err.message}`;
   if (err instanceof errors.JOSEAlgNotAllowed) return 'Access token algorithm is not allowed (HS256 expected)';
   if (err instanceof errors.JOSEError) return `Access token is invalid: ${err.message}`;
   return 'Access token is invalid';
@@ -99,7 +105,11 @@ export function userClaimItems(claims: JWTPayload): string[] {
 }
 
 /** Bearer token from `Authorization`, else (browsers' WebSocket/SSE) from the `access_token` query. */
-export function tokenFromRequest(authorization: string | undefined, query: URLSearchParams, allowQuery: boolean): string | undefined {
+export function tokenFromRequest(
+  authorization: string | undefined,
+  query: URLSearchParams,
+  allowQuery: boolean,
+): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (m?.[1] !== undefined) return m[1];
   const q = allowQuery ? query.get('access_token') : null;

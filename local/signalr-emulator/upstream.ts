@@ -1,6 +1,6 @@
 /** Serverless upstream: the HTTP calls the service makes to the Function app for connects, disconnects and invocations. */
 import { createHmac } from 'node:crypto';
-import { RECORD_SEPARATOR, completionFrame } from './hub-protocol.js';
+import { completionFrame, RECORD_SEPARATOR } from './hub-protocol.js';
 
 export type UpstreamCategory = 'connections' | 'messages';
 
@@ -65,7 +65,12 @@ export class Upstream {
     if (ev.userId !== undefined) headers['x-asrs-user-id'] = headerValue(ev.userId);
     if (ev.claims.length > 0) headers['x-asrs-user-claims'] = headerValue(ev.claims.join(', '));
     try {
-      const res = await fetch(expandTemplate(this.url, ev), { method: 'POST', headers, body: ev.body, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await fetch(expandTemplate(this.url, ev), {
+        method: 'POST',
+        headers,
+        body: ev.body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       const declared = Number(res.headers.get('content-length') ?? '0');
       if (declared > MAX_RESPONSE_BYTES) {
         await res.body?.cancel();
@@ -110,7 +115,9 @@ export function invocationReply(invocationId: string, result: UpstreamResult): s
     // why: the Functions extension answers a fully framed Completion; add the separator if a host forgot it
     return body.endsWith(RECORD_SEPARATOR) ? body : `${body}${RECORD_SEPARATOR}`;
   }
-  return completionFrame(invocationId, { error: errorText(result.body, result.contentType) ?? `Invocation failed, status code ${status}` });
+  return completionFrame(invocationId, {
+    error: errorText(result.body, result.contentType) ?? `Invocation failed, status code ${status}`,
+  });
 }
 
 /** A JSON body's `error` string, or a short plain-text body, so hub errors say what went wrong. */
@@ -119,7 +126,14 @@ function errorText(body: string, contentType: string): string | undefined {
   if (text === '') return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && 'error' in parsed && typeof parsed.error === 'string' && parsed.error !== '') return parsed.error;
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'error' in parsed &&
+      typeof parsed.error === 'string' &&
+      parsed.error !== ''
+    )
+      return parsed.error;
     return undefined;
   } catch {
     // not JSON: fall through to the plain-text case

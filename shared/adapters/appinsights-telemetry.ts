@@ -4,10 +4,15 @@ type Envelope = Record<string, unknown>;
 
 /** Parses `InstrumentationKey=…;IngestionEndpoint=https://…/` (the App Insights connection string). */
 export function parseAppInsightsConnectionString(cs: string): { iKey: string; endpoint: string } {
-  const parts = new Map(cs.split(';').filter(Boolean).map((p) => {
-    const i = p.indexOf('=');
-    return [p.slice(0, i).trim().toLowerCase(), p.slice(i + 1).trim()] as const;
-  }));
+  const parts = new Map(
+    cs
+      .split(';')
+      .filter(Boolean)
+      .map((p) => {
+        const i = p.indexOf('=');
+        return [p.slice(0, i).trim().toLowerCase(), p.slice(i + 1).trim()] as const;
+      }),
+  );
   const iKey = parts.get('instrumentationkey');
   if (!iKey) throw new Error('APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey');
   const endpoint = (parts.get('ingestionendpoint') ?? 'https://dc.services.visualstudio.com/').replace(/\/+$/, '');
@@ -42,7 +47,10 @@ export class AppInsightsTelemetry implements Telemetry {
 
   metric(name: string, value: number, props: Record<string, string> = {}): void {
     this.console.metric(name, value, props);
-    this.enqueue('Metric', { baseType: 'MetricData', baseData: { ver: 2, metrics: [{ name, value, count: 1 }], properties: props } });
+    this.enqueue('Metric', {
+      baseType: 'MetricData',
+      baseData: { ver: 2, metrics: [{ name, value, count: 1 }], properties: props },
+    });
   }
 
   private enqueue(kind: string, data: Envelope): void {
@@ -69,9 +77,13 @@ export class AppInsightsTelemetry implements Telemetry {
         headers: { 'content-type': 'application/x-json-stream' },
         body: batch.map((e) => JSON.stringify(e)).join('\n'),
       });
-      if (!res.ok) this.console.log('warn', 'telemetry ingestion refused a batch', { status: res.status, items: batch.length });
+      if (!res.ok)
+        this.console.log('warn', 'telemetry ingestion refused a batch', { status: res.status, items: batch.length });
     } catch (e) {
-      this.console.log('warn', 'telemetry ingestion failed', { error: e instanceof Error ? e.message : String(e), items: batch.length });
+      this.console.log('warn', 'telemetry ingestion failed', {
+        error: e instanceof Error ? e.message : String(e),
+        items: batch.length,
+      });
     }
   }
 }

@@ -10,7 +10,7 @@ import type {
   UpdateConversationBody,
 } from '../domain/conversation.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
-import { conversationGroup, EVENTS, toGroup, toUsers, type Outcome, type Push } from '../domain/events.js';
+import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
 import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
@@ -44,8 +44,18 @@ export function conversationView(c: Conversation): Record<string, unknown> {
   return { ...c, conversationId: c.id, messageCount: c.lastSeq };
 }
 
-const joinGroup = (conversationId: string, userId: string): Push => ({ kind: 'group', action: 'add', group: conversationGroup(conversationId), userId });
-const leaveGroup = (conversationId: string, userId: string): Push => ({ kind: 'group', action: 'remove', group: conversationGroup(conversationId), userId });
+const joinGroup = (conversationId: string, userId: string): Push => ({
+  kind: 'group',
+  action: 'add',
+  group: conversationGroup(conversationId),
+  userId,
+});
+const leaveGroup = (conversationId: string, userId: string): Push => ({
+  kind: 'group',
+  action: 'remove',
+  group: conversationGroup(conversationId),
+  userId,
+});
 
 export async function createConversation(
   deps: AppDeps,
@@ -56,24 +66,28 @@ export async function createConversation(
   let id: string;
   switch (body.type) {
     case 'direct':
-      if (others.length !== 1) throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
+      if (others.length !== 1)
+        throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
       if (await isBlockedBetween(deps, caller.userId, others[0] as string)) {
         throw forbidden('you cannot start a conversation with this user', 'USER.BLOCKED');
       }
       id = directConversationId(caller.userId, others[0] as string);
       break;
     case 'booking':
-      if (body.bookingId === undefined) throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
+      if (body.bookingId === undefined)
+        throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
       // why: one conversation per booking, so retries and both parties' apps land in the same one
       id = `bk_${body.bookingId}`;
       break;
     case 'group':
     case 'system':
-      if (others.length === 0) throw invalid('add at least one other participant', 'CONVERSATION.PARTICIPANTS_REQUIRED');
+      if (others.length === 0)
+        throw invalid('add at least one other participant', 'CONVERSATION.PARTICIPANTS_REQUIRED');
       id = deps.ids.newId('c');
       break;
   }
-  if (others.length + 1 > LIMITS.participantsPerConversation) throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
+  if (others.length + 1 > LIMITS.participantsPerConversation)
+    throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
 
   const now = deps.clock.now().toISOString();
   const creatorRole: Role = body.type === 'direct' ? 'member' : 'owner';
@@ -111,11 +125,21 @@ export async function createConversation(
   const pushes: Push[] = [];
   if (created) {
     for (const p of conversation.participants) pushes.push(joinGroup(id, p.userId));
-    pushes.push(toUsers(conversation.participants.map((p) => p.userId), EVENTS.conversationUpdated, { conversationId: id, reason: 'created', conversation: conversationView(conversation) }));
+    pushes.push(
+      toUsers(
+        conversation.participants.map((p) => p.userId),
+        EVENTS.conversationUpdated,
+        { conversationId: id, reason: 'created', conversation: conversationView(conversation) },
+      ),
+    );
   }
   let result = conversation;
   if (created && body.initialMessage !== undefined) {
-    const sent = await sendMessage(deps, caller, id, { content: body.initialMessage, type: 'text', clientMessageId: `initial-${id}` });
+    const sent = await sendMessage(deps, caller, id, {
+      content: body.initialMessage,
+      type: 'text',
+      clientMessageId: `initial-${id}`,
+    });
     pushes.push(...sent.pushes);
     result = (await deps.store.getConversation(id)) ?? conversation;
   }
@@ -133,9 +157,15 @@ export async function getConversation(deps: AppDeps, caller: Caller, conversatio
   };
 }
 
-export async function updateConversation(deps: AppDeps, caller: Caller, conversationId: string, body: UpdateConversationBody): Promise<Outcome<Record<string, unknown>>> {
+export async function updateConversation(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  body: UpdateConversationBody,
+): Promise<Outcome<Record<string, unknown>>> {
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
-  if (conversation.type === 'direct') throw invalid('a direct conversation has no title, description or image', 'CONVERSATION.DIRECT_IMMUTABLE');
+  if (conversation.type === 'direct')
+    throw invalid('a direct conversation has no title, description or image', 'CONVERSATION.DIRECT_IMMUTABLE');
   requireRole(me, 'admin', 'change the conversation');
   const now = deps.clock.now().toISOString();
   const updated = await deps.store.updateConversation(conversationId, (c) => ({
@@ -146,7 +176,17 @@ export async function updateConversation(deps: AppDeps, caller: Caller, conversa
     updatedAt: now,
   }));
   const view = conversationView(updated);
-  return { result: view, pushes: [toGroup(conversationId, EVENTS.conversationUpdated, { conversationId, reason: 'updated', updatedBy: caller.userId, conversation: view })] };
+  return {
+    result: view,
+    pushes: [
+      toGroup(conversationId, EVENTS.conversationUpdated, {
+        conversationId,
+        reason: 'updated',
+        updatedBy: caller.userId,
+        conversation: view,
+      }),
+    ],
+  };
 }
 
 export async function listParticipants(deps: AppDeps, caller: Caller, conversationId: string) {
@@ -161,17 +201,26 @@ export async function addParticipants(
   body: z.infer<typeof AddParticipantsBodySchema>,
 ): Promise<Outcome<{ participants: Participant[]; added: string[] }>> {
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
-  if (conversation.type === 'direct') throw invalid('a direct conversation has exactly two participants; create a group instead', 'CONVERSATION.DIRECT_PARTICIPANTS');
+  if (conversation.type === 'direct')
+    throw invalid(
+      'a direct conversation has exactly two participants; create a group instead',
+      'CONVERSATION.DIRECT_PARTICIPANTS',
+    );
   requireRole(me, 'admin', 'add participants');
   if (body.role === 'admin') requireRole(me, 'owner', 'add admins');
   const now = deps.clock.now().toISOString();
   let added: Participant[] = [];
   const updated = await deps.store.updateConversation(conversationId, (c) => {
     const present = new Set(c.participants.map((p) => p.userId));
-    added = [...new Set(body.userIds)].filter((u) => !present.has(u)).map((userId) => ({ userId, role: body.role, joinedAt: now }));
+    added = [...new Set(body.userIds)]
+      .filter((u) => !present.has(u))
+      .map((userId) => ({ userId, role: body.role, joinedAt: now }));
     if (added.length === 0) return null;
     if (c.participants.length + added.length > LIMITS.participantsPerConversation) {
-      throw invalid(`a conversation has at most ${LIMITS.participantsPerConversation} participants`, 'CONVERSATION.TOO_MANY_PARTICIPANTS');
+      throw invalid(
+        `a conversation has at most ${LIMITS.participantsPerConversation} participants`,
+        'CONVERSATION.TOO_MANY_PARTICIPANTS',
+      );
     }
     return { ...c, participants: [...c.participants, ...added], updatedAt: now };
   });
@@ -179,18 +228,39 @@ export async function addParticipants(
   const addedIds = added.map((p) => p.userId);
   const pushes: Push[] = addedIds.map((u) => joinGroup(conversationId, u));
   if (addedIds.length > 0) {
-    pushes.push(toGroup(conversationId, EVENTS.participantsChanged, { conversationId, added: added, removed: [], by: caller.userId }));
-    pushes.push(toUsers(addedIds, EVENTS.conversationUpdated, { conversationId, reason: 'added', conversation: conversationView(updated) }));
+    pushes.push(
+      toGroup(conversationId, EVENTS.participantsChanged, {
+        conversationId,
+        added: added,
+        removed: [],
+        by: caller.userId,
+      }),
+    );
+    pushes.push(
+      toUsers(addedIds, EVENTS.conversationUpdated, {
+        conversationId,
+        reason: 'added',
+        conversation: conversationView(updated),
+      }),
+    );
   }
   return { result: { participants: updated.participants, added: addedIds }, pushes };
 }
 
 /** Removes someone else (admin) or oneself (anyone: leaving). The owner's role passes on when the owner leaves. */
-export async function removeParticipant(deps: AppDeps, caller: Caller, conversationId: string, userId: string): Promise<Outcome<null>> {
+export async function removeParticipant(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  userId: string,
+): Promise<Outcome<null>> {
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
   const leaving = userId === caller.userId;
   if (conversation.type === 'direct') {
-    throw conflict('you cannot leave or remove anyone from a direct conversation; archive or mute it instead', 'CONVERSATION.DIRECT_LEAVE');
+    throw conflict(
+      'you cannot leave or remove anyone from a direct conversation; archive or mute it instead',
+      'CONVERSATION.DIRECT_LEAVE',
+    );
   }
   const target = conversation.participants.find((p) => p.userId === userId);
   if (!target) throw notFound('Participant');
@@ -214,18 +284,30 @@ export async function removeParticipant(deps: AppDeps, caller: Caller, conversat
   return {
     result: null,
     pushes: [
-      toGroup(conversationId, EVENTS.participantsChanged, { conversationId, added: [], removed: [userId], by: caller.userId, reason: leaving ? 'left' : 'removed' }),
+      toGroup(conversationId, EVENTS.participantsChanged, {
+        conversationId,
+        added: [],
+        removed: [userId],
+        by: caller.userId,
+        reason: leaving ? 'left' : 'removed',
+      }),
       toUsers([userId], EVENTS.conversationUpdated, { conversationId, reason: leaving ? 'left' : 'removed' }),
       leaveGroup(conversationId, userId),
     ],
   };
 }
 
-export async function changeRole(deps: AppDeps, caller: Caller, conversationId: string, body: z.infer<typeof ChangeRoleBodySchema>): Promise<Outcome<{ participants: Participant[] }>> {
+export async function changeRole(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  body: z.infer<typeof ChangeRoleBodySchema>,
+): Promise<Outcome<{ participants: Participant[] }>> {
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
   if (conversation.type === 'direct') throw invalid('a direct conversation has no roles', 'CONVERSATION.DIRECT_ROLES');
   requireRole(me, 'owner', 'change roles');
-  if (body.userId === caller.userId) throw invalid('the owner keeps the owner role; make someone else owner by leaving', 'ROLE.SELF');
+  if (body.userId === caller.userId)
+    throw invalid('the owner keeps the owner role; make someone else owner by leaving', 'ROLE.SELF');
   const updated = await deps.store.updateConversation(conversationId, (c) => {
     const p = c.participants.find((x) => x.userId === body.userId);
     if (!p) throw notFound('Participant');
@@ -234,7 +316,18 @@ export async function changeRole(deps: AppDeps, caller: Caller, conversationId: 
     return c;
   });
   await deps.store.updateMembership(body.userId, conversationId, (m) => ({ ...m, role: body.role }));
-  return { result: { participants: updated.participants }, pushes: [toGroup(conversationId, EVENTS.participantsChanged, { conversationId, added: [], removed: [], changed: [{ userId: body.userId, role: body.role }], by: caller.userId })] };
+  return {
+    result: { participants: updated.participants },
+    pushes: [
+      toGroup(conversationId, EVENTS.participantsChanged, {
+        conversationId,
+        added: [],
+        removed: [],
+        changed: [{ userId: body.userId, role: body.role }],
+        by: caller.userId,
+      }),
+    ],
+  };
 }
 
 /** Per-user settings of one conversation (mute, archive, pin, notification level): synced to the user's other devices. */
@@ -250,5 +343,10 @@ export async function updateMySettings(
   }
   const updated = await deps.store.updateMembership(caller.userId, conversationId, (m) => ({ ...m, ...change }));
   if (!updated) throw new AppError('not_found', 'CONVERSATION.NOT_FOUND', 'Conversation not found');
-  return { result: updated, pushes: [toUsers([caller.userId], EVENTS.conversationUpdated, { conversationId, reason: 'settings', membership: updated })] };
+  return {
+    result: updated,
+    pushes: [
+      toUsers([caller.userId], EVENTS.conversationUpdated, { conversationId, reason: 'settings', membership: updated }),
+    ],
+  };
 }

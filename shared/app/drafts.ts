@@ -5,7 +5,12 @@ import type { DraftBodySchema } from '../domain/message.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 
-export async function saveDraft(deps: AppDeps, caller: Caller, conversationId: string, body: z.infer<typeof DraftBodySchema>) {
+export async function saveDraft(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  body: z.infer<typeof DraftBodySchema>,
+) {
   await loadAsParticipant(deps, caller, conversationId);
   const draft: Draft = {
     content: body.content,
@@ -26,7 +31,9 @@ export async function getDraft(deps: AppDeps, caller: Caller, conversationId: st
 
 export async function clearDraft(deps: AppDeps, caller: Caller, conversationId: string) {
   await loadAsParticipant(deps, caller, conversationId);
-  await deps.store.updateMembership(caller.userId, conversationId, (x) => (x.draft === null ? null : { ...x, draft: null }));
+  await deps.store.updateMembership(caller.userId, conversationId, (x) =>
+    x.draft === null ? null : { ...x, draft: null },
+  );
 }
 
 export async function listDrafts(deps: AppDeps, caller: Caller) {

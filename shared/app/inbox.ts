@@ -6,13 +6,19 @@ import type { AppDeps, Caller } from './deps.js';
 /** The caller's conversations: one partition read for the page plus point reads of the page's conversations. */
 export async function listInbox(deps: AppDeps, caller: Caller, q: InboxQuery) {
   const filter = { archived: q.archived, ...(q.type !== 'all' && { type: q.type }) };
-  let page: MembershipPage = await deps.store.listMemberships(caller.userId, filter, { pageSize: q.pageSize, continuationToken: q.continuationToken });
+  let page: MembershipPage = await deps.store.listMemberships(caller.userId, filter, {
+    pageSize: q.pageSize,
+    continuationToken: q.continuationToken,
+  });
   for (let n = 1; q.page !== undefined && n < q.page; n++) {
     if (page.continuationToken === null) {
       page = { items: [], continuationToken: null };
       break;
     }
-    page = await deps.store.listMemberships(caller.userId, filter, { pageSize: q.pageSize, continuationToken: page.continuationToken });
+    page = await deps.store.listMemberships(caller.userId, filter, {
+      pageSize: q.pageSize,
+      continuationToken: page.continuationToken,
+    });
   }
   const [conversations, all] = await Promise.all([
     Promise.all(page.items.map((m) => deps.store.getConversation(m.conversationId))),

@@ -1,6 +1,6 @@
 import type { Conversation } from '../domain/conversation.js';
 import { forbidden, invalid } from '../domain/errors.js';
-import { EVENTS, toGroup, toUsers, type Outcome } from '../domain/events.js';
+import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage } from './access.js';
@@ -9,7 +9,10 @@ import type { AppDeps, Caller } from './deps.js';
 import { notifyUsers } from './notifications.js';
 import { enforceRate, quietly } from './realtime.js';
 
-export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & { type?: SendMessageBody['type']; content?: string };
+export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
+  type?: SendMessageBody['type'];
+  content?: string;
+};
 
 export interface SendResult {
   message: MessageView;
@@ -18,19 +21,31 @@ export interface SendResult {
   created: boolean;
 }
 
-export async function sendMessage(deps: AppDeps, caller: Caller, conversationId: string, input: SendInput): Promise<Outcome<SendResult>> {
+export async function sendMessage(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  input: SendInput,
+): Promise<Outcome<SendResult>> {
   const type = input.type ?? 'text';
   const content = input.content ?? '';
   checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
   await enforceRate(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
   if (type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
-    throw forbidden('only an admin of a group, booking or system conversation can send system messages', 'MESSAGE.SYSTEM_FORBIDDEN');
+    throw forbidden(
+      'only an admin of a group, booking or system conversation can send system messages',
+      'MESSAGE.SYSTEM_FORBIDDEN',
+    );
   }
   await checkNotBlocked(deps, conversation, caller.userId);
   const participants = new Set(conversation.participants.map((p) => p.userId));
   const strangers = (input.mentions ?? []).filter((u) => !participants.has(u));
-  if (strangers.length > 0) throw invalid(`mentions must be participants; not participants: ${strangers.join(', ')}`, 'MESSAGE.MENTION_NOT_PARTICIPANT');
+  if (strangers.length > 0)
+    throw invalid(
+      `mentions must be participants; not participants: ${strangers.join(', ')}`,
+      'MESSAGE.MENTION_NOT_PARTICIPANT',
+    );
   if (input.replyToMessageId !== undefined) {
     const parent = await deps.store.getMessage(conversationId, input.replyToMessageId);
     if (!parent || !visibleTo(parent, caller.userId)) {
@@ -69,16 +84,28 @@ export async function sendMessage(deps: AppDeps, caller: Caller, conversationId:
   // failure is logged (the inbox catches up on the next send), never reported as a failed send
   const mentioned = message.mentions.filter((u) => u !== caller.userId);
   const [, mention, wasTyping] = await Promise.all([
-    quietly(deps, 'inbox fan-out', () => deps.store.advanceMemberships(conversationId, [...participants], { seq: message.seq, at: now, senderId: caller.userId })),
+    quietly(deps, 'inbox fan-out', () =>
+      deps.store.advanceMemberships(conversationId, [...participants], {
+        seq: message.seq,
+        at: now,
+        senderId: caller.userId,
+      }),
+    ),
     mentioned.length === 0
       ? undefined
       : quietly(deps, 'mention notifications', () =>
-          notifyUsers(deps, mentioned, { kind: 'mention', title: `${caller.userId} mentioned you`, body: previewOf(message), data: { conversationId, messageId: message.id, seq: message.seq } }),
+          notifyUsers(deps, mentioned, {
+            kind: 'mention',
+            title: `${caller.userId} mentioned you`,
+            body: previewOf(message),
+            data: { conversationId, messageId: message.id, seq: message.seq },
+          }),
         ),
     quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId)),
   ]);
   const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
-  if (wasTyping === true) pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
+  if (wasTyping === true)
+    pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
   return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
 }
 
@@ -95,7 +122,8 @@ function cursorSeq(conversationId: string, cursor: string | undefined, name: str
   if (cursor === undefined) return undefined;
   if (/^\d{1,15}$/.test(cursor)) return Number(cursor);
   const seq = seqOfMessageId(conversationId, cursor);
-  if (seq === null) throw invalid(`${name} must be a seq or the id of a message of this conversation`, 'MESSAGE.BAD_CURSOR');
+  if (seq === null)
+    throw invalid(`${name} must be a seq or the id of a message of this conversation`, 'MESSAGE.BAD_CURSOR');
   return seq;
 }
 
@@ -103,9 +131,13 @@ export async function listMessages(deps: AppDeps, caller: Caller, conversationId
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const after = q.afterSeq ?? cursorSeq(conversationId, q.after, 'after');
   const before = q.beforeSeq ?? cursorSeq(conversationId, q.before, 'before');
-  if (after !== undefined && before !== undefined && after >= before) throw invalid('after must be lower than before', 'MESSAGE.BAD_RANGE');
+  if (after !== undefined && before !== undefined && after >= before)
+    throw invalid('after must be lower than before', 'MESSAGE.BAD_RANGE');
   // without a cursor: the newest page
-  const range = after === undefined && before === undefined ? { beforeSeq: conversation.lastSeq + 1 } : { afterSeq: after, beforeSeq: before };
+  const range =
+    after === undefined && before === undefined
+      ? { beforeSeq: conversation.lastSeq + 1 }
+      : { afterSeq: after, beforeSeq: before };
   const scanned = await deps.store.listMessages(conversationId, { ...range, limit: q.limit });
   const oldestSeq = scanned[0]?.seq ?? null;
   const newestSeq = scanned.at(-1)?.seq ?? null;
@@ -113,9 +145,7 @@ export async function listMessages(deps: AppDeps, caller: Caller, conversationId
   const hasMore = forward
     ? (newestSeq ?? after ?? 0) < conversation.lastSeq
     : scanned.length > 0 && (oldestSeq ?? 1) > Math.max(1, (after ?? 0) + 1);
-  const messages = scanned
-    .filter((m) => visibleTo(m, caller.userId) && (q.includeDeleted || !m.isDeleted))
-    .map(viewOf);
+  const messages = scanned.filter((m) => visibleTo(m, caller.userId) && (q.includeDeleted || !m.isDeleted)).map(viewOf);
   return {
     messages,
     hasMore,
@@ -138,7 +168,9 @@ export async function getMessageDetail(deps: AppDeps, caller: Caller, conversati
     return mark && mark.seq >= message.seq ? [{ userId: u, readAt: mark.readAt }] : [];
   });
   const unknown = others.filter((u) => !readBy.some((r) => r.userId === u));
-  const memberships = (await Promise.all(unknown.map((u) => deps.store.getMembership(u, conversationId)))).filter((m) => m !== null);
+  const memberships = (await Promise.all(unknown.map((u) => deps.store.getMembership(u, conversationId)))).filter(
+    (m) => m !== null,
+  );
   for (const m of memberships) {
     if (m.lastReadSeq >= message.seq) readBy.push({ userId: m.userId, readAt: m.lastReadAt });
     if (m.lastReadAt !== null && m.lastReadSeq > (cached[m.userId]?.seq ?? 0)) {
@@ -156,45 +188,85 @@ export async function getMessageDetail(deps: AppDeps, caller: Caller, conversati
     status,
     readBy,
     deliveredTo,
-    reactions: Object.entries(message.reactions).map(([reaction, userIds]) => ({ reaction, userIds, count: userIds.length })),
+    reactions: Object.entries(message.reactions).map(([reaction, userIds]) => ({
+      reaction,
+      userIds,
+      count: userIds.length,
+    })),
   };
 }
 
-export async function editMessage(deps: AppDeps, caller: Caller, conversationId: string, messageId: string, content: string): Promise<Outcome<MessageView>> {
+export async function editMessage(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+  content: string,
+): Promise<Outcome<MessageView>> {
   const { message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.senderId !== caller.userId) throw forbidden('only the sender can edit a message', 'MESSAGE.NOT_SENDER');
   if (message.isDeleted) throw invalid('a deleted message cannot be edited', 'MESSAGE.DELETED');
   const now = deps.clock.now().toISOString();
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) =>
-    m.content === content ? null : { ...m, content, isEdited: true, editedAt: now, editHistory: [...m.editHistory, { content: m.content, editedAt: now }] },
+    m.content === content
+      ? null
+      : {
+          ...m,
+          content,
+          isEdited: true,
+          editedAt: now,
+          editHistory: [...m.editHistory, { content: m.content, editedAt: now }],
+        },
   );
   const view = viewOf(updated);
-  return { result: view, pushes: [toGroup(conversationId, EVENTS.messageUpdated, { conversationId, messageId, seq: updated.seq, message: view })] };
+  return {
+    result: view,
+    pushes: [
+      toGroup(conversationId, EVENTS.messageUpdated, { conversationId, messageId, seq: updated.seq, message: view }),
+    ],
+  };
 }
 
-export async function deleteMessage(deps: AppDeps, caller: Caller, conversationId: string, messageId: string, forEveryone: boolean): Promise<Outcome<null>> {
+export async function deleteMessage(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+  forEveryone: boolean,
+): Promise<Outcome<null>> {
   const { conversation, me, message } = await loadMessage(deps, caller, conversationId, messageId);
   const now = deps.clock.now().toISOString();
   const payload = { conversationId, messageId, seq: message.seq, deletedBy: caller.userId, forEveryone };
   if (!forEveryone) {
-    await deps.store.updateMessage(conversationId, messageId, (m) => (m.hiddenFor.includes(caller.userId) ? null : { ...m, hiddenFor: [...m.hiddenFor, caller.userId] }));
+    await deps.store.updateMessage(conversationId, messageId, (m) =>
+      m.hiddenFor.includes(caller.userId) ? null : { ...m, hiddenFor: [...m.hiddenFor, caller.userId] },
+    );
     return { result: null, pushes: [toUsers([caller.userId], EVENTS.messageDeleted, payload)] };
   }
   const mayModerate = conversation.type !== 'direct' && atLeast(me.role, 'admin');
   if (message.senderId !== caller.userId && !mayModerate) {
     throw forbidden('only the sender or a conversation admin can delete a message for everyone', 'MESSAGE.NOT_SENDER');
   }
-  await deps.store.updateMessage(conversationId, messageId, (m: Message) => (m.isDeleted ? null : { ...m, isDeleted: true, deletedAt: now, deletedBy: caller.userId }));
+  await deps.store.updateMessage(conversationId, messageId, (m: Message) =>
+    m.isDeleted ? null : { ...m, isDeleted: true, deletedAt: now, deletedBy: caller.userId },
+  );
   return { result: null, pushes: [toGroup(conversationId, EVENTS.messageDeleted, payload)] };
 }
 
-export async function react(deps: AppDeps, caller: Caller, conversationId: string, messageId: string, reaction: string, action: 'added' | 'removed'): Promise<Outcome<{ reactions: Record<string, string[]> }>> {
+export async function react(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+  reaction: string,
+  action: 'added' | 'removed',
+): Promise<Outcome<{ reactions: Record<string, string[]> }>> {
   const { message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
     const users = m.reactions[reaction] ?? [];
     const has = users.includes(caller.userId);
-    if (action === 'added' === has) return null;
+    if ((action === 'added') === has) return null;
     if (action === 'added' && users.length === 0 && Object.keys(m.reactions).length >= 50) {
       throw invalid('a message has at most 50 different reactions', 'REACTION.TOO_MANY');
     }
@@ -205,6 +277,16 @@ export async function react(deps: AppDeps, caller: Caller, conversationId: strin
   });
   return {
     result: { reactions: updated.reactions },
-    pushes: [toGroup(conversationId, EVENTS.reaction, { conversationId, messageId, seq: updated.seq, userId: caller.userId, reaction, action, reactions: updated.reactions })],
+    pushes: [
+      toGroup(conversationId, EVENTS.reaction, {
+        conversationId,
+        messageId,
+        seq: updated.seq,
+        userId: caller.userId,
+        reaction,
+        action,
+        reactions: updated.reactions,
+      }),
+    ],
   };
 }

@@ -14,7 +14,11 @@ const toUser = (userId: string, target: EventName, payload: Record<string, unkno
 });
 
 /** Stores one notification per user and delivers it live on the notifications hub. */
-export async function notifyUsers(deps: AppDeps, userIds: string[], content: Pick<Notification, 'kind' | 'title' | 'body' | 'data'>): Promise<Outcome<Notification[]>> {
+export async function notifyUsers(
+  deps: AppDeps,
+  userIds: string[],
+  content: Pick<Notification, 'kind' | 'title' | 'body' | 'data'>,
+): Promise<Outcome<Notification[]>> {
   const createdAt = deps.clock.now().toISOString();
   const list: Notification[] = [...new Set(userIds)].map((userId) => ({
     id: deps.ids.newId('n'),
@@ -30,14 +34,32 @@ export async function notifyUsers(deps: AppDeps, userIds: string[], content: Pic
 }
 
 /** A back-end service (token role Notifications.Send) notifies users, or everyone subscribed to a channel. */
-export async function sendNotification(deps: AppDeps, caller: Caller & { roles: string[] }, body: SendNotificationBody): Promise<Outcome<{ delivered: number; notificationIds: string[] }>> {
-  if (!caller.roles.includes(NOTIFY_ROLE)) throw forbidden(`sending notifications needs the ${NOTIFY_ROLE} role`, 'ROLE.REQUIRED');
+export async function sendNotification(
+  deps: AppDeps,
+  caller: Caller & { roles: string[] },
+  body: SendNotificationBody,
+): Promise<Outcome<{ delivered: number; notificationIds: string[] }>> {
+  if (!caller.roles.includes(NOTIFY_ROLE))
+    throw forbidden(`sending notifications needs the ${NOTIFY_ROLE} role`, 'ROLE.REQUIRED');
   const content = { kind: body.kind, title: body.title, body: body.body, data: body.data ?? {} };
   if (body.channel !== undefined) {
-    const payload = { id: deps.ids.newId('n'), ...content, channel: body.channel, createdAt: deps.clock.now().toISOString() };
+    const payload = {
+      id: deps.ids.newId('n'),
+      ...content,
+      channel: body.channel,
+      createdAt: deps.clock.now().toISOString(),
+    };
     return {
       result: { delivered: 0, notificationIds: [payload.id] },
-      pushes: [{ kind: 'event', hub: 'notifications', target: EVENTS.receiveNotification, payload, to: { group: channelGroup(body.channel) } }],
+      pushes: [
+        {
+          kind: 'event',
+          hub: 'notifications',
+          target: EVENTS.receiveNotification,
+          payload,
+          to: { group: channelGroup(body.channel) },
+        },
+      ],
     };
   }
   const { result, pushes } = await notifyUsers(deps, body.userIds ?? [], content);
@@ -49,7 +71,12 @@ export async function listNotifications(deps: AppDeps, caller: Caller, q: { unre
 }
 
 /** Acknowledge (received) or read: idempotent; the user's other sessions are told. */
-export async function markNotification(deps: AppDeps, caller: Caller, id: string, what: 'acknowledged' | 'read'): Promise<Outcome<Notification>> {
+export async function markNotification(
+  deps: AppDeps,
+  caller: Caller,
+  id: string,
+  what: 'acknowledged' | 'read',
+): Promise<Outcome<Notification>> {
   const at = deps.clock.now().toISOString();
   const updated = await deps.notifications.update(caller.userId, id, (n) => {
     if (what === 'read') return n.readAt === null ? { ...n, readAt: at, acknowledgedAt: n.acknowledgedAt ?? at } : null;
@@ -59,15 +86,31 @@ export async function markNotification(deps: AppDeps, caller: Caller, id: string
   const pushes = [
     what === 'read'
       ? toUser(caller.userId, EVENTS.notificationRead, { notificationId: id, readAt: updated.readAt })
-      : toUser(caller.userId, EVENTS.notificationAcknowledged, { notificationId: id, acknowledgedAt: updated.acknowledgedAt }),
+      : toUser(caller.userId, EVENTS.notificationAcknowledged, {
+          notificationId: id,
+          acknowledgedAt: updated.acknowledgedAt,
+        }),
   ];
   return { result: updated, pushes };
 }
 
-export function subscribeChannel(caller: Caller, channel: string, subscribe: boolean): Outcome<{ channel: string; subscribed: boolean }> {
-  if (caller.connectionId === undefined) throw forbidden('channel subscriptions are per connection', 'HUB.CONNECTION_REQUIRED');
+export function subscribeChannel(
+  caller: Caller,
+  channel: string,
+  subscribe: boolean,
+): Outcome<{ channel: string; subscribed: boolean }> {
+  if (caller.connectionId === undefined)
+    throw forbidden('channel subscriptions are per connection', 'HUB.CONNECTION_REQUIRED');
   return {
     result: { channel, subscribed: subscribe },
-    pushes: [{ kind: 'group', hub: 'notifications', action: subscribe ? 'add' : 'remove', group: channelGroup(channel), connectionId: caller.connectionId }],
+    pushes: [
+      {
+        kind: 'group',
+        hub: 'notifications',
+        action: subscribe ? 'add' : 'remove',
+        group: channelGroup(channel),
+        connectionId: caller.connectionId,
+      },
+    ],
   };
 }

@@ -1,5 +1,5 @@
-import { EVENTS, toGroup, type Outcome } from '../domain/events.js';
 import { notFound } from '../domain/errors.js';
+import { EVENTS, type Outcome, toGroup } from '../domain/events.js';
 import { unreadCount } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
@@ -12,7 +12,12 @@ export interface ReadState {
 }
 
 /** Moves the caller's read mark forward (never back, never past the last message) and tells the others. */
-export async function markRead(deps: AppDeps, caller: Caller, conversationId: string, seq: number): Promise<Outcome<ReadState>> {
+export async function markRead(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  seq: number,
+): Promise<Outcome<ReadState>> {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const target = Math.min(seq, conversation.lastSeq);
   const readAt = deps.clock.now().toISOString();
@@ -21,13 +26,29 @@ export async function markRead(deps: AppDeps, caller: Caller, conversationId: st
     moved = target > x.lastReadSeq;
     const lastSeq = Math.max(x.lastSeq, conversation.lastSeq);
     if (!moved && lastSeq === x.lastSeq) return null;
-    return { ...x, lastSeq, ...(moved && { lastReadSeq: target, lastReadAt: readAt, lastDeliveredSeq: Math.max(x.lastDeliveredSeq, target) }) };
+    return {
+      ...x,
+      lastSeq,
+      ...(moved && { lastReadSeq: target, lastReadAt: readAt, lastDeliveredSeq: Math.max(x.lastDeliveredSeq, target) }),
+    };
   });
   if (!m) throw notFound('Conversation');
-  if (moved) await quietly(deps, 'receipt cache', () => deps.ephemeral.cacheReadMark(conversationId, caller.userId, { seq: m.lastReadSeq, readAt }));
+  if (moved)
+    await quietly(deps, 'receipt cache', () =>
+      deps.ephemeral.cacheReadMark(conversationId, caller.userId, { seq: m.lastReadSeq, readAt }),
+    );
   const result = { conversationId, lastReadSeq: m.lastReadSeq, unreadCount: unreadCount(m) };
   return {
     result,
-    pushes: moved ? [toGroup(conversationId, EVENTS.messageRead, { conversationId, userId: caller.userId, seq: m.lastReadSeq, readAt })] : [],
+    pushes: moved
+      ? [
+          toGroup(conversationId, EVENTS.messageRead, {
+            conversationId,
+            userId: caller.userId,
+            seq: m.lastReadSeq,
+            readAt,
+          }),
+        ]
+      : [],
   };
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, invalid } from '../domain/errors.js';
-import { conversationGroup, EVENTS, toGroup, toUsers, type Outcome, type Push } from '../domain/events.js';
-import type { PresenceInfo, PresenceStatus } from '../ports/ephemeral.js';
+import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } from '../domain/events.js';
 import { messageIdOf } from '../domain/rules.js';
+import type { PresenceInfo, PresenceStatus } from '../ports/ephemeral.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 
@@ -21,9 +21,14 @@ export async function enforceRate(deps: AppDeps, bucket: string, perMinute: numb
   const decision = await quietly(deps, 'rate limiter', () => deps.ephemeral.take(bucket, perMinute, 60));
   if (decision && !decision.allowed) {
     deps.telemetry.metric('RateLimitHit', 1, { bucket: bucket.split(':')[0] ?? bucket });
-    throw new AppError('rate_limited', 'RATE_LIMITED', `rate limit exceeded: at most ${perMinute} ${what} per minute; retry after ${decision.retryAfterSeconds} s`, {
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
+    throw new AppError(
+      'rate_limited',
+      'RATE_LIMITED',
+      `rate limit exceeded: at most ${perMinute} ${what} per minute; retry after ${decision.retryAfterSeconds} s`,
+      {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      },
+    );
   }
 }
 
@@ -37,17 +42,27 @@ export async function contactsOf(deps: AppDeps, userId: string): Promise<string[
   return [...contacts];
 }
 
-export async function setTyping(deps: AppDeps, caller: Caller, conversationId: string, isTyping: boolean): Promise<Outcome<{ accepted: boolean }>> {
+export async function setTyping(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  isTyping: boolean,
+): Promise<Outcome<{ accepted: boolean }>> {
   await loadAsParticipant(deps, caller, conversationId);
   if (isTyping) {
     // why: typing is a hint; over the limit it is dropped without an error
-    const decision = await quietly(deps, 'rate limiter', () => deps.ephemeral.take(`typing:${caller.userId}`, deps.limits.typingPerMinute, 60));
+    const decision = await quietly(deps, 'rate limiter', () =>
+      deps.ephemeral.take(`typing:${caller.userId}`, deps.limits.typingPerMinute, 60),
+    );
     if (decision && !decision.allowed) return { result: { accepted: false }, pushes: [] };
     await quietly(deps, 'typing', () => deps.ephemeral.startTyping(conversationId, caller.userId));
   } else {
     await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));
   }
-  return { result: { accepted: true }, pushes: [toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping })] };
+  return {
+    result: { accepted: true },
+    pushes: [toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping })],
+  };
 }
 
 export async function typingUsers(deps: AppDeps, caller: Caller, conversationId: string): Promise<string[]> {
@@ -56,7 +71,11 @@ export async function typingUsers(deps: AppDeps, caller: Caller, conversationId:
 }
 
 /** Adds this connection to the conversation's group (participants only). */
-export async function joinConversation(deps: AppDeps, caller: Caller, conversationId: string): Promise<Outcome<{ conversationId: string; lastSeq: number; typing: string[] }>> {
+export async function joinConversation(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+): Promise<Outcome<{ conversationId: string; lastSeq: number; typing: string[] }>> {
   const connectionId = requireConnection(caller);
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const typing = (await quietly(deps, 'typing', () => deps.ephemeral.typingUsers(conversationId))) ?? [];
@@ -68,16 +87,25 @@ export async function joinConversation(deps: AppDeps, caller: Caller, conversati
 
 export function leaveConversation(caller: Caller, conversationId: string): Outcome<{ conversationId: string }> {
   const connectionId = requireConnection(caller);
-  return { result: { conversationId }, pushes: [{ kind: 'group', action: 'remove', group: conversationGroup(conversationId), connectionId }] };
+  return {
+    result: { conversationId },
+    pushes: [{ kind: 'group', action: 'remove', group: conversationGroup(conversationId), connectionId }],
+  };
 }
 
 function requireConnection(caller: Caller): string {
-  if (caller.connectionId === undefined) throw invalid('this call needs a realtime connection', 'HUB.CONNECTION_REQUIRED');
+  if (caller.connectionId === undefined)
+    throw invalid('this call needs a realtime connection', 'HUB.CONNECTION_REQUIRED');
   return caller.connectionId;
 }
 
 /** A recipient's device got messages up to seq: the others (the senders) see OnMessageDelivered. */
-export async function markDelivered(deps: AppDeps, caller: Caller, conversationId: string, seq: number): Promise<Outcome<{ conversationId: string; lastDeliveredSeq: number }>> {
+export async function markDelivered(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  seq: number,
+): Promise<Outcome<{ conversationId: string; lastDeliveredSeq: number }>> {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const target = Math.min(seq, conversation.lastSeq);
   let moved = false;
@@ -89,11 +117,21 @@ export async function markDelivered(deps: AppDeps, caller: Caller, conversationI
   const deliveredAt = deps.clock.now().toISOString();
   if (moved) {
     const message = await deps.store.getMessage(conversationId, messageIdOf(conversationId, lastDeliveredSeq));
-    if (message) deps.telemetry.metric('MessageDeliveryLatencyMs', Date.parse(deliveredAt) - Date.parse(message.createdAt));
+    if (message)
+      deps.telemetry.metric('MessageDeliveryLatencyMs', Date.parse(deliveredAt) - Date.parse(message.createdAt));
   }
   return {
     result: { conversationId, lastDeliveredSeq },
-    pushes: moved ? [toGroup(conversationId, EVENTS.messageDelivered, { conversationId, userId: caller.userId, seq: lastDeliveredSeq, deliveredAt })] : [],
+    pushes: moved
+      ? [
+          toGroup(conversationId, EVENTS.messageDelivered, {
+            conversationId,
+            userId: caller.userId,
+            seq: lastDeliveredSeq,
+            deliveredAt,
+          }),
+        ]
+      : [],
   };
 }
 
@@ -106,7 +144,9 @@ export async function connected(deps: AppDeps, caller: Caller): Promise<Push[]> 
   const me = (await quietly(deps, 'presence', () => deps.ephemeral.getPresence([caller.userId])))?.[caller.userId];
   if (me && !me.isOnline) return [];
   const contacts = await contactsOf(deps, caller.userId);
-  return contacts.length > 0 ? [toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: me?.status ?? 'online' })] : [];
+  return contacts.length > 0
+    ? [toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: me?.status ?? 'online' })]
+    : [];
 }
 
 export async function disconnected(deps: AppDeps, caller: Caller): Promise<Push[]> {
@@ -115,16 +155,31 @@ export async function disconnected(deps: AppDeps, caller: Caller): Promise<Push[
   deps.telemetry.metric('ConnectionClosed', 1);
   if (!r?.lastConnection) return [];
   const contacts = await contactsOf(deps, caller.userId);
-  return contacts.length > 0 ? [toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: r.lastSeen })] : [];
+  return contacts.length > 0
+    ? [toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: r.lastSeen })]
+    : [];
 }
 
-export async function updatePresence(deps: AppDeps, caller: Caller, status: PresenceStatus, statusMessage: string | null): Promise<Outcome<PresenceInfo>> {
+export async function updatePresence(
+  deps: AppDeps,
+  caller: Caller,
+  status: PresenceStatus,
+  statusMessage: string | null,
+): Promise<Outcome<PresenceInfo>> {
   const info = await deps.ephemeral.setStatus(caller.userId, status, statusMessage);
   const contacts = await contactsOf(deps, caller.userId);
   const pushes =
     contacts.length === 0
       ? []
-      : [info.isOnline ? toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: info.status, statusMessage: info.statusMessage }) : toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: info.lastSeen })];
+      : [
+          info.isOnline
+            ? toUsers(contacts, EVENTS.userOnline, {
+                userId: caller.userId,
+                status: info.status,
+                statusMessage: info.statusMessage,
+              })
+            : toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: info.lastSeen }),
+        ];
   return { result: info, pushes };
 }
 
@@ -135,18 +190,48 @@ export async function getPresence(deps: AppDeps, userIds: string[]): Promise<Rec
 export const CALL_TYPES = ['audio', 'video'] as const;
 
 /** Call signaling: the backend relays, it does not carry media. */
-export async function initiateCall(deps: AppDeps, caller: Caller, conversationId: string, callType: (typeof CALL_TYPES)[number]): Promise<Outcome<{ callId: string; conversationId: string }>> {
+export async function initiateCall(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  callType: (typeof CALL_TYPES)[number],
+): Promise<Outcome<{ callId: string; conversationId: string }>> {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const callId = randomUUID();
   const others = conversation.participants.map((p) => p.userId).filter((u) => u !== caller.userId);
   return {
     result: { callId, conversationId },
-    pushes: [toUsers(others, EVENTS.incomingCall, { callId, conversationId, callerId: caller.userId, callType, startedAt: deps.clock.now().toISOString() })],
+    pushes: [
+      toUsers(others, EVENTS.incomingCall, {
+        callId,
+        conversationId,
+        callerId: caller.userId,
+        callType,
+        startedAt: deps.clock.now().toISOString(),
+      }),
+    ],
   };
 }
 
-export async function signalCall(deps: AppDeps, caller: Caller, conversationId: string, callId: string, what: 'accepted' | 'declined' | 'ended'): Promise<Outcome<{ callId: string }>> {
+export async function signalCall(
+  deps: AppDeps,
+  caller: Caller,
+  conversationId: string,
+  callId: string,
+  what: 'accepted' | 'declined' | 'ended',
+): Promise<Outcome<{ callId: string }>> {
   await loadAsParticipant(deps, caller, conversationId);
-  const target = what === 'accepted' ? EVENTS.callAccepted : what === 'declined' ? EVENTS.callDeclined : EVENTS.callEnded;
-  return { result: { callId }, pushes: [toGroup(conversationId, target, { callId, conversationId, userId: caller.userId, at: deps.clock.now().toISOString() })] };
+  const target =
+    what === 'accepted' ? EVENTS.callAccepted : what === 'declined' ? EVENTS.callDeclined : EVENTS.callEnded;
+  return {
+    result: { callId },
+    pushes: [
+      toGroup(conversationId, target, {
+        callId,
+        conversationId,
+        userId: caller.userId,
+        at: deps.clock.now().toISOString(),
+      }),
+    ],
+  };
 }

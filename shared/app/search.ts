@@ -1,5 +1,5 @@
-import type { SearchQuery } from '../domain/message.js';
 import { invalid } from '../domain/errors.js';
+import type { SearchQuery } from '../domain/message.js';
 import { viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
@@ -18,8 +18,12 @@ export async function searchMessages(deps: AppDeps, caller: Caller, q: SearchQue
   }
   const from = q.startDate === undefined ? undefined : startOfDay(q.startDate);
   const to = q.endDate === undefined ? undefined : endOfDay(q.endDate);
-  if (from !== undefined && to !== undefined && from > to) throw invalid('startDate must not be after endDate', 'SEARCH.BAD_RANGE');
-  const hits = scope.length === 0 ? [] : await deps.store.searchMessages(scope, { text: q.query, from, to, limit: q.limit });
-  const results = hits.filter((m) => visibleTo(m, caller.userId)).map((m) => ({ conversationId: m.conversationId, message: viewOf(m) }));
+  if (from !== undefined && to !== undefined && from > to)
+    throw invalid('startDate must not be after endDate', 'SEARCH.BAD_RANGE');
+  const hits =
+    scope.length === 0 ? [] : await deps.store.searchMessages(scope, { text: q.query, from, to, limit: q.limit });
+  const results = hits
+    .filter((m) => visibleTo(m, caller.userId))
+    .map((m) => ({ conversationId: m.conversationId, message: viewOf(m) }));
   return { results, totalCount: results.length };
 }

@@ -150,7 +150,10 @@ export const InboxQuerySchema = z
     pageSize: QueryInt(1, LIMITS.pageSizeMax).default(20),
     continuationToken: z.string().min(1).max(4096).optional(),
   })
-  .refine((q) => !(q.page !== undefined && q.continuationToken !== undefined), 'use either page or continuationToken, not both')
+  .refine(
+    (q) => !(q.page !== undefined && q.continuationToken !== undefined),
+    'use either page or continuationToken, not both',
+  )
   .describe('InboxQuery');
 export type InboxQuery = z.infer<typeof InboxQuerySchema>;
 

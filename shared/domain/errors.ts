@@ -24,11 +24,8 @@ export class AppError extends Error {
 export const notFound = (what: string): AppError =>
   new AppError('not_found', `${what.toUpperCase().replace(/\s+/g, '_')}.NOT_FOUND`, `${what} not found`);
 
-export const forbidden = (detail: string, code = 'FORBIDDEN'): AppError =>
-  new AppError('forbidden', code, detail);
+export const forbidden = (detail: string, code = 'FORBIDDEN'): AppError => new AppError('forbidden', code, detail);
 
-export const invalid = (detail: string, code = 'VALIDATION'): AppError =>
-  new AppError('validation', code, detail);
+export const invalid = (detail: string, code = 'VALIDATION'): AppError => new AppError('validation', code, detail);
 
-export const conflict = (detail: string, code = 'CONFLICT'): AppError =>
-  new AppError('conflict', code, detail);
+export const conflict = (detail: string, code = 'CONFLICT'): AppError => new AppError('conflict', code, detail);

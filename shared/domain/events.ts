@@ -49,7 +49,11 @@ export interface GroupChange {
 
 export type Push = RealtimeEvent | GroupChange;
 
-export const toGroup = (conversationId: string, target: EventName, payload: Record<string, unknown>): RealtimeEvent => ({
+export const toGroup = (
+  conversationId: string,
+  target: EventName,
+  payload: Record<string, unknown>,
+): RealtimeEvent => ({
   kind: 'event',
   target,
   payload,

@@ -13,8 +13,16 @@ export const AttachmentSchema = z
     type: z.enum(ATTACHMENT_TYPES),
     url: z.url().max(LIMITS.urlChars),
     fileName: z.string().min(1).max(255),
-    mimeType: z.string().min(3).max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must look like type/subtype'),
-    size: z.number().int().nonnegative().max(100 * 1024 * 1024),
+    mimeType: z
+      .string()
+      .min(3)
+      .max(100)
+      .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must look like type/subtype'),
+    size: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(100 * 1024 * 1024),
     thumbnailUrl: z.url().max(LIMITS.urlChars).optional(),
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
@@ -76,7 +84,10 @@ export const ClientMessageIdSchema = IdSchema.describe(
 
 export const SendMessageBodySchema = z
   .strictObject({
-    content: z.string().max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`).default(''),
+    content: z
+      .string()
+      .max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`)
+      .default(''),
     type: z.enum(MESSAGE_TYPES).default('text'),
     clientMessageId: ClientMessageIdSchema.optional(),
     replyToMessageId: IdSchema.optional(),
@@ -89,7 +100,11 @@ export type SendMessageBody = z.infer<typeof SendMessageBodySchema>;
 
 export const EditMessageBodySchema = z
   .strictObject({
-    content: z.string().trim().min(1, 'content must not be empty').max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`),
+    content: z
+      .string()
+      .trim()
+      .min(1, 'content must not be empty')
+      .max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`),
   })
   .describe('EditMessageBody');
 
@@ -97,12 +112,13 @@ export const ReactionBodySchema = z
   .strictObject({ reaction: z.string().trim().min(1).max(LIMITS.reactionChars) })
   .describe('ReactionBody');
 
-export const MarkReadBodySchema = z
-  .strictObject({ seq: z.number().int().nonnegative() })
-  .describe('MarkReadBody');
+export const MarkReadBodySchema = z.strictObject({ seq: z.number().int().nonnegative() }).describe('MarkReadBody');
 
 /** `before`/`after` take a seq (digits) or a message id. */
-const Cursor = z.string().min(1).max(LIMITS.idChars * 2);
+const Cursor = z
+  .string()
+  .min(1)
+  .max(LIMITS.idChars * 2);
 
 export const ListMessagesQuerySchema = z
   .strictObject({

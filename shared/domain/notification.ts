@@ -21,7 +21,11 @@ export const NOTIFICATION_TTL_SECONDS = 30 * 86_400;
 /** Token role that may send notifications (an Entra app role for back-end services). */
 export const NOTIFY_ROLE = 'Notifications.Send';
 
-export const ChannelSchema = z.string().min(1).max(100).regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits and _ . -');
+export const ChannelSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits and _ . -');
 
 export const SendNotificationBodySchema = z
   .strictObject({

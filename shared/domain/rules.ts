@@ -22,7 +22,11 @@ export function directConversationId(a: string, b: string): string {
 }
 
 /** Retention in days by business category; null keeps messages until someone deletes them. */
-export function retentionDaysFor(category: string | null, defaults: Record<string, number>, fallback: number | null): number | null {
+export function retentionDaysFor(
+  category: string | null,
+  defaults: Record<string, number>,
+  fallback: number | null,
+): number | null {
   if (category !== null && defaults[category] !== undefined) return defaults[category];
   return fallback;
 }
@@ -98,10 +102,12 @@ export function checkMessageShape(input: {
     case 'image':
     case 'file':
     case 'audio':
-      if (!hasFiles) throw invalid(`a ${input.type} message needs at least one attachment`, 'MESSAGE.ATTACHMENT_REQUIRED');
+      if (!hasFiles)
+        throw invalid(`a ${input.type} message needs at least one attachment`, 'MESSAGE.ATTACHMENT_REQUIRED');
       return;
     case 'location':
-      if (input.location === undefined) throw invalid('a location message needs a location', 'MESSAGE.LOCATION_REQUIRED');
+      if (input.location === undefined)
+        throw invalid('a location message needs a location', 'MESSAGE.LOCATION_REQUIRED');
       return;
   }
 }

@@ -13,13 +13,7 @@ export const UserIdSchema = IdSchema.describe('User id (the `sub` of the callerâ
 export const IsoDateSchema = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time');
 
 /** Query-string boolean: only the words true/false (and 1/0) are accepted; anything else is an error, not false. */
-export const QueryBoolean = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+export const QueryBoolean = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const QueryInt = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));

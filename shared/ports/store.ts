@@ -29,7 +29,10 @@ export type Mutation<T> = (current: T) => T | null;
  */
 export interface ConversationStore {
   /** Creates the conversation and its memberships; if the id exists already, returns it with created=false. */
-  createConversation(conversation: Conversation, memberships: Membership[]): Promise<{ conversation: Conversation; created: boolean }>;
+  createConversation(
+    conversation: Conversation,
+    memberships: Membership[],
+  ): Promise<{ conversation: Conversation; created: boolean }>;
   getConversation(conversationId: string): Promise<Conversation | null>;
   /** Read-modify-write with optimistic concurrency (retried on conflict). Throws not_found if absent. */
   updateConversation(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation>;
@@ -42,7 +45,10 @@ export interface ConversationStore {
   appendMessage(message: NewMessage): Promise<AppendResult>;
   getMessage(conversationId: string, messageId: string): Promise<Message | null>;
   /** Messages by seq: ascending after `afterSeq`, or the newest ones before `beforeSeq` (returned ascending). */
-  listMessages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]>;
+  listMessages(
+    conversationId: string,
+    range: { afterSeq?: number; beforeSeq?: number; limit: number },
+  ): Promise<Message[]>;
   updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message>;
   /** Case-insensitive substring search in the given conversations, newest first. */
   searchMessages(
@@ -59,9 +65,17 @@ export interface ConversationStore {
    * After a send: moves each member's lastSeq and lastActivityAt forward to the message (never back), and the
    * sender's lastReadSeq too (clearing the sender's draft). Cheap and contention-free: no read-modify-write loops.
    */
-  advanceMemberships(conversationId: string, userIds: string[], message: { seq: number; at: string; senderId: string }): Promise<void>;
+  advanceMemberships(
+    conversationId: string,
+    userIds: string[],
+    message: { seq: number; at: string; senderId: string },
+  ): Promise<void>;
   /** One user's inbox, pinned first, then newest activity first. */
-  listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage>;
+  listMemberships(
+    userId: string,
+    filter: MembershipFilter,
+    page: { pageSize: number; continuationToken?: string },
+  ): Promise<MembershipPage>;
   /** Every membership of the user (unread totals, search scope). */
   allMemberships(userId: string): Promise<Membership[]>;
 

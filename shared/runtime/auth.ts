@@ -1,7 +1,7 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import type { Settings } from '../config/settings.js';
 import { AppError } from '../domain/errors.js';
 import { UserIdSchema } from '../domain/schemas-common.js';
-import type { Settings } from '../config/settings.js';
 
 export const DEV_ISSUER = 'chat-backend-dev';
 export const DEV_AUDIENCE = 'chat-backend';
@@ -27,7 +27,8 @@ export function createAuthenticator(settings: Settings): Authenticator {
   if (settings.AUTH_MODE === 'dev') {
     const secret = new TextEncoder().encode(settings.AUTH_DEV_SECRET);
     return {
-      authenticate: (h) => verify(h, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
+      authenticate: (h) =>
+        verify(h, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
       issueDevToken: (userId, opts = {}) =>
         new SignJWT(opts.roles && opts.roles.length > 0 ? { roles: opts.roles } : {})
           .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -39,10 +40,22 @@ export function createAuthenticator(settings: Settings): Authenticator {
           .sign(secret),
     };
   }
-  const jwks = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URI as string), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  const jwks = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URI as string), {
+    cooldownDuration: 30_000,
+    cacheMaxAge: 10 * 60_000,
+  });
   return {
     authenticate: (h) =>
-      verify(h, jwks, { issuer: settings.AUTH_ISSUER as string, audience: settings.AUTH_AUDIENCE as string, algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'] }, userClaim),
+      verify(
+        h,
+        jwks,
+        {
+          issuer: settings.AUTH_ISSUER as string,
+          audience: settings.AUTH_AUDIENCE as string,
+          algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'],
+        },
+        userClaim,
+      ),
   };
 }
 
@@ -52,13 +65,15 @@ async function verify(
   options: { issuer: string; audience: string; algorithms: string[] },
   userClaim: string,
 ): Promise<Principal> {
-  if (header === null || header.trim() === '') throw unauthorized('missing Authorization header; send "Authorization: Bearer <token>"');
+  if (header === null || header.trim() === '')
+    throw unauthorized('missing Authorization header; send "Authorization: Bearer <token>"');
   const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/i.exec(header);
   if (!match?.[1]) throw unauthorized('Authorization must be "Bearer <JWT>"');
   let payload: JWTPayload;
   try {
     const opts = { ...options, clockTolerance: 30 };
-    ({ payload } = typeof key === 'function' ? await jwtVerify(match[1], key, opts) : await jwtVerify(match[1], key, opts));
+    ({ payload } =
+      typeof key === 'function' ? await jwtVerify(match[1], key, opts) : await jwtVerify(match[1], key, opts));
   } catch (e) {
     throw unauthorized(`token rejected: ${describeJoseError(e)}`);
   }

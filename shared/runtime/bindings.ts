@@ -1,6 +1,6 @@
-import { output, type InvocationContext } from '@azure/functions';
-import type { Push } from '../domain/events.js';
+import { type InvocationContext, output } from '@azure/functions';
 import { toBindingItems } from '../adapters/signalr/binding-messages.js';
+import type { Push } from '../domain/events.js';
 
 /** Hub names clients connect to. */
 export const HUBS = { messaging: 'messaging', notifications: 'notifications' } as const;

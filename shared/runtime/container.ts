@@ -1,20 +1,20 @@
 import { DefaultAzureCredential } from '@azure/identity';
-import type { AppDeps } from '../app/deps.js';
-import { loadSettings, type Settings } from '../config/settings.js';
-import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import { AppInsightsTelemetry } from '../adapters/appinsights-telemetry.js';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
-import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
+import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
+import type { AppDeps } from '../app/deps.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
-import type { Telemetry } from '../ports/system.js';
 import type { NotificationStore } from '../ports/notifications.js';
-import type { ConversationStore } from '../ports/store.js';
 import type { ConnectionInfoIssuer } from '../ports/realtime.js';
-import { createAuthenticator, type Authenticator } from './auth.js';
+import type { ConversationStore } from '../ports/store.js';
+import type { Telemetry } from '../ports/system.js';
+import { type Authenticator, createAuthenticator } from './auth.js';
 
 /** Everything a function needs, built once per process from validated settings. */
 export interface Runtime {
@@ -28,8 +28,11 @@ export interface Runtime {
 let credential: DefaultAzureCredential | undefined;
 const azureCredential = (): DefaultAzureCredential => (credential ??= new DefaultAzureCredential());
 
-async function buildStores(settings: Settings): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
-  if (settings.STORE === 'memory') return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
+async function buildStores(
+  settings: Settings,
+): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
+  if (settings.STORE === 'memory')
+    return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
   const client = createCosmosClient({
@@ -47,7 +50,9 @@ async function buildStores(settings: Settings): Promise<{ store: ConversationSto
     },
   });
   const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');
-  const notifications = new CosmosNotificationStore(client.database(settings.COSMOS_DATABASE).container(settings.COSMOS_USERS_CONTAINER));
+  const notifications = new CosmosNotificationStore(
+    client.database(settings.COSMOS_DATABASE).container(settings.COSMOS_USERS_CONTAINER),
+  );
   return { store, notifications };
 }
 
@@ -64,7 +69,9 @@ async function buildEphemeral(settings: Settings, telemetry: Telemetry): Promise
     onError: (e) => {
       if (Date.now() - lastLogged < 60_000) return;
       lastLogged = Date.now();
-      telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', { error: e.message });
+      telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', {
+        error: e.message,
+      });
     },
   });
   return new RedisEphemeralState(client);
@@ -76,14 +83,23 @@ function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
     if (conn.accessKey !== undefined) return new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
     return new IdentityConnectionInfoIssuer(conn.endpoint, azureCredential());
   }
-  return new IdentityConnectionInfoIssuer(settings.AzureSignalRConnectionString__serviceUri as string, azureCredential());
+  return new IdentityConnectionInfoIssuer(
+    settings.AzureSignalRConnectionString__serviceUri as string,
+    azureCredential(),
+  );
 }
 
 export async function buildRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
   const settings = loadSettings(env);
   const console = new ConsoleTelemetry(settings.LOG_LEVEL);
-  const telemetry = settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined ? console : new AppInsightsTelemetry(settings.APPLICATIONINSIGHTS_CONNECTION_STRING, console);
-  const [{ store, notifications }, ephemeral] = await Promise.all([buildStores(settings), buildEphemeral(settings, telemetry)]);
+  const telemetry =
+    settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined
+      ? console
+      : new AppInsightsTelemetry(settings.APPLICATIONINSIGHTS_CONNECTION_STRING, console);
+  const [{ store, notifications }, ephemeral] = await Promise.all([
+    buildStores(settings),
+    buildEphemeral(settings, telemetry),
+  ]);
   const deps: AppDeps = {
     store,
     ephemeral,
@@ -92,7 +108,10 @@ export async function buildRuntime(env: Record<string, string | undefined> = pro
     ids: randomIds,
     telemetry,
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.RETENTION_DEFAULT_DAYS ?? null },
-    limits: { sendPerMinute: settings.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: settings.RATE_LIMIT_TYPING_PER_MINUTE },
+    limits: {
+      sendPerMinute: settings.RATE_LIMIT_SEND_PER_MINUTE,
+      typingPerMinute: settings.RATE_LIMIT_TYPING_PER_MINUTE,
+    },
   };
   return {
     settings,

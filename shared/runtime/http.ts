@@ -48,7 +48,13 @@ const STATUS: Record<ErrorKind, number> = {
 };
 
 /** RFC 9457 problem details. */
-export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponseInit {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpResponseInit {
   return {
     status,
     headers: { 'content-type': 'application/problem+json', ...headers },
@@ -63,25 +69,55 @@ function toProblem(e: unknown, context: InvocationContext, correlationId: string
     if (e.kind === 'unauthorized') headers['www-authenticate'] = 'Bearer';
     return problem(STATUS[e.kind], e.code, e.detail, e.extra.errors ? { errors: e.extra.errors } : {}, headers);
   }
-  context.error(JSON.stringify({ level: 'error', message: 'unhandled error', correlationId, function: context.functionName, error: e instanceof Error ? e.stack : String(e) }));
-  return problem(500, 'INTERNAL', 'the server failed to handle the request; it was logged and nothing you sent was lost if you got no answer: retry with the same clientMessageId');
+  context.error(
+    JSON.stringify({
+      level: 'error',
+      message: 'unhandled error',
+      correlationId,
+      function: context.functionName,
+      error: e instanceof Error ? e.stack : String(e),
+    }),
+  );
+  return problem(
+    500,
+    'INTERNAL',
+    'the server failed to handle the request; it was logged and nothing you sent was lost if you got no answer: retry with the same clientMessageId',
+  );
 }
 
 async function readJson(req: HttpRequest): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > LIMITS.requestBodyBytes) throw new AppError('too_large', 'REQUEST.TOO_LARGE', `request body is ${declared} bytes; the limit is ${LIMITS.requestBodyBytes}`);
+  if (declared > LIMITS.requestBodyBytes)
+    throw new AppError(
+      'too_large',
+      'REQUEST.TOO_LARGE',
+      `request body is ${declared} bytes; the limit is ${LIMITS.requestBodyBytes}`,
+    );
   const text = await req.text();
   const size = Buffer.byteLength(text);
-  if (size > LIMITS.requestBodyBytes) throw new AppError('too_large', 'REQUEST.TOO_LARGE', `request body is ${size} bytes; the limit is ${LIMITS.requestBodyBytes}`);
+  if (size > LIMITS.requestBodyBytes)
+    throw new AppError(
+      'too_large',
+      'REQUEST.TOO_LARGE',
+      `request body is ${size} bytes; the limit is ${LIMITS.requestBodyBytes}`,
+    );
   if (text.trim() === '') return undefined;
   const type = req.headers.get('content-type');
   if (type !== null && !/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
-    throw new AppError('validation', 'REQUEST.UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json, not ${type}`);
+    throw new AppError(
+      'validation',
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      `content-type must be application/json, not ${type}`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new AppError('validation', 'REQUEST.MALFORMED_JSON', `request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AppError(
+      'validation',
+      'REQUEST.MALFORMED_JSON',
+      `request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -100,22 +136,37 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
   return async (request, context) => {
     // why: one id ties the client's report, our logs and App Insights together
     const correlationId = request.headers.get('x-correlation-id')?.slice(0, 128) ?? context.invocationId;
-    const withId = (res: HttpResponseInit): HttpResponseInit => ({ ...res, headers: { ...(res.headers as Record<string, string>), 'x-correlation-id': correlationId } });
+    const withId = (res: HttpResponseInit): HttpResponseInit => ({
+      ...res,
+      headers: { ...(res.headers as Record<string, string>), 'x-correlation-id': correlationId },
+    });
     try {
       const runtime = await getRuntime();
-      const { userId, roles } = spec.auth === false ? { userId: '', roles: [] } : await runtime.auth.authenticate(request.headers.get('authorization'));
+      const { userId, roles } =
+        spec.auth === false
+          ? { userId: '', roles: [] }
+          : await runtime.auth.authenticate(request.headers.get('authorization'));
       const params = spec.params ? parse(spec.params, { ...request.params }, 'path') : ({} as P);
-      const query = parse(spec.query ?? (EMPTY as unknown as z.ZodType<Q>), Object.fromEntries(request.query.entries()), 'query');
+      const query = parse(
+        spec.query ?? (EMPTY as unknown as z.ZodType<Q>),
+        Object.fromEntries(request.query.entries()),
+        'query',
+      );
       let body = undefined as B;
       if (spec.body) {
         const raw = await readJson(request);
-        if (raw === undefined) throw new AppError('validation', 'REQUEST.BODY_REQUIRED', 'a JSON request body is required');
+        if (raw === undefined)
+          throw new AppError('validation', 'REQUEST.BODY_REQUIRED', 'a JSON request body is required');
         body = parse(spec.body, raw, 'body');
       }
       const reply = await run({ userId, roles, params, query, body, runtime, request, context });
       if (reply.pushes) setPushOutputs(context, reply.pushes);
       if (reply.body === undefined) return withId({ status: reply.status, headers: reply.headers });
-      return withId({ status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers }, jsonBody: reply.body });
+      return withId({
+        status: reply.status,
+        headers: { 'content-type': 'application/json', ...reply.headers },
+        jsonBody: reply.body,
+      });
     } catch (e) {
       return withId(toProblem(e, context, correlationId));
     }

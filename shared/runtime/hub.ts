@@ -1,4 +1,4 @@
-import { app, trigger, type InvocationContext } from '@azure/functions';
+import { app, type InvocationContext, trigger } from '@azure/functions';
 import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
@@ -45,12 +45,27 @@ function hubError(e: unknown, context: InvocationContext): Error {
     return new Error(e.kind === 'rate_limited' ? e.detail : `${e.detail} (${e.code})`);
   }
   context.error('hub method failed', e);
-  return new Error('the server failed to handle this call; it was logged. Retrying a SendMessage with the same clientMessageId is safe');
+  return new Error(
+    'the server failed to handle this call; it was logged. Retrying a SendMessage with the same clientMessageId is safe',
+  );
 }
 
-function registerTrigger(name: string, hub: string, category: 'messages' | 'connections', event: string, handler: (input: unknown, context: InvocationContext) => Promise<unknown>): void {
+function registerTrigger(
+  name: string,
+  hub: string,
+  category: 'messages' | 'connections',
+  event: string,
+  handler: (input: unknown, context: InvocationContext) => Promise<unknown>,
+): void {
   app.generic(name, {
-    trigger: trigger.generic({ type: 'signalRTrigger', name: 'invocation', hubName: hub, category, event, connectionStringSetting: SIGNALR_CONNECTION_SETTING }),
+    trigger: trigger.generic({
+      type: 'signalRTrigger',
+      name: 'invocation',
+      hubName: hub,
+      category,
+      event,
+      connectionStringSetting: SIGNALR_CONNECTION_SETTING,
+    }),
     extraOutputs: PUSH_OUTPUTS,
     handler,
   });
@@ -69,16 +84,36 @@ export function hubMethod<A extends unknown[]>(
   registerTrigger(`hub-${hub}-${kebab(doc.method)}`, hub, 'messages', doc.method, async (input, context) => {
     try {
       const trig = TriggerInputSchema.parse(input);
-      if (!trig.UserId) throw new AppError('unauthorized', 'HUB.ANONYMOUS', 'this connection has no user; negotiate with a bearer token');
+      if (!trig.UserId)
+        throw new AppError(
+          'unauthorized',
+          'HUB.ANONYMOUS',
+          'this connection has no user; negotiate with a bearer token',
+        );
       const raw = trig.Arguments ?? [];
       const size = Buffer.byteLength(JSON.stringify(raw));
-      if (size > LIMITS.hubMessageBytes) throw new AppError('too_large', 'HUB.TOO_LARGE', `arguments are ${size} bytes; the limit is ${LIMITS.hubMessageBytes}`);
+      if (size > LIMITS.hubMessageBytes)
+        throw new AppError(
+          'too_large',
+          'HUB.TOO_LARGE',
+          `arguments are ${size} bytes; the limit is ${LIMITS.hubMessageBytes}`,
+        );
       const parsed = doc.args.safeParse(raw);
       if (!parsed.success) {
-        throw new AppError('validation', 'HUB.INVALID_ARGUMENTS', `${doc.method}: ${describeZodError(parsed.error, 'arguments').detail}`);
+        throw new AppError(
+          'validation',
+          'HUB.INVALID_ARGUMENTS',
+          `${doc.method}: ${describeZodError(parsed.error, 'arguments').detail}`,
+        );
       }
       const runtime = await getRuntime();
-      const reply = await run({ userId: trig.UserId, connectionId: trig.ConnectionId, args: parsed.data, runtime, context });
+      const reply = await run({
+        userId: trig.UserId,
+        connectionId: trig.ConnectionId,
+        args: parsed.data,
+        runtime,
+        context,
+      });
       if (reply.pushes) setPushOutputs(context, reply.pushes);
       return reply.result ?? null;
     } catch (e) {
@@ -88,7 +123,11 @@ export function hubMethod<A extends unknown[]>(
 }
 
 /** connected / disconnected of a hub. Failures are logged: they must not cut the connection. */
-export function hubLifecycle(event: 'connected' | 'disconnected', run: (call: Omit<HubCall<[]>, 'args'>) => Promise<Push[]>, hub: string = HUBS.messaging): void {
+export function hubLifecycle(
+  event: 'connected' | 'disconnected',
+  run: (call: Omit<HubCall<[]>, 'args'>) => Promise<Push[]>,
+  hub: string = HUBS.messaging,
+): void {
   registerTrigger(`hub-${hub}-${event}`, hub, 'connections', event, async (input, context) => {
     const trig = TriggerInputSchema.safeParse(input);
     if (!trig.success || !trig.data.UserId) return;

@@ -12,7 +12,12 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   const s = jsonSchema(schema);
   const props = (s.properties ?? {}) as Record<string, Json>;
   const required = new Set((s.required ?? []) as string[]);
-  return Object.entries(props).map(([name, schema]) => ({ name, in: where, required: where === 'path' || required.has(name), schema }));
+  return Object.entries(props).map(([name, schema]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema,
+  }));
 }
 
 const PROBLEM = {
@@ -23,7 +28,8 @@ const PROBLEM = {
 /** Hub methods with their argument schemas, as an OpenAPI extension (`x-signalr-hubs`). */
 function hubs(methods: HubMethodDoc[]): Json {
   const out: Record<string, { methods: Record<string, Json> }> = {};
-  for (const m of methods) (out[m.hub] ??= { methods: {} }).methods[m.method] = { summary: m.summary, arguments: jsonSchema(m.args) };
+  for (const m of methods)
+    (out[m.hub] ??= { methods: {} }).methods[m.method] = { summary: m.summary, arguments: jsonSchema(m.args) };
   return out;
 }
 
@@ -43,13 +49,19 @@ export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], ser
         '413': PROBLEM,
       },
       ...(r.auth && { security: [{ bearer: [] }] }),
-      ...(r.body && { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } }),
+      ...(r.body && {
+        requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } },
+      }),
     };
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Chat backend messaging API', version: '1.0.0', description: 'Generated from the zod schemas that validate every request.' },
+    info: {
+      title: 'Chat backend messaging API',
+      version: '1.0.0',
+      description: 'Generated from the zod schemas that validate every request.',
+    },
     servers: [{ url: serverUrl }],
     paths,
     'x-signalr-hubs': hubs(hubMethods),
@@ -59,7 +71,14 @@ export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], ser
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail', 'code'],
-          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, code: { type: 'string' }, errors: { type: 'array' } },
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            code: { type: 'string' },
+            errors: { type: 'array' },
+          },
         },
       },
     },

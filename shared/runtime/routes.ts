@@ -1,7 +1,7 @@
 import { app, type HttpMethod } from '@azure/functions';
 import type { z } from 'zod';
 import { PUSH_OUTPUTS } from './bindings.js';
-import { httpHandler, type HttpInput, type Reply } from './http.js';
+import { type HttpInput, httpHandler, type Reply } from './http.js';
 
 /** What the OpenAPI document says of a route; filled by `route()` so docs and code cannot drift. */
 export interface RouteDoc {
@@ -21,7 +21,17 @@ export const ROUTES: RouteDoc[] = [];
 
 /** Registers one HTTP function (one method of one path) and records it for the OpenAPI document. */
 export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
-  doc: { name: string; method: HttpMethod; path: string; summary: string; success?: number; auth?: boolean; params?: z.ZodType<P>; query?: z.ZodType<Q>; body?: z.ZodType<B> },
+  doc: {
+    name: string;
+    method: HttpMethod;
+    path: string;
+    summary: string;
+    success?: number;
+    auth?: boolean;
+    params?: z.ZodType<P>;
+    query?: z.ZodType<Q>;
+    body?: z.ZodType<B>;
+  },
   run: (input: HttpInput<P, Q, B>) => Promise<Reply>,
 ): void {
   ROUTES.push({ success: 200, auth: true, ...doc });

@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 
 /** One readable sentence for a failed validation, plus the issues for clients that want them. */
-export function describeZodError(error: z.ZodError, where: string): { detail: string; errors: { path: string; message: string }[] } {
+export function describeZodError(
+  error: z.ZodError,
+  where: string,
+): { detail: string; errors: { path: string; message: string }[] } {
   const errors = error.issues.map((i) => {
     const path = i.path.map(String).join('.');
     let message = i.message;

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
+import { type CryptoKey, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadSettings } from '../../shared/config/settings.js';
 import { AppError } from '../../shared/domain/errors.js';
@@ -20,21 +20,49 @@ describe('configuration', () => {
   };
 
   it('when settings are missing or malformed, then start-up stops naming each bad setting (never its value)', () => {
-    expect(problems({})).toEqual(expect.arrayContaining([expect.stringMatching(/^AUTH_MODE: /), expect.stringMatching(/^AzureSignalRConnectionString: /)]));
-    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'short' })).toEqual(['AUTH_DEV_SECRET: must be at least 32 characters']);
-    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), STORE: 'cosmos' })).toEqual([expect.stringMatching(/^COSMOS_ENDPOINT: is required when STORE=cosmos/)]);
-    expect(problems({ ...base, AUTH_MODE: 'jwks', AUTH_JWKS_URI: 'not a url', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' })[0]).toMatch(/^AUTH_JWKS_URI: /);
-    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), RATE_LIMIT_SEND_PER_MINUTE: 'lots' })[0]).toMatch(/^RATE_LIMIT_SEND_PER_MINUTE: /);
-    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40) }).join()).not.toContain('x'.repeat(40));
+    expect(problems({})).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AUTH_MODE: /),
+        expect.stringMatching(/^AzureSignalRConnectionString: /),
+      ]),
+    );
+    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'short' })).toEqual([
+      'AUTH_DEV_SECRET: must be at least 32 characters',
+    ]);
+    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), STORE: 'cosmos' })).toEqual([
+      expect.stringMatching(/^COSMOS_ENDPOINT: is required when STORE=cosmos/),
+    ]);
+    expect(
+      problems({ ...base, AUTH_MODE: 'jwks', AUTH_JWKS_URI: 'not a url', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' })[0],
+    ).toMatch(/^AUTH_JWKS_URI: /);
+    expect(
+      problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), RATE_LIMIT_SEND_PER_MINUTE: 'lots' })[0],
+    ).toMatch(/^RATE_LIMIT_SEND_PER_MINUTE: /);
+    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40) }).join()).not.toContain(
+      'x'.repeat(40),
+    );
   });
 
   it('when running on Azure, then dev auth is refused', () => {
-    expect(problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), WEBSITE_SITE_NAME: 'func-prod' })).toEqual([expect.stringMatching(/^AUTH_MODE: dev auth is refused when running on Azure/)]);
+    expect(
+      problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), WEBSITE_SITE_NAME: 'func-prod' }),
+    ).toEqual([expect.stringMatching(/^AUTH_MODE: dev auth is refused when running on Azure/)]);
   });
 
   it('when settings are valid, then defaults fill the rest and empty strings count as unset', () => {
-    const s = loadSettings({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), RATE_LIMIT_SEND_PER_MINUTE: '', COSMOS_DATABASE: ' ' });
-    expect(s).toMatchObject({ STORE: 'memory', RATE_LIMIT_SEND_PER_MINUTE: 60, COSMOS_DATABASE: 'chat', AUTH_USER_CLAIM: 'sub' });
+    const s = loadSettings({
+      ...base,
+      AUTH_MODE: 'dev',
+      AUTH_DEV_SECRET: 'x'.repeat(40),
+      RATE_LIMIT_SEND_PER_MINUTE: '',
+      COSMOS_DATABASE: ' ',
+    });
+    expect(s).toMatchObject({
+      STORE: 'memory',
+      RATE_LIMIT_SEND_PER_MINUTE: 60,
+      COSMOS_DATABASE: 'chat',
+      AUTH_USER_CLAIM: 'sub',
+    });
   });
 });
 
@@ -49,14 +77,30 @@ describe('production auth against a JWKS', () => {
     key = pair.privateKey;
     otherKey = other.privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-    server.on('request', (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+    server.on('request', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/keys`;
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const auth = () => createAuthenticator(loadSettings({ ...base, AUTH_MODE: 'jwks', AUTH_JWKS_URI: jwksUrl, AUTH_ISSUER: 'https://login.example/', AUTH_AUDIENCE: 'api://chat', AUTH_USER_CLAIM: 'oid' }));
-  const token = (k: CryptoKey, claims: Record<string, unknown> = {}, opts: { iss?: string; aud?: string; exp?: string | number } = {}) =>
+  const auth = () =>
+    createAuthenticator(
+      loadSettings({
+        ...base,
+        AUTH_MODE: 'jwks',
+        AUTH_JWKS_URI: jwksUrl,
+        AUTH_ISSUER: 'https://login.example/',
+        AUTH_AUDIENCE: 'api://chat',
+        AUTH_USER_CLAIM: 'oid',
+      }),
+    );
+  const token = (
+    k: CryptoKey,
+    claims: Record<string, unknown> = {},
+    opts: { iss?: string; aud?: string; exp?: string | number } = {},
+  ) =>
     new SignJWT({ oid: 'user-1', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
       .setIssuer(opts.iss ?? 'https://login.example/')
@@ -76,7 +120,10 @@ describe('production auth against a JWKS', () => {
   };
 
   it('when a token is signed by the provider for our audience, then the user id comes from the configured claim', async () => {
-    expect(await auth().authenticate(`Bearer ${await token(key, { roles: ['Notifications.Send'] })}`)).toEqual({ userId: 'user-1', roles: ['Notifications.Send'] });
+    expect(await auth().authenticate(`Bearer ${await token(key, { roles: ['Notifications.Send'] })}`)).toEqual({
+      userId: 'user-1',
+      roles: ['Notifications.Send'],
+    });
     expect('issueDevToken' in auth()).toBe(false);
   });
 
@@ -84,9 +131,20 @@ describe('production auth against a JWKS', () => {
     expect(await rejected(`Bearer ${await token(otherKey)}`)).toMatch(/signature/);
     expect(await rejected(`Bearer ${await token(key, {}, { iss: 'https://evil.example/' })}`)).toMatch(/iss/);
     expect(await rejected(`Bearer ${await token(key, {}, { aud: 'api://other' })}`)).toMatch(/aud/);
-    expect(await rejected(`Bearer ${await token(key, {}, { exp: Math.floor(Date.now() / 1000) - 120 })}`)).toMatch(/expired/);
-    expect(await rejected(`Bearer ${new UnsecuredJWT({ oid: 'user-1' }).setIssuer('https://login.example/').setAudience('api://chat').encode()}`)).toMatch(/rejected/);
-    const hs = await new SignJWT({ oid: 'user-1' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://login.example/').setAudience('api://chat').setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(40)));
+    expect(await rejected(`Bearer ${await token(key, {}, { exp: Math.floor(Date.now() / 1000) - 120 })}`)).toMatch(
+      /expired/,
+    );
+    expect(
+      await rejected(
+        `Bearer ${new UnsecuredJWT({ oid: 'user-1' }).setIssuer('https://login.example/').setAudience('api://chat').encode()}`,
+      ),
+    ).toMatch(/rejected/);
+    const hs = await new SignJWT({ oid: 'user-1' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://login.example/')
+      .setAudience('api://chat')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(40)));
     expect(await rejected(`Bearer ${hs}`)).toMatch(/rejected/);
     expect(await rejected(`Bearer ${await token(key, { oid: undefined })}`)).toMatch(/"oid"/);
     expect(await rejected(null)).toMatch(/missing/);

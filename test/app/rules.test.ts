@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkMessageShape, directConversationId, messageIdOf, previewOf, retentionDaysFor, seqOfMessageId, unreadCount, DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
+import {
+  checkMessageShape,
+  DEFAULT_RETENTION_DAYS,
+  directConversationId,
+  messageIdOf,
+  previewOf,
+  retentionDaysFor,
+  seqOfMessageId,
+  unreadCount,
+} from '../../shared/domain/rules.js';
 
 describe('domain rules', () => {
   it('when a message id is built and parsed, then the seq comes back only for its own conversation', () => {
@@ -34,7 +43,9 @@ describe('domain rules', () => {
     expect(() => checkMessageShape({ type: 'text', content: ' ' })).toThrow(/non-empty/);
     expect(() => checkMessageShape({ type: 'file', content: 'x' })).toThrow(/attachment/);
     expect(() => checkMessageShape({ type: 'location', content: '' })).toThrow(/location/);
-    expect(() => checkMessageShape({ type: 'location', content: '', location: { latitude: 1, longitude: 2 } })).not.toThrow();
+    expect(() =>
+      checkMessageShape({ type: 'location', content: '', location: { latitude: 1, longitude: 2 } }),
+    ).not.toThrow();
   });
 
   it('when read marks run ahead, then unread never goes below zero', () => {

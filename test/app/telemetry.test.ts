@@ -23,18 +23,33 @@ describe('telemetry', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('when the connection string is parsed, then key and endpoint come out and a missing key is an error', () => {
-    expect(parseAppInsightsConnectionString('InstrumentationKey=abc;IngestionEndpoint=https://x.in.applicationinsights.azure.com/')).toEqual({ iKey: 'abc', endpoint: 'https://x.in.applicationinsights.azure.com' });
+    expect(
+      parseAppInsightsConnectionString(
+        'InstrumentationKey=abc;IngestionEndpoint=https://x.in.applicationinsights.azure.com/',
+      ),
+    ).toEqual({ iKey: 'abc', endpoint: 'https://x.in.applicationinsights.azure.com' });
     expect(() => parseAppInsightsConnectionString('IngestionEndpoint=https://x/')).toThrow(/InstrumentationKey/);
   });
 
   it('when events and metrics are tracked, then App Insights envelopes reach the ingestion endpoint in one batch', async () => {
-    const t = new AppInsightsTelemetry(`InstrumentationKey=key-1;IngestionEndpoint=${endpoint}`, new ConsoleTelemetry('error'), { flushMs: 60_000 });
+    const t = new AppInsightsTelemetry(
+      `InstrumentationKey=key-1;IngestionEndpoint=${endpoint}`,
+      new ConsoleTelemetry('error'),
+      { flushMs: 60_000 },
+    );
     t.event('MessageSent', { type: 'text', conversationType: 'direct' });
     t.metric('RateLimitHit', 1, { bucket: 'send' });
     await t.flush();
     expect(received).toHaveLength(2);
-    expect(received[0]).toMatchObject({ name: 'Microsoft.ApplicationInsights.Event', iKey: 'key-1', data: { baseType: 'EventData', baseData: { name: 'MessageSent', properties: { type: 'text' } } } });
-    expect(received[1]).toMatchObject({ name: 'Microsoft.ApplicationInsights.Metric', data: { baseData: { metrics: [{ name: 'RateLimitHit', value: 1 }] } } });
+    expect(received[0]).toMatchObject({
+      name: 'Microsoft.ApplicationInsights.Event',
+      iKey: 'key-1',
+      data: { baseType: 'EventData', baseData: { name: 'MessageSent', properties: { type: 'text' } } },
+    });
+    expect(received[1]).toMatchObject({
+      name: 'Microsoft.ApplicationInsights.Metric',
+      data: { baseData: { metrics: [{ name: 'RateLimitHit', value: 1 }] } },
+    });
   });
 
   it('when ingestion fails, then nothing throws and the failure is logged', async () => {

@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { addParticipants, createConversation, removeParticipant, updateMySettings } from '../../shared/app/conversations.js';
 import { blockUser } from '../../shared/app/blocks.js';
-import { deleteMessage, editMessage, getMessageDetail, listMessages, react, sendMessage } from '../../shared/app/messages.js';
+import {
+  addParticipants,
+  createConversation,
+  removeParticipant,
+  updateMySettings,
+} from '../../shared/app/conversations.js';
+import { listInbox } from '../../shared/app/inbox.js';
+import {
+  deleteMessage,
+  editMessage,
+  getMessageDetail,
+  listMessages,
+  react,
+  sendMessage,
+} from '../../shared/app/messages.js';
 import { markRead } from '../../shared/app/reads.js';
 import { joinConversation, markDelivered, setTyping } from '../../shared/app/realtime.js';
-import { listInbox } from '../../shared/app/inbox.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { memoryDeps } from '../support/deps.js';
 
@@ -30,10 +42,21 @@ const kindOf = async (p: Promise<unknown>): Promise<string> => {
 describe('use cases on the memory adapters', () => {
   it('when a conversation is created, then every participant joins its group and is told', async () => {
     const { deps } = memoryDeps();
-    const { result, pushes } = await createConversation(deps, alice, { type: 'group', participants: ['bob', 'carol', 'bob'], title: 'g' });
+    const { result, pushes } = await createConversation(deps, alice, {
+      type: 'group',
+      participants: ['bob', 'carol', 'bob'],
+      title: 'g',
+    });
     expect(result.created).toBe(true);
-    expect(pushes.filter((p) => p.kind === 'group').map((p) => p.kind === 'group' && p.userId)).toEqual(['alice', 'bob', 'carol']);
-    expect(pushes.find((p) => p.kind === 'event')).toMatchObject({ target: 'ConversationUpdated', to: { users: ['alice', 'bob', 'carol'] } });
+    expect(pushes.filter((p) => p.kind === 'group').map((p) => p.kind === 'group' && p.userId)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+    ]);
+    expect(pushes.find((p) => p.kind === 'event')).toMatchObject({
+      target: 'ConversationUpdated',
+      to: { users: ['alice', 'bob', 'carol'] },
+    });
   });
 
   it('when someone outside a booking creates its conversation, then they are refused and learn nothing', async () => {
@@ -41,14 +64,22 @@ describe('use cases on the memory adapters', () => {
     await createConversation(deps, alice, { type: 'booking', bookingId: 'b42', participants: ['bob'] });
     const again = await createConversation(deps, bob, { type: 'booking', bookingId: 'b42', participants: ['alice'] });
     expect(again.result.created).toBe(false);
-    expect(await kindOf(createConversation(deps, carol, { type: 'booking', bookingId: 'b42', participants: ['alice'] }))).toBe('conflict:CONVERSATION.EXISTS');
+    expect(
+      await kindOf(createConversation(deps, carol, { type: 'booking', bookingId: 'b42', participants: ['alice'] })),
+    ).toBe('conflict:CONVERSATION.EXISTS');
   });
 
   it('when a message is sent, then it is pushed to the group with its tempId and unread counts move', async () => {
     const { deps, id } = await direct();
     const { result, pushes } = await sendMessage(deps, alice, id, { content: 'hi', clientMessageId: 't1' });
     expect(result.message.seq).toBe(1);
-    expect(pushes).toEqual([expect.objectContaining({ target: 'OnMessageReceived', to: { group: `conversation:${id}` }, payload: expect.objectContaining({ seq: 1, tempId: 't1' }) })]);
+    expect(pushes).toEqual([
+      expect.objectContaining({
+        target: 'OnMessageReceived',
+        to: { group: `conversation:${id}` },
+        payload: expect.objectContaining({ seq: 1, tempId: 't1' }),
+      }),
+    ]);
     const again = await sendMessage(deps, alice, id, { content: 'hi', clientMessageId: 't1' });
     expect(again).toMatchObject({ result: { created: false, message: { seq: 1 } }, pushes: [] });
     expect((await listInbox(deps, bob, { type: 'all', archived: false, pageSize: 20 })).unreadTotal).toBe(1);
@@ -59,7 +90,9 @@ describe('use cases on the memory adapters', () => {
     const { deps } = memoryDeps({ limits: { sendPerMinute: 3, typingPerMinute: 10 } });
     const { result } = await createConversation(deps, alice, { type: 'direct', participants: ['bob'] });
     for (let i = 0; i < 3; i++) await sendMessage(deps, alice, result.conversationId, { content: `m${i}` });
-    const err = await sendMessage(deps, alice, result.conversationId, { content: 'one too many' }).catch((e: unknown) => e);
+    const err = await sendMessage(deps, alice, result.conversationId, { content: 'one too many' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).kind).toBe('rate_limited');
     expect((err as AppError).extra.retryAfterSeconds).toBeGreaterThanOrEqual(1);
@@ -149,17 +182,25 @@ describe('use cases on the memory adapters', () => {
     await blockUser(deps, bob, 'alice');
     expect(await kindOf(sendMessage(deps, alice, id, { content: 'x' }))).toBe('forbidden:USER.BLOCKED');
     expect(await kindOf(sendMessage(deps, bob, id, { content: 'x' }))).toBe('forbidden:USER.BLOCKED');
-    expect(await kindOf(createConversation(deps, bob, { type: 'direct', participants: ['alice'] }))).toBe('forbidden:USER.BLOCKED');
+    expect(await kindOf(createConversation(deps, bob, { type: 'direct', participants: ['alice'] }))).toBe(
+      'forbidden:USER.BLOCKED',
+    );
   });
 
   it('when roles differ, then only admins add people, only owners add admins, and the owner role passes on', async () => {
     const { deps } = memoryDeps();
     const { result } = await createConversation(deps, alice, { type: 'group', participants: ['bob'], title: 'g' });
     const id = result.conversationId;
-    expect(await kindOf(addParticipants(deps, bob, id, { userIds: ['carol'], role: 'member' }))).toBe('forbidden:ROLE.REQUIRED');
+    expect(await kindOf(addParticipants(deps, bob, id, { userIds: ['carol'], role: 'member' }))).toBe(
+      'forbidden:ROLE.REQUIRED',
+    );
     await addParticipants(deps, alice, id, { userIds: ['carol'], role: 'admin' });
-    expect(await kindOf(addParticipants(deps, { userId: 'carol' }, id, { userIds: ['dave'], role: 'admin' }))).toBe('forbidden:ROLE.REQUIRED');
-    expect(await kindOf(removeParticipant(deps, { userId: 'carol' }, id, 'alice'))).toBe('forbidden:ROLE.OWNER_PROTECTED');
+    expect(await kindOf(addParticipants(deps, { userId: 'carol' }, id, { userIds: ['dave'], role: 'admin' }))).toBe(
+      'forbidden:ROLE.REQUIRED',
+    );
+    expect(await kindOf(removeParticipant(deps, { userId: 'carol' }, id, 'alice'))).toBe(
+      'forbidden:ROLE.OWNER_PROTECTED',
+    );
     await removeParticipant(deps, alice, id, 'alice');
     const conv = await deps.store.getConversation(id);
     expect(conv?.participants.find((p) => p.userId === 'carol')?.role).toBe('owner');
@@ -168,14 +209,25 @@ describe('use cases on the memory adapters', () => {
   it('when a non-participant asks, then every use case answers not_found', async () => {
     const { deps, id } = await direct();
     const eve = { userId: 'eve', connectionId: 'x' };
-    for (const p of [sendMessage(deps, eve, id, { content: 'x' }), markRead(deps, eve, id, 1), setTyping(deps, eve, id, true), joinConversation(deps, eve, id), updateMySettings(deps, eve, id, { pinned: true }), listMessages(deps, eve, id, { limit: 1, includeDeleted: false })]) {
+    for (const p of [
+      sendMessage(deps, eve, id, { content: 'x' }),
+      markRead(deps, eve, id, 1),
+      setTyping(deps, eve, id, true),
+      joinConversation(deps, eve, id),
+      updateMySettings(deps, eve, id, { pinned: true }),
+      listMessages(deps, eve, id, { limit: 1, includeDeleted: false }),
+    ]) {
       expect(await kindOf(p)).toBe('not_found:CONVERSATION.NOT_FOUND');
     }
   });
 
   it('when a conversation has a retention category, then its messages carry the ttl', async () => {
     const { deps } = memoryDeps();
-    const { result } = await createConversation(deps, alice, { type: 'group', participants: ['bob'], category: 'customer-driver' });
+    const { result } = await createConversation(deps, alice, {
+      type: 'group',
+      participants: ['bob'],
+      category: 'customer-driver',
+    });
     await sendMessage(deps, alice, result.conversationId, { content: 'on my way' });
     expect((await deps.store.getMessage(result.conversationId, `${result.conversationId}.1`))?.ttl).toBe(30 * 86_400);
   });
@@ -186,7 +238,9 @@ describe('presence announcements', () => {
     const { deps } = memoryDeps();
     await createConversation(deps, { userId: 'alice' }, { type: 'direct', participants: ['bob'] });
     const { connected } = await import('../../shared/app/realtime.js');
-    expect(await connected(deps, { userId: 'alice', connectionId: 'c1' })).toEqual([expect.objectContaining({ target: 'UserOnline', to: { users: ['bob'] } })]);
+    expect(await connected(deps, { userId: 'alice', connectionId: 'c1' })).toEqual([
+      expect.objectContaining({ target: 'UserOnline', to: { users: ['bob'] } }),
+    ]);
     await deps.ephemeral.disconnect('alice', 'c1');
     await deps.ephemeral.setStatus('alice', 'offline', null);
     expect(await connected(deps, { userId: 'alice', connectionId: 'c2' })).toEqual([]);

@@ -3,7 +3,9 @@ import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-epheme
 import { DEFAULT_TTLS } from '../../shared/ports/ephemeral.js';
 import { runEphemeralContract } from './ephemeral.contract.js';
 
-runEphemeralContract('memory', (ttls) => Promise.resolve({ state: new MemoryEphemeralState({ ttls }), cleanup: () => Promise.resolve() }));
+runEphemeralContract('memory', (ttls) =>
+  Promise.resolve({ state: new MemoryEphemeralState({ ttls }), cleanup: () => Promise.resolve() }),
+);
 
 /** The long TTLs, on a clock the test moves (Redis gets them from PEXPIRE, checked in the redis suite). */
 describe('memory twin on a moved clock', () => {
@@ -20,9 +22,16 @@ describe('memory twin on a moved clock', () => {
     await state.setStatus('u', 'busy', 'travelling');
     await state.disconnect('u', 'c');
     advance(DEFAULT_TTLS.lastSeenSeconds * 1000 - 1);
-    expect((await state.getPresence(['u'])).u).toMatchObject({ statusMessage: 'travelling', lastSeen: '2026-11-22T10:00:00.000Z' });
+    expect((await state.getPresence(['u'])).u).toMatchObject({
+      statusMessage: 'travelling',
+      lastSeen: '2026-11-22T10:00:00.000Z',
+    });
     advance(1);
-    expect((await state.getPresence(['u'])).u).toMatchObject({ status: 'offline', statusMessage: null, lastSeen: null });
+    expect((await state.getPresence(['u'])).u).toMatchObject({
+      status: 'offline',
+      statusMessage: null,
+      lastSeen: null,
+    });
   });
 
   it('when activity keeps coming, then the chosen status outlives the last-seen TTL', async () => {
@@ -42,7 +51,10 @@ describe('memory twin on a moved clock', () => {
     advance(DEFAULT_TTLS.receiptSeconds * 1000 - 1);
     await state.cacheReadMark('conv', 'b', { seq: 1, readAt: 'y' }); // a write refreshes the whole conversation
     advance(2);
-    expect(await state.readMarks('conv', ['a', 'b'])).toEqual({ a: { seq: 3, readAt: 'x' }, b: { seq: 1, readAt: 'y' } });
+    expect(await state.readMarks('conv', ['a', 'b'])).toEqual({
+      a: { seq: 3, readAt: 'x' },
+      b: { seq: 1, readAt: 'y' },
+    });
     advance(DEFAULT_TTLS.receiptSeconds * 1000);
     expect(await state.readMarks('conv', ['a', 'b'])).toEqual({ a: null, b: null });
   });

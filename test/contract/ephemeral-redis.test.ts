@@ -25,7 +25,8 @@ afterAll(() => {
 });
 const redis = () => admin as Redis;
 
-const open = (ttls: Partial<EphemeralTtls> = {}) => new RedisEphemeralState(createRedisClient(url), { ttls: { ...SHORT, ...ttls }, keyPrefix: prefix });
+const open = (ttls: Partial<EphemeralTtls> = {}) =>
+  new RedisEphemeralState(createRedisClient(url), { ttls: { ...SHORT, ...ttls }, keyPrefix: prefix });
 
 runEphemeralContract('redis', (ttls) => {
   const state = open(ttls);

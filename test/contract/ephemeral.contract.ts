@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EphemeralState, EphemeralTtls } from '../../shared/ports/ephemeral.js';
 
-export type MakeEphemeral = (ttls: Partial<EphemeralTtls>) => Promise<{ state: EphemeralState; cleanup(): Promise<void> }>;
+export type MakeEphemeral = (
+  ttls: Partial<EphemeralTtls>,
+) => Promise<{ state: EphemeralState; cleanup(): Promise<void> }>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let n = 0;
@@ -36,7 +38,14 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         const last = await s.disconnect(u, 'c2');
         expect(last.lastConnection).toBe(true);
         expect(Math.abs(Date.parse(last.lastSeen) - before)).toBeLessThan(2000);
-        expect((await s.getPresence([u]))[u]).toEqual({ userId: u, status: 'offline', statusMessage: null, isOnline: false, lastSeen: last.lastSeen, connections: 0 });
+        expect((await s.getPresence([u]))[u]).toEqual({
+          userId: u,
+          status: 'offline',
+          statusMessage: null,
+          isOnline: false,
+          lastSeen: last.lastSeen,
+          connections: 0,
+        });
 
         expect((await s.disconnect(u, 'c2')).lastConnection).toBe(false); // a repeated disconnect is not "last" again
         expect(await s.connect(u, 'c3')).toEqual({ firstConnection: true });
@@ -84,7 +93,13 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         const [u, plain] = [uid('u'), uid('plain')];
         await s.connect(u, 'c');
         await s.connect(plain, 'c');
-        expect(await s.setStatus(u, 'busy', 'in a meeting')).toMatchObject({ userId: u, status: 'busy', statusMessage: 'in a meeting', isOnline: true, connections: 1 });
+        expect(await s.setStatus(u, 'busy', 'in a meeting')).toMatchObject({
+          userId: u,
+          status: 'busy',
+          statusMessage: 'in a meeting',
+          isOnline: true,
+          connections: 1,
+        });
         let p = await s.getPresence([u, plain]);
         expect(p[u]).toMatchObject({ status: 'busy', statusMessage: 'in a meeting', isOnline: true });
         expect(p[plain]).toMatchObject({ status: 'online', statusMessage: null, isOnline: true });
@@ -92,9 +107,17 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         await s.disconnect(u, 'c');
         expect((await s.getPresence([u]))[u]).toMatchObject({ status: 'offline', isOnline: false, connections: 0 });
         await s.connect(u, 'c2');
-        expect((await s.getPresence([u]))[u]).toMatchObject({ status: 'busy', statusMessage: 'in a meeting', isOnline: true });
+        expect((await s.getPresence([u]))[u]).toMatchObject({
+          status: 'busy',
+          statusMessage: 'in a meeting',
+          isOnline: true,
+        });
 
-        expect(await s.setStatus(u, 'away', null)).toMatchObject({ status: 'away', statusMessage: null, isOnline: true });
+        expect(await s.setStatus(u, 'away', null)).toMatchObject({
+          status: 'away',
+          statusMessage: null,
+          isOnline: true,
+        });
         p = await s.getPresence([u]);
         expect(p[u]).toMatchObject({ status: 'away', statusMessage: null });
       });
@@ -111,7 +134,14 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         await sleep(15);
         await s.touch(u, 'c1');
         expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
-        expect((await s.getPresence([u]))[u]).toEqual({ userId: u, status: 'offline', statusMessage: null, isOnline: false, lastSeen: frozen, connections: 0 });
+        expect((await s.getPresence([u]))[u]).toEqual({
+          userId: u,
+          status: 'offline',
+          statusMessage: null,
+          isOnline: false,
+          lastSeen: frozen,
+          connections: 0,
+        });
         expect((await s.setStatus(u, 'offline', null)).lastSeen).toBe(frozen);
         expect((await s.disconnect(u, 'c1')).lastSeen).toBe(frozen);
 
@@ -129,8 +159,21 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         const p = await s.getPresence([a, b, c, a]);
         expect(Object.keys(p).sort()).toEqual([a, b, c].sort());
         expect(p[a]).toMatchObject({ userId: a, status: 'online', isOnline: true, connections: 1 });
-        expect(p[b]).toMatchObject({ userId: b, status: 'busy', statusMessage: 'focus', isOnline: true, connections: 1 });
-        expect(p[c]).toEqual({ userId: c, status: 'offline', statusMessage: null, isOnline: false, lastSeen: null, connections: 0 });
+        expect(p[b]).toMatchObject({
+          userId: b,
+          status: 'busy',
+          statusMessage: 'focus',
+          isOnline: true,
+          connections: 1,
+        });
+        expect(p[c]).toEqual({
+          userId: c,
+          status: 'offline',
+          statusMessage: null,
+          isOnline: false,
+          lastSeen: null,
+          connections: 0,
+        });
         expect(await s.getPresence([])).toEqual({});
       });
     });
@@ -171,7 +214,10 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
 
         await s.cacheReadMark(conv, 'a', { seq: 7, readAt: '2026-01-01T00:00:11Z' });
         await s.cacheReadMark(conv, 'b', { seq: 1, readAt: '2026-01-01T00:00:12Z' });
-        expect(await s.readMarks(conv, ['a', 'b'])).toEqual({ a: { seq: 7, readAt: '2026-01-01T00:00:11Z' }, b: { seq: 1, readAt: '2026-01-01T00:00:12Z' } });
+        expect(await s.readMarks(conv, ['a', 'b'])).toEqual({
+          a: { seq: 7, readAt: '2026-01-01T00:00:11Z' },
+          b: { seq: 1, readAt: '2026-01-01T00:00:12Z' },
+        });
         expect(await s.readMarks(conv, [])).toEqual({});
       });
     });

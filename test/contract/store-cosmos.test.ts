@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
-import { CosmosClient, ErrorResponse, OperationType, ResourceType, type Container, type CosmosClientOptions, type PluginConfig } from '@azure/cosmos';
+import {
+  type Container,
+  CosmosClient,
+  type CosmosClientOptions,
+  ErrorResponse,
+  OperationType,
+  type PluginConfig,
+  ResourceType,
+} from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COSMOS_RETRY_OPTIONS, createCosmosClient } from '../../shared/adapters/cosmos/cosmos-client.js';
 import { CosmosConversationStore, type CosmosStoreOptions } from '../../shared/adapters/cosmos/cosmos-store.js';
 import { messageIdOf } from '../../shared/domain/rules.js';
-import { startEmbeddedCosmos, type EmbeddedCosmos } from '../support/cosmos-server.js';
+import { type EmbeddedCosmos, startEmbeddedCosmos } from '../support/cosmos-server.js';
 import { asPromise, conversationOf, membershipOf, newMessage, runStoreContract, uniq } from './store.contract.js';
 
 const containers = { conversations: 'conversations', memberships: 'memberships', users: 'users' };
@@ -61,13 +69,21 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     expect(mem?.partitionKey?.paths).toEqual(['/userId']);
     expect(users?.partitionKey?.paths).toEqual(['/userId']);
     for (const c of [conv, mem, users]) expect(c?.defaultTtl).toBe(-1);
-    expect(mem?.indexingPolicy?.compositeIndexes?.[0]?.map((p) => p.path)).toEqual(['/pinned', '/lastActivityAt', '/conversationId']);
+    expect(mem?.indexingPolicy?.compositeIndexes?.[0]?.map((p) => p.path)).toEqual([
+      '/pinned',
+      '/lastActivityAt',
+      '/conversationId',
+    ]);
     expect(conv?.indexingPolicy?.compositeIndexes?.[0]?.map((p) => p.path)).toEqual(['/createdAt', '/seq']);
   });
 
   it('when the store is created again on the same database, then it reuses the containers and sees the data', async () => {
     const id = await conversation();
-    const again = await CosmosConversationStore.create({ client: subject.client, databaseId: subject.databaseId, containers });
+    const again = await CosmosConversationStore.create({
+      client: subject.client,
+      databaseId: subject.databaseId,
+      containers,
+    });
     expect((await again.getConversation(id))?.id).toBe(id);
   });
 
@@ -80,14 +96,22 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     const memDoc = (await subject.raw('memberships').item(id, 'alice').read()).resource;
     expect(convDoc).toMatchObject({ id, conversationId: id, docType: 'conversation', lastSeq: 1 });
     expect(convDoc?.ttl).toBeUndefined();
-    expect(msgDoc).toMatchObject({ id: messageIdOf(id, 1), conversationId: id, docType: 'message', seq: 1, ttl: 86_400 });
+    expect(msgDoc).toMatchObject({
+      id: messageIdOf(id, 1),
+      conversationId: id,
+      docType: 'message',
+      seq: 1,
+      ttl: 86_400,
+    });
     expect(claimDoc).toMatchObject({ docType: 'claim', clientMessageId: 'shape-1', seq: 1, ttl: 86_400 });
     expect(memDoc).toMatchObject({ id, userId: 'alice', conversationId: id });
     expect(memDoc?.ttl).toBeUndefined();
     // and none of the bookkeeping leaks into what callers see
     expect(Object.keys(message).filter((k) => k.startsWith('_') || k === 'docType' || k === 'writeId')).toEqual([]);
     const read = await subject.store.getConversation(id);
-    expect(Object.keys(read!).filter((k) => k.startsWith('_') || ['docType', 'writeId', 'conversationId'].includes(k))).toEqual([]);
+    expect(
+      Object.keys(read!).filter((k) => k.startsWith('_') || ['docType', 'writeId', 'conversationId'].includes(k)),
+    ).toEqual([]);
   });
 
   it('when lastSeq moves after an append, then it is done by the conditional patch (the emulator evaluates its condition)', async () => {
@@ -106,7 +130,11 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     try {
       const started = performance.now();
       const results = await Promise.all(
-        Array.from({ length: 200 }, (_, i) => [subject.store, second, third][i % 3]!.appendMessage(newMessage(id, { content: `m${i}`, clientMessageId: i % 4 === 0 ? `x-${i % 40}` : null }))),
+        Array.from({ length: 200 }, (_, i) =>
+          [subject.store, second, third][i % 3]!.appendMessage(
+            newMessage(id, { content: `m${i}`, clientMessageId: i % 4 === 0 ? `x-${i % 40}` : null }),
+          ),
+        ),
       );
       console.log(`[cosmos] 200 appends from 3 store instances: ${(performance.now() - started).toFixed(0)} ms`);
       const created = results.filter((r) => r.created).length;
@@ -147,8 +175,12 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     const first = await subject.store.appendMessage(newMessage(id, { clientMessageId: 'half-1' }));
     const claims = subject.raw('conversations');
     const { resource: claim } = await claims.item('cmid:half-1', id).read();
-    await claims.item('cmid:half-1', id).replace({ ...claim, seq: null, claimedAt: new Date(Date.now() - 60_000).toISOString() });
-    const again = await subject.store.appendMessage(newMessage(id, { clientMessageId: 'half-1', content: 'different' }));
+    await claims
+      .item('cmid:half-1', id)
+      .replace({ ...claim, seq: null, claimedAt: new Date(Date.now() - 60_000).toISOString() });
+    const again = await subject.store.appendMessage(
+      newMessage(id, { clientMessageId: 'half-1', content: 'different' }),
+    );
     expect(again).toEqual({ message: first.message, created: false });
     expect(await subject.store.listMessages(id, { limit: 10 })).toHaveLength(1);
     expect((await claims.item('cmid:half-1', id).read()).resource).toMatchObject({ seq: 1 });
@@ -166,7 +198,12 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
       writeId: 'someone',
       claimedAt: new Date().toISOString(),
     });
-    const impatient = new CosmosConversationStore({ client: subject.client, databaseId: subject.databaseId, containers, timing: { claimWaitMs: 300 } });
+    const impatient = new CosmosConversationStore({
+      client: subject.client,
+      databaseId: subject.databaseId,
+      containers,
+      timing: { claimWaitMs: 300 },
+    });
     await expect(impatient.appendMessage(newMessage(id, { clientMessageId: 'busy-1' }))).rejects.toMatchObject({
       kind: 'unavailable',
       code: 'MESSAGE.SEND_IN_PROGRESS',
@@ -178,11 +215,21 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     const id = await conversation();
     await subject.store.appendMessage(newMessage(id));
     // a message doc for seq 2 without lastSeq having moved: what a crash between the two steps leaves
-    await subject.raw('conversations').items.create({ ...newMessage(id, { content: 'orphan' }), id: messageIdOf(id, 2), seq: 2, docType: 'message', writeId: 'w' });
+    await subject.raw('conversations').items.create({
+      ...newMessage(id, { content: 'orphan' }),
+      id: messageIdOf(id, 2),
+      seq: 2,
+      docType: 'message',
+      writeId: 'w',
+    });
     const fresh = new CosmosConversationStore({ client: subject.client, databaseId: subject.databaseId, containers });
     const next = await fresh.appendMessage(newMessage(id, { content: 'after' }));
     expect(next.message.seq).toBe(3);
-    expect((await subject.store.listMessages(id, { limit: 10 })).map((m) => m.content)).toEqual(['hello', 'orphan', 'after']);
+    expect((await subject.store.listMessages(id, { limit: 10 })).map((m) => m.content)).toEqual([
+      'hello',
+      'orphan',
+      'after',
+    ]);
     expect((await subject.store.getConversation(id))?.lastSeq).toBe(3);
   });
 
@@ -191,8 +238,20 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     await Promise.all(Array.from({ length: 6 }, (_, i) => subject.store.putMembership(membershipOf(user, `c_${i}`))));
     const { continuationToken } = await subject.store.listMemberships(user, {}, { pageSize: 2 });
     const bad = { kind: 'validation', code: 'PAGING.BAD_TOKEN' };
-    await expect(asPromise(() => subject.store.listMemberships(user, { archived: false }, { pageSize: 2, continuationToken: continuationToken! }))).rejects.toMatchObject(bad);
-    await expect(asPromise(() => subject.store.listMemberships(uniq('u'), {}, { pageSize: 2, continuationToken: continuationToken! }))).rejects.toMatchObject(bad);
+    await expect(
+      asPromise(() =>
+        subject.store.listMemberships(
+          user,
+          { archived: false },
+          { pageSize: 2, continuationToken: continuationToken! },
+        ),
+      ),
+    ).rejects.toMatchObject(bad);
+    await expect(
+      asPromise(() =>
+        subject.store.listMemberships(uniq('u'), {}, { pageSize: 2, continuationToken: continuationToken! }),
+      ),
+    ).rejects.toMatchObject(bad);
   });
 });
 
@@ -203,7 +262,8 @@ describe('CosmosConversationStore under injected faults', () => {
   let enabled = false;
   let calls = 0;
 
-  const fault503 = (): ErrorResponse => Object.assign(new ErrorResponse('injected: service unavailable'), { code: 503 });
+  const fault503 = (): ErrorResponse =>
+    Object.assign(new ErrorResponse('injected: service unavailable'), { code: 503 });
   const plugins: PluginConfig[] = [
     {
       // operation level: outside the SDK's retries, so the store's own handling is what is tested
@@ -211,7 +271,9 @@ describe('CosmosConversationStore under injected faults', () => {
       plugin: async (context, diagnosticNode, next) => {
         const isWrite =
           context.resourceType === ResourceType.item &&
-          [OperationType.Create, OperationType.Replace, OperationType.Patch, OperationType.Upsert].includes(context.operationType as OperationType);
+          [OperationType.Create, OperationType.Replace, OperationType.Patch, OperationType.Upsert].includes(
+            context.operationType as OperationType,
+          );
         if (!enabled || !isWrite) return next(context);
         calls++;
         if (calls % 5 === 0) {
@@ -235,7 +297,11 @@ describe('CosmosConversationStore under injected faults', () => {
       plugin: async (context, diagnosticNode, next) => {
         if (enabled && context.resourceType === ResourceType.item && Math.random() < 0.1) {
           injected.throttled++;
-          throw Object.assign(new ErrorResponse('injected: too many requests'), { code: 429, retryAfterInMs: 5, headers: { 'x-ms-retry-after-ms': '5' } });
+          throw Object.assign(new ErrorResponse('injected: too many requests'), {
+            code: 429,
+            retryAfterInMs: 5,
+            headers: { 'x-ms-retry-after-ms': '5' },
+          });
         }
         return next(context);
       },
@@ -264,7 +330,11 @@ describe('CosmosConversationStore under injected faults', () => {
     let results;
     try {
       results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => subject.store.appendMessage(newMessage(id, { content: `m${i}`, clientMessageId: i % 2 === 0 ? `f-${(i / 2) % 30}` : null }))),
+        Array.from({ length: 100 }, (_, i) =>
+          subject.store.appendMessage(
+            newMessage(id, { content: `m${i}`, clientMessageId: i % 2 === 0 ? `f-${(i / 2) % 30}` : null }),
+          ),
+        ),
       );
     } finally {
       enabled = false;

@@ -1,4 +1,6 @@
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
 import { runStoreContract } from './store.contract.js';
 
-runStoreContract('memory', () => Promise.resolve({ store: new MemoryConversationStore(), cleanup: () => Promise.resolve() }));
+runStoreContract('memory', () =>
+  Promise.resolve({ store: new MemoryConversationStore(), cleanup: () => Promise.resolve() }),
+);

@@ -12,7 +12,8 @@ export interface StoreUnderTest {
 
 let counter = 0;
 /** Fresh ids per test, so the tests of one file can share one store (and one database). */
-export const uniq = (prefix: string): string => `${prefix}_${process.pid.toString(36)}${Date.now().toString(36)}_${(counter++).toString(36)}`;
+export const uniq = (prefix: string): string =>
+  `${prefix}_${process.pid.toString(36)}${Date.now().toString(36)}_${(counter++).toString(36)}`;
 
 export function conversationOf(id: string, over: Partial<Conversation> = {}): Conversation {
   return {
@@ -106,16 +107,26 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       await subject?.cleanup();
     });
 
-    async function freshConversation(over: Partial<Conversation> = {}, memberships: (id: string) => Membership[] = () => []): Promise<string> {
+    async function freshConversation(
+      over: Partial<Conversation> = {},
+      memberships: (id: string) => Membership[] = () => [],
+    ): Promise<string> {
       const id = uniq('c');
       const { created } = await store.createConversation(conversationOf(id, over), memberships(id));
       expect(created).toBe(true);
       return id;
     }
 
-    async function appendMany(conversationId: string, count: number, over: (i: number) => Partial<NewMessage> = () => ({})): Promise<Message[]> {
+    async function appendMany(
+      conversationId: string,
+      count: number,
+      over: (i: number) => Partial<NewMessage> = () => ({}),
+    ): Promise<Message[]> {
       const out: Message[] = [];
-      for (let i = 1; i <= count; i++) out.push((await store.appendMessage(newMessage(conversationId, { content: `message ${i}`, ...over(i) }))).message);
+      for (let i = 1; i <= count; i++)
+        out.push(
+          (await store.appendMessage(newMessage(conversationId, { content: `message ${i}`, ...over(i) }))).message,
+        );
       return out;
     }
 
@@ -123,7 +134,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       it('when a conversation is created, then it reads back equal and its memberships exist', async () => {
         const id = uniq('c');
         const conversation = conversationOf(id);
-        const result = await store.createConversation(conversation, [membershipOf('alice', id, { role: 'owner' }), membershipOf('bob', id)]);
+        const result = await store.createConversation(conversation, [
+          membershipOf('alice', id, { role: 'owner' }),
+          membershipOf('bob', id),
+        ]);
         expect(result).toEqual({ conversation, created: true });
         expect(await store.getConversation(id)).toEqual(conversation);
         expect(await store.getMembership('alice', id)).toEqual(membershipOf('alice', id, { role: 'owner' }));
@@ -134,7 +148,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const id = uniq('c');
         const first = conversationOf(id, { title: 'first' });
         await store.createConversation(first, [membershipOf('alice', id)]);
-        const second = await store.createConversation(conversationOf(id, { title: 'second' }), [membershipOf('carol', id)]);
+        const second = await store.createConversation(conversationOf(id, { title: 'second' }), [
+          membershipOf('carol', id),
+        ]);
         expect(second).toEqual({ conversation: first, created: false });
         expect((await store.getConversation(id))?.title).toBe('first');
         expect(await store.getMembership('carol', id)).toBeNull();
@@ -176,18 +192,26 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       });
 
       it('when an unknown conversation is updated, then it fails with not_found', async () => {
-        await expect(store.updateConversation(uniq('missing'), (c) => c)).rejects.toMatchObject({ kind: 'not_found', code: 'CONVERSATION.NOT_FOUND' });
+        await expect(store.updateConversation(uniq('missing'), (c) => c)).rejects.toMatchObject({
+          kind: 'not_found',
+          code: 'CONVERSATION.NOT_FOUND',
+        });
       });
 
       it('when 20 updates run at once, then none is lost', async () => {
         const id = await freshConversation();
         await Promise.all(
           range(1, 20).map((i) =>
-            store.updateConversation(id, (c) => ({ ...c, participants: [...c.participants, { userId: `u${i}`, role: 'member', joinedAt: at(2) }] })),
+            store.updateConversation(id, (c) => ({
+              ...c,
+              participants: [...c.participants, { userId: `u${i}`, role: 'member', joinedAt: at(2) }],
+            })),
           ),
         );
         const after = await store.getConversation(id);
-        expect(after?.participants.map((p) => p.userId).sort()).toEqual(['alice', 'bob', ...range(1, 20).map((i) => `u${i}`)].sort());
+        expect(after?.participants.map((p) => p.userId).sort()).toEqual(
+          ['alice', 'bob', ...range(1, 20).map((i) => `u${i}`)].sort(),
+        );
       });
 
       it('when a returned conversation is changed by the caller, then the stored one is not', async () => {
@@ -206,16 +230,30 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const messages = await appendMany(id, 5, (i) => ({ createdAt: at(2, i) }));
         expect(seqsOf(messages)).toEqual([1, 2, 3, 4, 5]);
         expect(messages.map((m) => m.id)).toEqual(range(1, 5).map((s) => messageIdOf(id, s)));
-        expect(messages[4]).toMatchObject({ conversationId: id, content: 'message 5', senderId: 'alice', createdAt: at(2, 5) });
+        expect(messages[4]).toMatchObject({
+          conversationId: id,
+          content: 'message 5',
+          senderId: 'alice',
+          createdAt: at(2, 5),
+        });
         const conversation = await store.getConversation(id);
         expect(conversation?.lastSeq).toBe(5);
         expect(conversation?.lastMessageAt).toBe(at(2, 5));
-        expect(conversation?.lastMessage).toEqual({ id: messageIdOf(id, 5), seq: 5, senderId: 'alice', type: 'text', preview: 'message 5', createdAt: at(2, 5) });
+        expect(conversation?.lastMessage).toEqual({
+          id: messageIdOf(id, 5),
+          seq: 5,
+          senderId: 'alice',
+          type: 'text',
+          preview: 'message 5',
+          createdAt: at(2, 5),
+        });
       });
 
       it('when a message is appended to an unknown conversation, then it fails with not_found and stores nothing', async () => {
         const id = uniq('missing');
-        await expect(store.appendMessage(newMessage(id, { clientMessageId: 'x' }))).rejects.toMatchObject({ kind: 'not_found' });
+        await expect(store.appendMessage(newMessage(id, { clientMessageId: 'x' }))).rejects.toMatchObject({
+          kind: 'not_found',
+        });
         expect(await store.listMessages(id, { limit: 10 })).toEqual([]);
       });
 
@@ -223,7 +261,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const id = await freshConversation();
         const first = await store.appendMessage(newMessage(id, { clientMessageId: 'tmp-1', content: 'original' }));
         await store.appendMessage(newMessage(id, { content: 'other' }));
-        const again = await store.appendMessage(newMessage(id, { clientMessageId: 'tmp-1', content: 'retry with other text', createdAt: at(9) }));
+        const again = await store.appendMessage(
+          newMessage(id, { clientMessageId: 'tmp-1', content: 'retry with other text', createdAt: at(9) }),
+        );
         expect(first.created).toBe(true);
         expect(again).toEqual({ message: first.message, created: false });
         const all = await store.listMessages(id, { limit: 10 });
@@ -245,13 +285,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       it('when 200 sends run at once and 20 clientMessageIds are sent twice, then each id is stored once and seqs are 1..180 without gap or duplicate', async () => {
         const id = await freshConversation();
         const inputs: NewMessage[] = [];
-        for (let i = 0; i < 160; i++) inputs.push(newMessage(id, { content: `solo ${i}`, clientMessageId: i % 2 === 0 ? `solo-${i}` : null }));
+        for (let i = 0; i < 160; i++)
+          inputs.push(newMessage(id, { content: `solo ${i}`, clientMessageId: i % 2 === 0 ? `solo-${i}` : null }));
         for (let r = 0; r < 20; r++) {
           inputs.push(newMessage(id, { content: `retried ${r}`, clientMessageId: `retried-${r}` }));
           inputs.push(newMessage(id, { content: `retried ${r} (again)`, clientMessageId: `retried-${r}` }));
         }
         // interleave, so retries of one id are not next to each other
-        inputs.sort((x, y) => (x.content.length * 7919 + x.content.charCodeAt(x.content.length - 1)) % 13 - (y.content.length * 7919 + y.content.charCodeAt(y.content.length - 1)) % 13);
+        inputs.sort(
+          (x, y) =>
+            ((x.content.length * 7919 + x.content.charCodeAt(x.content.length - 1)) % 13) -
+            ((y.content.length * 7919 + y.content.charCodeAt(y.content.length - 1)) % 13),
+        );
 
         const started = performance.now();
         const results = await Promise.all(inputs.map((m) => store.appendMessage(m)));
@@ -324,7 +369,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
           editHistory: [{ content: m.content, editedAt: at(3) }],
           reactions: { '👍': ['bob'] },
         }));
-        expect(edited).toMatchObject({ id: m2!.id, seq: 2, content: 'edited last', isEdited: true, reactions: { '👍': ['bob'] } });
+        expect(edited).toMatchObject({
+          id: m2!.id,
+          seq: 2,
+          content: 'edited last',
+          isEdited: true,
+          reactions: { '👍': ['bob'] },
+        });
         expect(await store.getMessage(id, m2!.id)).toEqual(edited);
         expect((await store.getConversation(id))?.lastMessage?.preview).toBe('edited last');
 
@@ -332,7 +383,12 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect((await store.getMessage(id, m1!.id))?.content).toBe('edited first');
         expect((await store.getConversation(id))?.lastMessage?.preview).toBe('edited last');
 
-        const deleted = await store.updateMessage(id, m2!.id, (m) => ({ ...m, isDeleted: true, deletedAt: at(4), deletedBy: 'alice' }));
+        const deleted = await store.updateMessage(id, m2!.id, (m) => ({
+          ...m,
+          isDeleted: true,
+          deletedAt: at(4),
+          deletedBy: 'alice',
+        }));
         expect((await store.getConversation(id))?.lastMessage?.preview).toBe(previewOf(deleted));
       });
 
@@ -345,9 +401,16 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
             return null;
           }),
         ).toEqual(m);
-        await expect(store.updateMessage(id, m!.id, (x) => ({ ...x, seq: 7 }))).rejects.toMatchObject({ kind: 'conflict' });
-        await expect(store.updateMessage(id, m!.id, (x) => ({ ...x, id: 'other' }))).rejects.toMatchObject({ kind: 'conflict' });
-        await expect(store.updateMessage(id, messageIdOf(id, 9), (x) => x)).rejects.toMatchObject({ kind: 'not_found', code: 'MESSAGE.NOT_FOUND' });
+        await expect(store.updateMessage(id, m!.id, (x) => ({ ...x, seq: 7 }))).rejects.toMatchObject({
+          kind: 'conflict',
+        });
+        await expect(store.updateMessage(id, m!.id, (x) => ({ ...x, id: 'other' }))).rejects.toMatchObject({
+          kind: 'conflict',
+        });
+        await expect(store.updateMessage(id, messageIdOf(id, 9), (x) => x)).rejects.toMatchObject({
+          kind: 'not_found',
+          code: 'MESSAGE.NOT_FOUND',
+        });
         expect(await store.getMessage(id, m!.id)).toEqual(m);
       });
 
@@ -355,9 +418,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const id = await freshConversation();
         const [m] = await appendMany(id, 1);
         await Promise.all(
-          range(1, 20).map((i) => store.updateMessage(id, m!.id, (x) => ({ ...x, reactions: { ...x.reactions, '🔥': [...(x.reactions['🔥'] ?? []), `u${i}`] } }))),
+          range(1, 20).map((i) =>
+            store.updateMessage(id, m!.id, (x) => ({
+              ...x,
+              reactions: { ...x.reactions, '🔥': [...(x.reactions['🔥'] ?? []), `u${i}`] },
+            })),
+          ),
         );
-        expect((await store.getMessage(id, m!.id))?.reactions['🔥']?.sort()).toEqual(range(1, 20).map((i) => `u${i}`).sort());
+        expect((await store.getMessage(id, m!.id))?.reactions['🔥']?.sort()).toEqual(
+          range(1, 20)
+            .map((i) => `u${i}`)
+            .sort(),
+        );
       });
 
       it('when messages are searched, then matches are case-insensitive, newest first, within the dates, without deleted ones, capped at the limit', async () => {
@@ -377,9 +449,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await store.updateMessage(a, a4.id, (m) => ({ ...m, isDeleted: true, deletedAt: at(7), deletedBy: 'alice' }));
 
         const ids = (ms: Message[]) => ms.map((m) => m.id);
-        expect(ids(await store.searchMessages([a, b], { text: 'HELLO', limit: 50 }))).toEqual(ids([b2, a5, a3, b1, a1]));
+        expect(ids(await store.searchMessages([a, b], { text: 'HELLO', limit: 50 }))).toEqual(
+          ids([b2, a5, a3, b1, a1]),
+        );
         expect(ids(await store.searchMessages([a, b], { text: 'hello', limit: 2 }))).toEqual(ids([b2, a5]));
-        expect(ids(await store.searchMessages([a, b], { text: 'hello', from: at(2, 10), to: at(4), limit: 50 }))).toEqual(ids([a5, a3, b1]));
+        expect(
+          ids(await store.searchMessages([a, b], { text: 'hello', from: at(2, 10), to: at(4), limit: 50 })),
+        ).toEqual(ids([a5, a3, b1]));
         expect(ids(await store.searchMessages([a, b], { text: 'world', limit: 50 }))).toEqual(ids([a1]));
         expect(await store.searchMessages([a, b], { text: 'deleted', limit: 50 })).toEqual([]);
         expect(await store.searchMessages([], { text: 'hello', limit: 50 })).toEqual([]);
@@ -390,7 +466,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
     describe('memberships', () => {
       it('when a membership is put, then it reads back equal; putting it again replaces it', async () => {
         const user = uniq('u');
-        const m = membershipOf(user, 'c1', { draft: { content: 'hi', replyToMessageId: null, attachments: [], updatedAt: at(1) } });
+        const m = membershipOf(user, 'c1', {
+          draft: { content: 'hi', replyToMessageId: null, attachments: [], updatedAt: at(1) },
+        });
         await store.putMembership(m);
         expect(await store.getMembership(user, 'c1')).toEqual(m);
         await store.putMembership({ ...m, muted: true });
@@ -419,7 +497,11 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       it('when 20 read receipts move lastReadSeq at once, then the highest wins', async () => {
         const user = uniq('u');
         await store.putMembership(membershipOf(user, 'c1'));
-        await Promise.all(range(1, 20).map((s) => store.updateMembership(user, 'c1', (m) => (m.lastReadSeq >= s ? null : { ...m, lastReadSeq: s }))));
+        await Promise.all(
+          range(1, 20).map((s) =>
+            store.updateMembership(user, 'c1', (m) => (m.lastReadSeq >= s ? null : { ...m, lastReadSeq: s })),
+          ),
+        );
         expect((await store.getMembership(user, 'c1'))?.lastReadSeq).toBe(20);
       });
 
@@ -441,15 +523,29 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
 
         await store.advanceMemberships(conversationId, [alice, bob, ghost], { seq: 5, at: at(5), senderId: alice });
         expect(await store.getMembership(alice, conversationId)).toEqual(
-          membershipOf(alice, conversationId, { lastSeq: 5, lastReadSeq: 5, lastReadAt: at(5), lastActivityAt: at(5), draft: null }),
+          membershipOf(alice, conversationId, {
+            lastSeq: 5,
+            lastReadSeq: 5,
+            lastReadAt: at(5),
+            lastActivityAt: at(5),
+            draft: null,
+          }),
         );
-        expect(await store.getMembership(bob, conversationId)).toEqual(membershipOf(bob, conversationId, { lastSeq: 5, lastReadSeq: 1, lastActivityAt: at(5), draft }));
+        expect(await store.getMembership(bob, conversationId)).toEqual(
+          membershipOf(bob, conversationId, { lastSeq: 5, lastReadSeq: 1, lastActivityAt: at(5), draft }),
+        );
         expect(await store.getMembership(ghost, conversationId)).toBeNull();
 
         // an older send arriving late moves nothing back, but its sender has read it
         await store.advanceMemberships(conversationId, [alice, bob], { seq: 4, at: at(4), senderId: bob });
         expect(await store.getMembership(bob, conversationId)).toEqual(
-          membershipOf(bob, conversationId, { lastSeq: 5, lastReadSeq: 4, lastReadAt: at(4), lastActivityAt: at(5), draft: null }),
+          membershipOf(bob, conversationId, {
+            lastSeq: 5,
+            lastReadSeq: 4,
+            lastReadAt: at(4),
+            lastActivityAt: at(5),
+            draft: null,
+          }),
         );
         expect((await store.getMembership(alice, conversationId))?.lastReadSeq).toBe(5);
       });
@@ -462,12 +558,26 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await Promise.all(
           range(1, 30)
             .sort((x, y) => ((x * 17) % 31) - ((y * 17) % 31))
-            .map((s) => store.advanceMemberships(conversationId, [alice, bob], { seq: s, at: new Date(Date.UTC(2024, 1, 1, 0, s)).toISOString(), senderId: s % 2 ? alice : bob })),
+            .map((s) =>
+              store.advanceMemberships(conversationId, [alice, bob], {
+                seq: s,
+                at: new Date(Date.UTC(2024, 1, 1, 0, s)).toISOString(),
+                senderId: s % 2 ? alice : bob,
+              }),
+            ),
         );
         const a = await store.getMembership(alice, conversationId);
         const b = await store.getMembership(bob, conversationId);
-        expect(a).toMatchObject({ lastSeq: 30, lastReadSeq: 29, lastActivityAt: new Date(Date.UTC(2024, 1, 1, 0, 30)).toISOString() });
-        expect(b).toMatchObject({ lastSeq: 30, lastReadSeq: 30, lastActivityAt: new Date(Date.UTC(2024, 1, 1, 0, 30)).toISOString() });
+        expect(a).toMatchObject({
+          lastSeq: 30,
+          lastReadSeq: 29,
+          lastActivityAt: new Date(Date.UTC(2024, 1, 1, 0, 30)).toISOString(),
+        });
+        expect(b).toMatchObject({
+          lastSeq: 30,
+          lastReadSeq: 30,
+          lastActivityAt: new Date(Date.UTC(2024, 1, 1, 0, 30)).toISOString(),
+        });
       });
 
       it('when an inbox is listed, then pinned come first, then newest activity, then conversation id, filtered by type and archived', async () => {
@@ -514,7 +624,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
           const sizes: number[] = [];
           let token: string | undefined;
           for (let guard = 0; guard < 50; guard++) {
-            const page = await store.listMemberships(user, filter, { pageSize: 5, ...(token !== undefined && { continuationToken: token }) });
+            const page = await store.listMemberships(user, filter, {
+              pageSize: 5,
+              ...(token !== undefined && { continuationToken: token }),
+            });
             seen.push(...page.items);
             sizes.push(page.items.length);
             if (page.continuationToken === null) break;
@@ -533,16 +646,29 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const first = await store.listMemberships(user, {}, { pageSize: 2 });
         expect(first.continuationToken).not.toBeNull();
         const bad = { kind: 'validation', code: 'PAGING.BAD_TOKEN' };
-        for (const garbage of ['garbage!', 'e30', Buffer.from('{"o":"x"}').toString('base64url'), Buffer.from('[1,2]').toString('base64url')]) {
-          await expect(asPromise(() => store.listMemberships(user, {}, { pageSize: 2, continuationToken: garbage }))).rejects.toMatchObject(bad);
+        for (const garbage of [
+          'garbage!',
+          'e30',
+          Buffer.from('{"o":"x"}').toString('base64url'),
+          Buffer.from('[1,2]').toString('base64url'),
+        ]) {
+          await expect(
+            asPromise(() => store.listMemberships(user, {}, { pageSize: 2, continuationToken: garbage })),
+          ).rejects.toMatchObject(bad);
         }
-        const second = await store.listMemberships(user, {}, { pageSize: 2, continuationToken: first.continuationToken! });
+        const second = await store.listMemberships(
+          user,
+          {},
+          { pageSize: 2, continuationToken: first.continuationToken! },
+        );
         expect(second.items.map((m) => m.conversationId)).toEqual(['c_3', 'c_4']);
       });
 
       it('when all memberships of a user are asked for, then exactly that user’s come back', async () => {
         const user = uniq('u');
-        await Promise.all(range(1, 7).map((i) => store.putMembership(membershipOf(user, `c_${i}`, { archived: i % 2 === 0 }))));
+        await Promise.all(
+          range(1, 7).map((i) => store.putMembership(membershipOf(user, `c_${i}`, { archived: i % 2 === 0 }))),
+        );
         await store.putMembership(membershipOf(uniq('u'), 'c_1'));
         const mine = await store.allMemberships(user);
         expect(mine.map((m) => m.conversationId).sort()).toEqual(range(1, 7).map((i) => `c_${i}`));
@@ -560,7 +686,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
       it('when a profile is updated, then the change is stored; null leaves it', async () => {
         const user = uniq('u');
         const block = { userId: 'mallory', reason: 'spam', blockedAt: at(1) };
-        expect(await store.updateProfile(user, (p) => ({ ...p, blocked: [block] }))).toEqual({ userId: user, blocked: [block] });
+        expect(await store.updateProfile(user, (p) => ({ ...p, blocked: [block] }))).toEqual({
+          userId: user,
+          blocked: [block],
+        });
         expect(await store.getProfile(user)).toEqual({ userId: user, blocked: [block] });
         expect(await store.updateProfile(user, () => null)).toEqual({ userId: user, blocked: [block] });
         expect(await store.updateProfile(user, (p) => ({ ...p, blocked: [] }))).toEqual({ userId: user, blocked: [] });
@@ -569,8 +698,19 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
 
       it('when 15 blocks are added at once to a new profile, then none is lost', async () => {
         const user = uniq('u');
-        await Promise.all(range(1, 15).map((i) => store.updateProfile(user, (p) => ({ ...p, blocked: [...p.blocked, { userId: `b${i}`, reason: null, blockedAt: at(1) }] }))));
-        expect((await store.getProfile(user)).blocked.map((b) => b.userId).sort()).toEqual(range(1, 15).map((i) => `b${i}`).sort());
+        await Promise.all(
+          range(1, 15).map((i) =>
+            store.updateProfile(user, (p) => ({
+              ...p,
+              blocked: [...p.blocked, { userId: `b${i}`, reason: null, blockedAt: at(1) }],
+            })),
+          ),
+        );
+        expect((await store.getProfile(user)).blocked.map((b) => b.userId).sort()).toEqual(
+          range(1, 15)
+            .map((i) => `b${i}`)
+            .sort(),
+        );
       });
     });
   });

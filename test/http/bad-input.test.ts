@@ -1,8 +1,8 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
-import { apiClient, expectProblem, M, type ApiResponse } from '../support/api.js';
+import { type ApiResponse, apiClient, expectProblem, M } from '../support/api.js';
 
 /** Bad input on every route: always the right 4xx as problem+json, never a 500, nothing written. */
 describe('bad input over HTTP', () => {
@@ -15,15 +15,24 @@ describe('bad input over HTTP', () => {
     path.replace('{conversationId}', conversationId).replace('{messageId}', messageId).replace('{userId}', 'bob');
 
   const messageCount = async (): Promise<number> =>
-    (await api.call('GET', `${M}/conversations/${conversationId}`, { token: alice })).body.conversation.lastSeq as number;
+    (await api.call('GET', `${M}/conversations/${conversationId}`, { token: alice })).body.conversation
+      .lastSeq as number;
 
   beforeAll(async () => {
     stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true });
     api = apiClient(stack.baseUrl);
     [alice, mallory] = await Promise.all([api.token('alice'), api.token('mallory')]);
-    const c = await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'group', participants: ['bob'], title: 't' } });
+    const c = await api.call('POST', `${M}/conversations`, {
+      token: alice,
+      body: { type: 'group', participants: ['bob'], title: 't' },
+    });
     conversationId = c.body.conversationId;
-    messageId = (await api.call('POST', `${M}/conversations/${conversationId}/messages`, { token: alice, body: { content: 'first' } })).body.message.id;
+    messageId = (
+      await api.call('POST', `${M}/conversations/${conversationId}/messages`, {
+        token: alice,
+        body: { content: 'first' },
+      })
+    ).body.message.id;
   });
   afterAll(async () => stack?.stop());
 
@@ -33,10 +42,34 @@ describe('bad input over HTTP', () => {
 
   it('when no token, a malformed one, a forged one, alg none, an expired one or a wrong audience is sent, then every authenticated route answers 401', async () => {
     const secret = new TextEncoder().encode(process.env.AUTH_DEV_SECRET);
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('chat-backend-dev').setAudience('chat-backend').setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(40)));
-    const none = new UnsecuredJWT({}).setSubject('alice').setIssuer('chat-backend-dev').setAudience('chat-backend').setExpirationTime('1h').encode();
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('chat-backend-dev').setAudience('chat-backend').setIssuedAt(1_600_000_000).setExpirationTime(1_600_000_600).sign(secret);
-    const wrongAud = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').setIssuer('chat-backend-dev').setAudience('someone-else').setExpirationTime('1h').sign(secret);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuer('chat-backend-dev')
+      .setAudience('chat-backend')
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('x'.repeat(40)));
+    const none = new UnsecuredJWT({})
+      .setSubject('alice')
+      .setIssuer('chat-backend-dev')
+      .setAudience('chat-backend')
+      .setExpirationTime('1h')
+      .encode();
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuer('chat-backend-dev')
+      .setAudience('chat-backend')
+      .setIssuedAt(1_600_000_000)
+      .setExpirationTime(1_600_000_600)
+      .sign(secret);
+    const wrongAud = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setIssuer('chat-backend-dev')
+      .setAudience('someone-else')
+      .setExpirationTime('1h')
+      .sign(secret);
     const cases: [string, Record<string, string>, RegExp][] = [
       ['missing', {}, /missing Authorization/],
       ['not bearer', { authorization: 'Basic YWxpY2U6cHc=' }, /Bearer/],
@@ -72,8 +105,20 @@ describe('bad input over HTTP', () => {
       check(await api.call(r.method, path, { token: alice, raw: '"text"' }), 400, /JSON object|expected object/);
       check(await api.call(r.method, path, { token: alice }), 400, /body is required/);
       check(await api.call(r.method, path, { token: alice, body: { surprise: 1 } }), 400, /surprise/);
-      check(await api.call(r.method, path, { token: alice, raw: JSON.stringify({ content: 'x'.repeat(110 * 1024) }) }), 413, /limit is 102400/);
-      check(await api.call(r.method, path, { token: alice, raw: 'content=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 400, /content-type/);
+      check(
+        await api.call(r.method, path, { token: alice, raw: JSON.stringify({ content: 'x'.repeat(110 * 1024) }) }),
+        413,
+        /limit is 102400/,
+      );
+      check(
+        await api.call(r.method, path, {
+          token: alice,
+          raw: 'content=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        }),
+        400,
+        /content-type/,
+      );
     }
     expect(await messageCount()).toBe(before);
   });
@@ -81,7 +126,14 @@ describe('bad input over HTTP', () => {
   it('when ids are unknown or belong to a conversation the caller is not in, then 404 without saying which', async () => {
     for (const r of ROUTES.filter((x) => x.auth && x.path.includes('{conversationId}'))) {
       for (const [label, path, token] of [
-        ['unknown conversation', r.path.replace('{conversationId}', 'c_doesnotexist').replace('{messageId}', 'c_doesnotexist.1').replace('{userId}', 'bob'), alice],
+        [
+          'unknown conversation',
+          r.path
+            .replace('{conversationId}', 'c_doesnotexist')
+            .replace('{messageId}', 'c_doesnotexist.1')
+            .replace('{userId}', 'bob'),
+          alice,
+        ],
         ["someone else's conversation", fill(r.path), mallory],
       ] as const) {
         const query = r.name === 'messages-search-conversation' ? '?query=x' : '';
@@ -90,13 +142,18 @@ describe('bad input over HTTP', () => {
         expectProblem(res, 404, /not found/);
       }
     }
-    const unknownMessage = await api.call('GET', `${M}/conversations/${conversationId}/messages/${conversationId}.999`, { token: alice });
+    const unknownMessage = await api.call(
+      'GET',
+      `${M}/conversations/${conversationId}/messages/${conversationId}.999`,
+      { token: alice },
+    );
     expectProblem(unknownMessage, 404, /Message not found/);
   });
 
   it('when fields have the wrong types or values, then 400 names the field and nothing is written', async () => {
     const before = await messageCount();
-    const send = (body: unknown) => api.call('POST', `${M}/conversations/${conversationId}/messages`, { token: alice, body });
+    const send = (body: unknown) =>
+      api.call('POST', `${M}/conversations/${conversationId}/messages`, { token: alice, body });
     expectProblem(await send({ content: 'x'.repeat(4001) }), 400, /content.*4000/);
     expectProblem(await send({ content: 42 }), 400, /content/);
     expectProblem(await send({ content: '   ' }), 400, /non-empty/);
@@ -105,48 +162,122 @@ describe('bad input over HTTP', () => {
     expectProblem(await send({ content: 'x', replyToMessageId: `${conversationId}.77` }), 400, /replyToMessageId/);
     expectProblem(await send({ type: 'image', content: '' }), 400, /attachment/);
     expectProblem(await send({ content: 'x', clientMessageId: 'has spaces/slash' }), 400, /clientMessageId/);
-    expectProblem(await send({ content: 'x', attachments: [{ type: 'image', url: 'not a url', fileName: 'a', mimeType: 'image/png', size: 1 }] }), 400, /url/);
+    expectProblem(
+      await send({
+        content: 'x',
+        attachments: [{ type: 'image', url: 'not a url', fileName: 'a', mimeType: 'image/png', size: 1 }],
+      }),
+      400,
+      /url/,
+    );
     expect(await messageCount()).toBe(before);
 
-    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?limit=0`, { token: alice }), 400, /limit/);
-    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?limit=abc`, { token: alice }), 400, /limit/);
-    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?after=other.3`, { token: alice }), 400, /after/);
-    expectProblem(await api.call('GET', `${M}/conversations/${conversationId}/messages?includeDeleted=yes`, { token: alice }), 400, /includeDeleted/);
+    expectProblem(
+      await api.call('GET', `${M}/conversations/${conversationId}/messages?limit=0`, { token: alice }),
+      400,
+      /limit/,
+    );
+    expectProblem(
+      await api.call('GET', `${M}/conversations/${conversationId}/messages?limit=abc`, { token: alice }),
+      400,
+      /limit/,
+    );
+    expectProblem(
+      await api.call('GET', `${M}/conversations/${conversationId}/messages?after=other.3`, { token: alice }),
+      400,
+      /after/,
+    );
+    expectProblem(
+      await api.call('GET', `${M}/conversations/${conversationId}/messages?includeDeleted=yes`, { token: alice }),
+      400,
+      /includeDeleted/,
+    );
     expectProblem(await api.call('GET', `${M}/conversations?type=secret`, { token: alice }), 400, /type/);
     expectProblem(await api.call('GET', `${M}/conversations?pageSize=1000`, { token: alice }), 400, /pageSize/);
     expectProblem(await api.call('GET', `${M}/conversations?bogus=1`, { token: alice }), 400, /bogus/);
-    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/read`, { token: alice, body: { seq: -1 } }), 400, /seq/);
-    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/read`, { token: alice, body: { seq: '3' } }), 400, /seq/);
-    expectProblem(await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: [] } }), 400, /participant/);
-    expectProblem(await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: ['bob', 'carol'] } }), 400, /exactly one/);
-    expectProblem(await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'booking', participants: ['bob'] } }), 400, /bookingId/);
-    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/mute`, { token: alice, body: { muted: true, until: 'tomorrow' } }), 400, /until/);
-    expectProblem(await api.call('POST', `${M}/conversations/${conversationId}/mute`, { token: alice, body: { muted: true, until: '2001-01-01T00:00:00Z' } }), 400, /future/);
+    expectProblem(
+      await api.call('POST', `${M}/conversations/${conversationId}/read`, { token: alice, body: { seq: -1 } }),
+      400,
+      /seq/,
+    );
+    expectProblem(
+      await api.call('POST', `${M}/conversations/${conversationId}/read`, { token: alice, body: { seq: '3' } }),
+      400,
+      /seq/,
+    );
+    expectProblem(
+      await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: [] } }),
+      400,
+      /participant/,
+    );
+    expectProblem(
+      await api.call('POST', `${M}/conversations`, {
+        token: alice,
+        body: { type: 'direct', participants: ['bob', 'carol'] },
+      }),
+      400,
+      /exactly one/,
+    );
+    expectProblem(
+      await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'booking', participants: ['bob'] } }),
+      400,
+      /bookingId/,
+    );
+    expectProblem(
+      await api.call('POST', `${M}/conversations/${conversationId}/mute`, {
+        token: alice,
+        body: { muted: true, until: 'tomorrow' },
+      }),
+      400,
+      /until/,
+    );
+    expectProblem(
+      await api.call('POST', `${M}/conversations/${conversationId}/mute`, {
+        token: alice,
+        body: { muted: true, until: '2001-01-01T00:00:00Z' },
+      }),
+      400,
+      /future/,
+    );
     expectProblem(await api.call('POST', `${M}/blocks`, { token: alice, body: { userId: 'alice' } }), 400, /yourself/);
     expectProblem(await api.call('GET', `${M}/messages/search?query=`, { token: alice }), 400, /query/);
-    expectProblem(await api.call('GET', `${M}/messages/search?query=a&startDate=2026-02-01&endDate=2026-01-01`, { token: alice }), 400, /startDate/);
+    expectProblem(
+      await api.call('GET', `${M}/messages/search?query=a&startDate=2026-02-01&endDate=2026-01-01`, { token: alice }),
+      400,
+      /startDate/,
+    );
   });
 
   it('when the OpenAPI document is fetched, then it lists every route with the schemas that validate it', async () => {
     const doc = await api.call('GET', 'openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    for (const r of ROUTES) expect(doc.body.paths[`/api/${r.path}`]?.[r.method.toLowerCase()]?.operationId, `${r.method} ${r.path}`).toBe(r.name);
+    for (const r of ROUTES)
+      expect(doc.body.paths[`/api/${r.path}`]?.[r.method.toLowerCase()]?.operationId, `${r.method} ${r.path}`).toBe(
+        r.name,
+      );
     const send = doc.body.paths['/api/v1/messaging/conversations/{conversationId}/messages'].post;
     const body = send.requestBody.content['application/json'].schema;
     expect(body.properties.content.maxLength).toBe(4000);
     expect(body.additionalProperties).toBe(false);
     expect(send.security).toEqual([{ bearer: [] }]);
     const hubs = doc.body['x-signalr-hubs'];
-    expect(Object.keys(hubs.messaging.methods)).toEqual(expect.arrayContaining(['SendMessage', 'MarkAsRead', 'JoinConversation', 'Ping']));
+    expect(Object.keys(hubs.messaging.methods)).toEqual(
+      expect.arrayContaining(['SendMessage', 'MarkAsRead', 'JoinConversation', 'Ping']),
+    );
     expect(hubs.messaging.methods.SendMessage.arguments.prefixItems[0].properties.content.maxLength).toBe(4000);
     expect(Object.keys(hubs.notifications.methods)).toContain('SubscribeToChannel');
-    expect(doc.body.paths['/api/v1/messaging/conversations'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['type', 'archived', 'page', 'pageSize', 'continuationToken']));
+    expect(doc.body.paths['/api/v1/messaging/conversations'].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['type', 'archived', 'page', 'pageSize', 'continuationToken']),
+    );
   });
 
   it('when a path or method does not exist, then 404 or 405 as problem+json', async () => {
     expectProblem(await api.call('GET', 'v1/messaging/nothing-here', { token: alice }), 404);
-    const tagged = await api.call('GET', `${M}/conversations/nope`, { token: alice, headers: { 'x-correlation-id': 'req-42' } });
+    const tagged = await api.call('GET', `${M}/conversations/nope`, {
+      token: alice,
+      headers: { 'x-correlation-id': 'req-42' },
+    });
     expect(tagged.headers.get('x-correlation-id')).toBe('req-42');
     const wrongMethod = await api.call('PATCH', `${M}/conversations`, { token: alice, body: {} });
     expectProblem(wrongMethod, 405, /GET, POST|POST, GET/);

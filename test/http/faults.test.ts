@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, expectProblem, M } from '../support/api.js';
 
 /** Faults around a send: the SignalR Service down, Redis unreachable. Nothing accepted is lost; the sender hears the truth. */
@@ -9,33 +9,69 @@ describe('faults', () => {
 
   beforeAll(async () => {
     // why: port 1 refuses connections, so every Redis call fails
-    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', redisUrl: 'redis://127.0.0.1:1', quiet: true, env: { LOG_LEVEL: 'error' } });
+    stack = await startLocalStack({
+      port: 0,
+      signalrPort: 0,
+      store: 'memory',
+      redisUrl: 'redis://127.0.0.1:1',
+      quiet: true,
+      env: { LOG_LEVEL: 'error' },
+    });
     api = apiClient(stack.baseUrl);
   });
   afterAll(async () => stack?.stop());
 
   it('when Redis is unreachable, then sending, reading and typing still work (rate limits fail open) and answer in time', async () => {
     const [alice, bob] = [await api.token('alice'), await api.token('bob')];
-    const c = await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: ['bob'] } });
+    const c = await api.call('POST', `${M}/conversations`, {
+      token: alice,
+      body: { type: 'direct', participants: ['bob'] },
+    });
     const started = Date.now();
-    const sent = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, { token: alice, body: { content: 'redis is down', clientMessageId: 'r1' } });
+    const sent = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, {
+      token: alice,
+      body: { content: 'redis is down', clientMessageId: 'r1' },
+    });
     expect(sent.status).toBe(201);
-    expect((await api.call('POST', `${M}/typing/start`, { token: bob, body: { conversationId: c.body.conversationId } })).status).toBe(200);
-    expect((await api.call('POST', `${M}/conversations/${c.body.conversationId}/read`, { token: bob, body: { seq: 1 } })).body.lastReadSeq).toBe(1);
-    expect((await api.call('GET', `${M}/conversations/${c.body.conversationId}/messages/${sent.body.message.id}`, { token: alice })).body.status).toBe('read');
+    expect(
+      (await api.call('POST', `${M}/typing/start`, { token: bob, body: { conversationId: c.body.conversationId } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api.call('POST', `${M}/conversations/${c.body.conversationId}/read`, { token: bob, body: { seq: 1 } }))
+        .body.lastReadSeq,
+    ).toBe(1);
+    expect(
+      (
+        await api.call('GET', `${M}/conversations/${c.body.conversationId}/messages/${sent.body.message.id}`, {
+          token: alice,
+        })
+      ).body.status,
+    ).toBe('read');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('when the SignalR Service is down, then the send is stored, the sender gets a clear 500, and a retry with the same clientMessageId returns the message', async () => {
     const alice = await api.token('alice');
-    const c = await api.call('POST', `${M}/conversations`, { token: alice, body: { type: 'direct', participants: ['carol'] } });
+    const c = await api.call('POST', `${M}/conversations`, {
+      token: alice,
+      body: { type: 'direct', participants: ['carol'] },
+    });
     await stack.emulator.stop();
-    const failed = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, { token: alice, body: { content: 'still safe', clientMessageId: 'p1' } });
+    const failed = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, {
+      token: alice,
+      body: { content: 'still safe', clientMessageId: 'p1' },
+    });
     expectProblem(failed, 500, /saved but pushing it .* failed/);
-    const retry = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, { token: alice, body: { content: 'still safe', clientMessageId: 'p1' } });
+    const retry = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, {
+      token: alice,
+      body: { content: 'still safe', clientMessageId: 'p1' },
+    });
     expect(retry.status).toBe(200);
     expect(retry.body.message).toMatchObject({ seq: 1, content: 'still safe', clientMessageId: 'p1' });
-    const list = await api.call('GET', `${M}/conversations/${c.body.conversationId}/messages?after=0`, { token: alice });
+    const list = await api.call('GET', `${M}/conversations/${c.body.conversationId}/messages?after=0`, {
+      token: alice,
+    });
     expect(list.body.messages.map((m: any) => m.clientMessageId)).toEqual(['p1']);
   });
 });

@@ -1,3 +1,3 @@
-import { lifecycleSuite } from "./lifecycle.scenario.js";
+import { lifecycleSuite } from './lifecycle.scenario.js';
 
-lifecycleSuite("cosmos");
+lifecycleSuite('cosmos');

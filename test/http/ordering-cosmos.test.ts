@@ -1,3 +1,3 @@
-import { orderingSuite } from "./ordering.scenario.js";
+import { orderingSuite } from './ordering.scenario.js';
 
-orderingSuite("cosmos");
+orderingSuite('cosmos');

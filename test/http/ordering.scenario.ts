@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, M } from '../support/api.js';
 
 const CLIENTS = 20;
@@ -13,7 +13,13 @@ export function orderingSuite(store: 'memory' | 'cosmos'): void {
     let api: ReturnType<typeof apiClient>;
 
     beforeAll(async () => {
-      stack = await startLocalStack({ port: 0, signalrPort: 0, store, quiet: true, env: { RATE_LIMIT_SEND_PER_MINUTE: '1000' } });
+      stack = await startLocalStack({
+        port: 0,
+        signalrPort: 0,
+        store,
+        quiet: true,
+        env: { RATE_LIMIT_SEND_PER_MINUTE: '1000' },
+      });
       api = apiClient(stack.baseUrl);
     });
     afterAll(async () => stack?.stop());
@@ -21,14 +27,21 @@ export function orderingSuite(store: 'memory' | 'cosmos'): void {
     it('when everyone sends at once with retries, then there is exactly one message per clientMessageId and seqs are 1..N without gap or duplicate', async () => {
       const users = Array.from({ length: CLIENTS }, (_, i) => `u${i}`);
       const tokens = await Promise.all(users.map((u) => api.token(u)));
-      const created = await api.call('POST', `${M}/conversations`, { token: tokens[0], body: { type: 'group', participants: users.slice(1), title: 'load' } });
+      const created = await api.call('POST', `${M}/conversations`, {
+        token: tokens[0],
+        body: { type: 'group', participants: users.slice(1), title: 'load' },
+      });
       const id: string = created.body.conversationId;
 
       const sendAll = async (client: number): Promise<{ cmid: string; seq: number }[]> => {
         const results: { cmid: string; seq: number }[] = [];
         for (let n = 0; n < PER_CLIENT; n++) {
           const cmid = `c${client}-m${n}`;
-          const send = () => api.call('POST', `${M}/conversations/${id}/messages`, { token: tokens[client], body: { content: `${cmid}`, clientMessageId: cmid } });
+          const send = () =>
+            api.call('POST', `${M}/conversations/${id}/messages`, {
+              token: tokens[client],
+              body: { content: `${cmid}`, clientMessageId: cmid },
+            });
           // some sends go twice at the same moment, as a client retrying after a timeout would
           const attempts = n < RETRIED_PER_CLIENT ? await Promise.all([send(), send()]) : [await send()];
           for (const r of attempts) {
@@ -54,7 +67,9 @@ export function orderingSuite(store: 'memory' | 'cosmos'): void {
       const stored: { seq: number; clientMessageId: string }[] = [];
       let after = 0;
       for (;;) {
-        const page = await api.call('GET', `${M}/conversations/${id}/messages?after=${after}&limit=200`, { token: tokens[1] });
+        const page = await api.call('GET', `${M}/conversations/${id}/messages?after=${after}&limit=200`, {
+          token: tokens[1],
+        });
         stored.push(...page.body.messages);
         if (!page.body.hasMore) break;
         after = page.body.newestSeq;

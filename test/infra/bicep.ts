@@ -53,7 +53,38 @@ interface Tok {
   interpolated?: boolean;
 }
 
-const PUNCT = ['==', '!=', '<=', '>=', '&&', '||', '??', '=>', '.?', '{', '}', '[', ']', '(', ')', ':', ',', '.', '?', '!', '=', '<', '>', '+', '-', '*', '/', '%', '@', '|'];
+const PUNCT = [
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '??',
+  '=>',
+  '.?',
+  '{',
+  '}',
+  '[',
+  ']',
+  '(',
+  ')',
+  ':',
+  ',',
+  '.',
+  '?',
+  '!',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '@',
+  '|',
+];
 
 function tokenize(file: string, text: string): Tok[] {
   const toks: Tok[] = [];
@@ -167,7 +198,8 @@ class Parser {
     return this.tok.kind === kind && this.tok.value === value;
   }
   private expect(value: string, kind: TokKind = 'punct'): Tok {
-    if (!this.is(value, kind)) this.fail(`expected ${JSON.stringify(value)}, found ${JSON.stringify(this.tok.value || this.tok.kind)}`);
+    if (!this.is(value, kind))
+      this.fail(`expected ${JSON.stringify(value)}, found ${JSON.stringify(this.tok.value || this.tok.kind)}`);
     return this.toks[this.pos++] as Tok;
   }
   /** A new line, a comma or the closing bracket: what may follow an entry of an object or array literal. */
@@ -179,7 +211,8 @@ class Parser {
     while (this.tok.kind === 'newline') this.pos++;
   }
   private endOfStatement(): void {
-    if (this.tok.kind !== 'newline' && this.tok.kind !== 'eof') this.fail(`expected end of line, found ${JSON.stringify(this.tok.value)}`);
+    if (this.tok.kind !== 'newline' && this.tok.kind !== 'eof')
+      this.fail(`expected end of line, found ${JSON.stringify(this.tok.value)}`);
   }
 
   parseFile(): Decl[] {
@@ -207,7 +240,14 @@ class Parser {
         case 'param': {
           const name = this.ident();
           const type = this.typeText();
-          decl = { keyword, name, type, decorators, line, ...(this.is('=') ? (this.pos++, { value: this.parseValue() }) : {}) };
+          decl = {
+            keyword,
+            name,
+            type,
+            decorators,
+            line,
+            ...(this.is('=') ? (this.pos++, { value: this.parseValue() }) : {}),
+          };
           break;
         }
         case 'var': {
@@ -233,7 +273,16 @@ class Parser {
           const existing = this.is('existing', 'ident');
           if (existing) this.pos++;
           this.expect('=');
-          decl = { keyword, name, type: typeTok.value.slice(0, at), apiVersion: typeTok.value.slice(at + 1), existing, value: this.parseDeclBody(), decorators, line };
+          decl = {
+            keyword,
+            name,
+            type: typeTok.value.slice(0, at),
+            apiVersion: typeTok.value.slice(at + 1),
+            existing,
+            value: this.parseDeclBody(),
+            decorators,
+            line,
+          };
           break;
         }
         case 'module': {
@@ -335,7 +384,12 @@ class Parser {
     let ternaries = 0;
     // spacing by token: `a.b(c, d)[0] ? {…} : 'x'`; string contents are never touched
     const emit = (piece: string, t: Tok): void => {
-      const tight = (t.kind === 'punct' && ['.', ')', ']', ','].includes(t.value)) || (t.kind === 'punct' && ['(', '['].includes(t.value) && prev !== undefined && !(prev.kind === 'punct' && !['}', ']', ')'].includes(prev.value)));
+      const tight =
+        (t.kind === 'punct' && ['.', ')', ']', ','].includes(t.value)) ||
+        (t.kind === 'punct' &&
+          ['(', '['].includes(t.value) &&
+          prev !== undefined &&
+          !(prev.kind === 'punct' && !['}', ']', ')'].includes(prev.value)));
       const afterOpen = prev?.kind === 'punct' && ['.', '(', '[', '!'].includes(prev.value);
       text += text === '' || tight || afterOpen ? piece : ` ${piece}`;
     };
@@ -345,14 +399,20 @@ class Parser {
         if (stack.length > 0) this.fail(`unclosed ${stack.join('')}`, line);
         break;
       }
-      if (stack.length === 0 && (t.kind === 'newline' || (t.kind === 'punct' && [',', '}', ']', ')'].includes(t.value)))) break;
+      if (
+        stack.length === 0 &&
+        (t.kind === 'newline' || (t.kind === 'punct' && [',', '}', ']', ')'].includes(t.value)))
+      )
+        break;
       if (t.kind === 'newline') {
         this.pos++;
         continue;
       }
       const valueStart = !prev || (prev.kind === 'punct' && !['}', ']', ')'].includes(prev.value));
-      const operand = t.kind === 'ident' || t.kind === 'number' || t.kind === 'string' || (t.kind === 'punct' && t.value === '{');
-      if (operand && !valueStart && !(prev?.kind === 'punct' && prev.value === '.')) this.fail(`expected an operator or a new line before ${JSON.stringify(t.value)}`);
+      const operand =
+        t.kind === 'ident' || t.kind === 'number' || t.kind === 'string' || (t.kind === 'punct' && t.value === '{');
+      if (operand && !valueStart && !(prev?.kind === 'punct' && prev.value === '.'))
+        this.fail(`expected an operator or a new line before ${JSON.stringify(t.value)}`);
       if (t.kind === 'punct' && t.value === '?') ternaries++;
       if (t.kind === 'punct' && t.value === ':' && --ternaries < 0) this.fail('":" without "?" in an expression');
       if (t.kind === 'punct' && t.value === '{') {
@@ -386,12 +446,14 @@ class Parser {
       }
       if (this.tok.kind === 'eof') this.fail('unclosed {', line);
       const keyTok = this.tok;
-      if (keyTok.kind !== 'ident' && keyTok.kind !== 'string') this.fail(`expected a property name, found ${JSON.stringify(keyTok.value)}`);
+      if (keyTok.kind !== 'ident' && keyTok.kind !== 'string')
+        this.fail(`expected a property name, found ${JSON.stringify(keyTok.value)}`);
       this.pos++;
       if (keyTok.value in props) this.fail(`duplicate property ${keyTok.value}`, keyTok.line);
       this.expect(':');
       props[keyTok.value] = this.parseValue();
-      if (!this.atSeparator('}')) this.fail(`expected a new line, "," or "}" after ${keyTok.value}, found ${JSON.stringify(this.tok.value)}`);
+      if (!this.atSeparator('}'))
+        this.fail(`expected a new line, "," or "}" after ${keyTok.value}, found ${JSON.stringify(this.tok.value)}`);
     }
   }
 
@@ -408,7 +470,8 @@ class Parser {
         const t = this.tok;
         if (t.kind === 'eof' || t.kind === 'newline') this.fail('expected : in for expression');
         if (t.kind === 'punct' && t.value in OPEN) stack.push(OPEN[t.value] as string);
-        else if (t.kind === 'punct' && [')', ']', '}'].includes(t.value) && stack.pop() !== t.value) this.fail(`unexpected ${t.value}`);
+        else if (t.kind === 'punct' && [')', ']', '}'].includes(t.value) && stack.pop() !== t.value)
+          this.fail(`unexpected ${t.value}`);
         source += t.kind === 'string' ? `'${t.value}'` : t.value;
         this.pos++;
       }
@@ -427,7 +490,8 @@ class Parser {
       }
       if (this.tok.kind === 'eof') this.fail('unclosed [', line);
       items.push(this.parseValue());
-      if (!this.atSeparator(']')) this.fail(`expected a new line, "," or "]" in array, found ${JSON.stringify(this.tok.value)}`);
+      if (!this.atSeparator(']'))
+        this.fail(`expected a new line, "," or "]" in array, found ${JSON.stringify(this.tok.value)}`);
     }
   }
 }
@@ -460,20 +524,34 @@ export function loadInfra(root = INFRA, overrides: Record<string, string> = {}):
     const f = parseBicep(path, overrides[path] ?? readFileSync(join(root, path), 'utf8'));
     files.set(path, f);
     for (const d of f.decls.filter((x) => x.keyword === 'module')) {
-      const target = relative(root, normalize(join(root, dirname(path), d.type))).split('\\').join('/');
+      const target = relative(root, normalize(join(root, dirname(path), d.type)))
+        .split('\\')
+        .join('/');
       modules.push({ ...d, file: f, target });
       visit(target);
     }
   };
   visit('main.bicep');
   const all = (dir: string): string[] =>
-    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(join(dir, e.name)) : e.name.endsWith('.bicep') ? [join(dir, e.name).split('\\').join('/')] : []));
-  const orphans = all('.').map((p) => p.replace(/^\.\//, '')).filter((p) => !files.has(p));
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory()
+        ? all(join(dir, e.name))
+        : e.name.endsWith('.bicep')
+          ? [join(dir, e.name).split('\\').join('/')]
+          : [],
+    );
+  const orphans = all('.')
+    .map((p) => p.replace(/^\.\//, ''))
+    .filter((p) => !files.has(p));
   if (orphans.length > 0) throw new Error(`Bicep files no module reaches: ${orphans.join(', ')}`);
   const list = [...files.values()];
   return {
     files: list,
-    file: (path) => files.get(path) ?? (() => { throw new Error(`no Bicep file ${path}`); })(),
+    file: (path) =>
+      files.get(path) ??
+      (() => {
+        throw new Error(`no Bicep file ${path}`);
+      })(),
     resources: list.flatMap((f) => f.decls.filter((d) => d.keyword === 'resource').map((d) => ({ ...d, file: f }))),
     modules,
   };
@@ -513,7 +591,9 @@ export function text(node: Node | undefined): string {
     case 'for':
       return text(node.body);
     case 'object':
-      return `{ ${Object.entries(node.props).map(([k, v]) => `${k}: ${text(v)}`).join(', ')} }`;
+      return `{ ${Object.entries(node.props)
+        .map(([k, v]) => `${k}: ${text(v)}`)
+        .join(', ')} }`;
     case 'array':
       return `[ ${node.items.map(text).join(', ')} ]`;
   }

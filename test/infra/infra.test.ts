@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerDefinitions } from '../../shared/adapters/cosmos/cosmos-setup.js';
 import { SETTING_NAMES } from '../../shared/config/settings.js';
-import { at, decl, INFRA, items, literal, loadInfra, props, text, type Node } from './bicep.js';
+import { at, decl, INFRA, items, literal, loadInfra, type Node, props, text } from './bicep.js';
 import {
   appSettings,
   argumentOf,
+  COSMOS_DATA_CONTRIBUTOR,
   checkGrants,
   checkKeyUse,
   checkModuleCalls,
@@ -15,20 +16,25 @@ import {
   checkResourceTypes,
   checkSettings,
   checkSettingValues,
-  COSMOS_DATA_CONTRIBUTOR,
   hostKeySecretName,
   queueSpecs,
   resolve,
   roleAssignments,
 } from './checks.js';
-import { KEY_VAULT_REFERENCED, LOCAL_ONLY, PLATFORM_AND_FUTURE, PLATFORM_PROVIDED, REQUIRED_QUEUES, EXPECTED_GRANTS } from './lists.js';
+import {
+  EXPECTED_GRANTS,
+  KEY_VAULT_REFERENCED,
+  LOCAL_ONLY,
+  PLATFORM_AND_FUTURE,
+  PLATFORM_PROVIDED,
+  REQUIRED_QUEUES,
+} from './lists.js';
 
 /*
  * No Bicep compiler can be obtained on this machine (az bicep and bicep-node download binaries), so these tests read
  * the templates with test/infra/bicep.ts and check what a compile cannot: that the system is whole, least-privilege,
  * keyless and in step with the code (settings schema, Cosmos containers, queries).
  */
-
 
 const infra = loadInfra();
 const main = infra.file('main.bicep');
@@ -47,7 +53,9 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
   it('when every file is parsed, then each module call passes exactly the params its module declares, and main.parameters.json maps main.bicep', () => {
     expect(infra.files.length).toBeGreaterThanOrEqual(10);
     expect(checkModuleCalls(infra)).toEqual([]);
-    const parameters = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value?: unknown }> };
+    const parameters = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, { value?: unknown }>;
+    };
     expect(checkParametersFile(main, parameters)).toEqual([]);
     expect(literal(decl(main, 'targetScope', 'targetScope').value)).toBe('subscription');
   });
@@ -90,36 +98,64 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     expect(literal(at(site.value, 'properties.functionAppConfig.runtime.name'))).toBe('node');
     expect(literal(at(site.value, 'properties.functionAppConfig.runtime.version'))).toBe('20');
     expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.type'))).toBe('blobContainer');
-    expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe('UserAssignedIdentity');
-    expect(text(at(site.value, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount'))).toBe('maximumInstanceCount');
+    expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe(
+      'UserAssignedIdentity',
+    );
+    expect(text(at(site.value, 'properties.functionAppConfig.scaleAndConcurrency.maximumInstanceCount'))).toBe(
+      'maximumInstanceCount',
+    );
     expect(literal(at(site.value, 'properties.httpsOnly'))).toBe(true);
     const tags = at(site.value, 'tags');
     const tagObjects = tags?.kind === 'expr' ? tags.nested : [tags];
-    expect(tagObjects.some((t) => literal(at(t, 'azd-service-name')) === 'api'), 'azd finds the app by the tag azd-service-name: api').toBe(true);
+    expect(
+      tagObjects.some((t) => literal(at(t, 'azd-service-name')) === 'api'),
+      'azd finds the app by the tag azd-service-name: api',
+    ).toBe(true);
     expect(literal(at(site.value, 'identity.type'))).toBe('UserAssigned');
-    expect(text(at(site.value, 'properties.keyVaultReferenceIdentity')), 'Key Vault references must resolve with the user-assigned identity').toBe('identityId');
+    expect(
+      text(at(site.value, 'properties.keyVaultReferenceIdentity')),
+      'Key Vault references must resolve with the user-assigned identity',
+    ).toBe('identityId');
     expect(argumentOf(infra, 'modules/function-app.bicep', 'identityId')).toEqual(['identity.id']);
     const maxInstances = decl(main, 'param', 'maximumInstanceCount');
-    expect(maxInstances.decorators, 'Flex Consumption: the lowest maximum instance count is 40').toContain('minValue(40)');
+    expect(maxInstances.decorators, 'Flex Consumption: the lowest maximum instance count is 40').toContain(
+      'minValue(40)',
+    );
     const azureYaml = readFileSync(join(INFRA, '..', 'azure.yaml'), 'utf8');
     expect(azureYaml).toMatch(/^services:\n {2}api:\n(?: {4}.*\n)*? {4}host: function$/m);
     expect(azureYaml).toMatch(/^ {4}language: ts$/m);
     expect(azureYaml).toMatch(/^ {4}project: \.$/m);
-    const pkg = JSON.parse(readFileSync(join(INFRA, '..', 'package.json'), 'utf8')) as { main: string; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(INFRA, '..', 'package.json'), 'utf8')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
     expect(pkg.main, 'the Functions host loads package.json main').toBe('dist/functions/index.js');
     expect(pkg.scripts.build, 'azd runs npm run build').toBeDefined();
   });
 
   it('when the app settings are read, then they are exactly the settings schema (minus local-only and platform-provided) plus the listed platform/future settings', () => {
     const settings = appSettings(infra);
-    expect(checkSettings(settings.keys(), { schema: SETTING_NAMES, localOnly: LOCAL_ONLY, platformProvided: PLATFORM_PROVIDED, platformAndFuture: PLATFORM_AND_FUTURE })).toEqual([]);
+    expect(
+      checkSettings(settings.keys(), {
+        schema: SETTING_NAMES,
+        localOnly: LOCAL_ONLY,
+        platformProvided: PLATFORM_PROVIDED,
+        platformAndFuture: PLATFORM_AND_FUTURE,
+      }),
+    ).toEqual([]);
     expect(literal(settings.get('STORE'))).toBe('cosmos');
     expect(literal(settings.get('AUTH_MODE'))).toBe('jwks');
     expect(settings.has('COSMOS_KEY'), 'no COSMOS_KEY: Cosmos is reached with the managed identity').toBe(false);
     expect(literal(settings.get('AzureSignalRConnectionString__credential'))).toBe('managedidentity');
     expect(literal(settings.get('AzureWebJobsStorage__credential'))).toBe('managedidentity');
     expect(literal(settings.get('ServiceBusConnection__credential'))).toBe('managedidentity');
-    for (const banned of ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', 'AzureWebJobsStorage']) {
+    for (const banned of [
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+      'AzureWebJobsStorage',
+    ]) {
       expect(settings.has(banned), `${banned} must not be set on Flex Consumption (or carries a key)`).toBe(false);
     }
   });
@@ -128,33 +164,46 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     const settings = appSettings(infra);
     expect(checkSettingValues(settings, KEY_VAULT_REFERENCED)).toEqual([]);
     expect(checkKeyUse(infra)).toEqual([]);
-    const secret = infra.resources.find((r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && literal(at(r.value, 'name')) === 'redis-url');
+    const secret = infra.resources.find(
+      (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && literal(at(r.value, 'name')) === 'redis-url',
+    );
     expect(secret, 'the redis-url secret').toBeDefined();
     const url = text(at(secret!.value, 'properties.value'));
-    expect(url, 'TLS port, rediss://').toMatch(/^rediss:\/\/:\$\{uriComponent\(redis\.listKeys\(\)\.primaryKey\)\}@\$\{redis\.properties\.hostName\}:\$\{redis\.properties\.sslPort\}$/);
+    expect(url, 'TLS port, rediss://').toMatch(
+      /^rediss:\/\/:\$\{uriComponent\(redis\.listKeys\(\)\.primaryKey\)\}@\$\{redis\.properties\.hostName\}:\$\{redis\.properties\.sslPort\}$/,
+    );
     expect(text(settings.get('REDIS_URL'))).toBe('@Microsoft.KeyVault(SecretUri=${redisUrlSecretUri})');
-    expect(argumentOf(infra, 'modules/function-app.bicep', 'redisUrlSecretUri')).toEqual(['redis.outputs.redisUrlSecretUri']);
+    expect(argumentOf(infra, 'modules/function-app.bicep', 'redisUrlSecretUri')).toEqual([
+      'redis.outputs.redisUrlSecretUri',
+    ]);
     for (const v of declared('Microsoft.KeyVault/vaults')) {
-      expect(literal(at(v.value, 'properties.enableRbacAuthorization')), `${v.file.path}: ${v.name} uses RBAC, not access policies`).toBe(true);
+      expect(
+        literal(at(v.value, 'properties.enableRbacAuthorization')),
+        `${v.file.path}: ${v.name} uses RBAC, not access policies`,
+      ).toBe(true);
     }
   });
 
   it('when role assignments are read, then each principal holds exactly its least-privilege built-in roles, scoped to one resource', () => {
     const { grants, problems } = roleAssignments(infra);
     expect(problems).toEqual([]);
-    expect(
-      checkGrants(grants, EXPECTED_GRANTS),
-    ).toEqual([]);
-    for (const g of grants.filter((x) => x.principal === 'deployerPrincipalId')) expect(g.conditional, `${g.symbol} only when azd knows the deployer`).toBe(true);
+    expect(checkGrants(grants, EXPECTED_GRANTS)).toEqual([]);
+    for (const g of grants.filter((x) => x.principal === 'deployerPrincipalId'))
+      expect(g.conditional, `${g.symbol} only when azd knows the deployer`).toBe(true);
     // the principals are the identities the resources run as
-    for (const target of ['modules/rbac.bicep', 'modules/host-keys.bicep']) expect(argumentOf(infra, target, 'appPrincipalId'), target).toEqual(['identity.properties.principalId']);
-    expect(argumentOf(infra, 'modules/host-keys.bicep', 'signalRPrincipalId')).toEqual(['signalRIdentity.properties.principalId']);
+    for (const target of ['modules/rbac.bicep', 'modules/host-keys.bicep'])
+      expect(argumentOf(infra, target, 'appPrincipalId'), target).toEqual(['identity.properties.principalId']);
+    expect(argumentOf(infra, 'modules/host-keys.bicep', 'signalRPrincipalId')).toEqual([
+      'signalRIdentity.properties.principalId',
+    ]);
     expect(argumentOf(infra, 'modules/signalr.bicep', 'identityId')).toEqual(['signalRIdentity.id']);
     // Cosmos: the data-plane role of the account, for the app identity
     const cosmosRoles = declared('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
     const forApp = cosmosRoles.filter((r) => text(at(r.value, 'properties.principalId')) === 'appPrincipalId');
     expect(forApp.length, 'one Cosmos data role for the app').toBe(1);
-    expect(text(at(forApp[0]!.value, 'properties.roleDefinitionId'))).toBe('${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributor}');
+    expect(text(at(forApp[0]!.value, 'properties.roleDefinitionId'))).toBe(
+      '${cosmos.id}/sqlRoleDefinitions/${cosmosDataContributor}',
+    );
     expect(literal(decl(forApp[0]!.file, 'var', 'cosmosDataContributor').value)).toBe(COSMOS_DATA_CONTRIBUTOR);
     for (const r of cosmosRoles.filter((x) => x !== forApp[0])) expect(r.value?.kind, `${r.name} is opt-in`).toBe('if');
   });
@@ -162,8 +211,14 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
   it('when Service Bus is read, then the five queues exist with bounded delivery, dead-lettering on expiry and duplicate detection where a retry would show', () => {
     expect(checkQueues(infra, REQUIRED_QUEUES)).toEqual([]);
     const specs = queueSpecs(infra);
-    expect(specs.find((q) => q.name === 'push-notifications')?.duplicateDetection, 'a retried push must not reach the phone twice').toBe(true);
-    expect(specs.find((q) => q.name === 'booking-events')?.appSends, 'the booking system produces booking-events; the app only receives').toBe(false);
+    expect(
+      specs.find((q) => q.name === 'push-notifications')?.duplicateDetection,
+      'a retried push must not reach the phone twice',
+    ).toBe(true);
+    expect(
+      specs.find((q) => q.name === 'booking-events')?.appSends,
+      'the booking system produces booking-events; the app only receives',
+    ).toBe(false);
     expect(argumentOf(infra, 'modules/rbac.bicep', 'sendQueues')).toEqual(['serviceBus.outputs.sendQueueNames']);
     expect(argumentOf(infra, 'modules/rbac.bicep', 'receiveQueues')).toEqual(['serviceBus.outputs.queueNames']);
   });
@@ -177,7 +232,8 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
       expect(literal(p.minimumTlsVersion), `${acct.name}: minimumTlsVersion`).toBe('TLS1_2');
     }
     const containers = declared('Microsoft.Storage/storageAccounts/blobServices/containers');
-    for (const c of containers) expect(literal(at(c.value, 'properties.publicAccess')), `container ${c.name}: publicAccess`).toBe('None');
+    for (const c of containers)
+      expect(literal(at(c.value, 'properties.publicAccess')), `container ${c.name}: publicAccess`).toBe('None');
     expect(containers.map((c) => literal(at(c.value, 'name')))).toContain('attachments');
     expect(storage.decls.some((d) => d.keyword === 'output' && d.name === 'deploymentContainerUrl')).toBe(true);
   });
@@ -195,24 +251,39 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     const templates = items(at(signalR.value, 'properties.upstream.templates'), 'upstream templates');
     expect(templates.length).toBe(1);
     const url = text(at(templates[0], 'urlTemplate'));
-    expect(url).toMatch(/^https:\/\/\$\{functionAppHostName\}\/runtime\/webhooks\/signalr\?code=\{@Microsoft\.KeyVault\(SecretUri=\$\{upstreamKeySecretUri\}\)\}$/);
+    expect(url).toMatch(
+      /^https:\/\/\$\{functionAppHostName\}\/runtime\/webhooks\/signalr\?code=\{@Microsoft\.KeyVault\(SecretUri=\$\{upstreamKeySecretUri\}\)\}$/,
+    );
     expect(text(at(templates[0], 'hubPattern'))).toBe("join(hubs, ',')");
     expect(argumentOf(infra, 'modules/signalr.bicep', 'hubs')).toEqual(['signalRHubs']);
     expect(argumentOf(infra, 'modules/app.bicep', 'signalRHubs')).toEqual(['signalRHubs']);
-    expect(argumentOf(infra, 'modules/signalr.bicep', 'functionAppHostName')).toEqual(['${functionAppName}.azurewebsites.net']);
-    expect(argumentOf(infra, 'modules/signalr.bicep', 'upstreamKeySecretUri')).toEqual(['hostKeys.outputs.signalRExtensionKeySecretUri']);
-    expect(literal(at(signalR.value, 'identity.type')), 'SignalR reads the key with its own identity').toBe('UserAssigned');
+    expect(argumentOf(infra, 'modules/signalr.bicep', 'functionAppHostName')).toEqual([
+      '${functionAppName}.azurewebsites.net',
+    ]);
+    expect(argumentOf(infra, 'modules/signalr.bicep', 'upstreamKeySecretUri')).toEqual([
+      'hostKeys.outputs.signalRExtensionKeySecretUri',
+    ]);
+    expect(literal(at(signalR.value, 'identity.type')), 'SignalR reads the key with its own identity').toBe(
+      'UserAssigned',
+    );
     // the secret is the one the Functions host reads as system key signalr_extension
     const hostKeys = infra.file('modules/host-keys.bicep');
-    expect(literal(decl(hostKeys, 'var', 'signalRKeySecretName').value)).toBe(hostKeySecretName('host--systemKey--', 'signalr_extension'));
-    expect(literal(decl(hostKeys, 'var', 'masterKeySecretName').value)).toBe(hostKeySecretName('host--masterKey--', 'master'));
+    expect(literal(decl(hostKeys, 'var', 'signalRKeySecretName').value)).toBe(
+      hostKeySecretName('host--systemKey--', 'signalr_extension'),
+    );
+    expect(literal(decl(hostKeys, 'var', 'masterKeySecretName').value)).toBe(
+      hostKeySecretName('host--masterKey--', 'master'),
+    );
     const settings = appSettings(infra);
     expect(literal(settings.get('AzureWebJobsSecretStorageType'))).toBe('keyvault');
     expect(text(settings.get('AzureWebJobsSecretStorageKeyVaultUri'))).toBe('hostKeysVaultUri');
     expect(argumentOf(infra, 'modules/function-app.bicep', 'hostKeysVaultUri')).toEqual(['hostKeys.outputs.vaultUri']);
     // azd reads the seeds back from that vault on the next provision instead of generating new ones
     const parameters = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
-    for (const name of [hostKeySecretName('host--masterKey--', 'master'), hostKeySecretName('host--systemKey--', 'signalr_extension')]) {
+    for (const name of [
+      hostKeySecretName('host--masterKey--', 'master'),
+      hostKeySecretName('host--systemKey--', 'signalr_extension'),
+    ]) {
       expect(parameters).toContain(`$(secretOrRandomPassword \${AZURE_HOSTKEYS_VAULT_NAME} ${name})`);
     }
     expect(main.decls.some((d) => d.keyword === 'output' && d.name === 'AZURE_HOSTKEYS_VAULT_NAME')).toBe(true);
@@ -224,7 +295,9 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     const capabilities = at(account.value, 'properties.capabilities');
     expect(text(capabilities)).toMatch(/^capacityMode == 'serverless' \? \[…\] : \[…\]$/);
     const serverless = capabilities?.kind === 'expr' ? capabilities.nested[0] : undefined;
-    expect(items(serverless, 'serverless capabilities').map((c) => literal(at(c, 'name')))).toEqual(['EnableServerless']);
+    expect(items(serverless, 'serverless capabilities').map((c) => literal(at(c, 'name')))).toEqual([
+      'EnableServerless',
+    ]);
     expect(literal(decl(main, 'param', 'cosmosCapacityMode').value)).toBe('serverless');
     const cosmos = infra.file('modules/cosmos.bicep');
     expect(literal(decl(cosmos, 'var', 'databaseName').value)).toBe('chat');
@@ -246,32 +319,67 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
       const policy = def.indexingPolicy!;
       expect(literal(at(res, 'indexingPolicy.indexingMode')), `${def.id} indexing mode`).toBe(policy.indexingMode);
       expect(asJson(at(res, 'indexingPolicy.includedPaths')), `${def.id} included paths`).toEqual(policy.includedPaths);
-      expect(new Set(asJson(at(res, 'indexingPolicy.excludedPaths')) as unknown[]), `${def.id} excluded paths`).toEqual(new Set(policy.excludedPaths));
-      expect(asJson(at(res, 'indexingPolicy.compositeIndexes')) ?? [], `${def.id} composite indexes`).toEqual(policy.compositeIndexes ?? []);
+      expect(new Set(asJson(at(res, 'indexingPolicy.excludedPaths')) as unknown[]), `${def.id} excluded paths`).toEqual(
+        new Set(policy.excludedPaths),
+      );
+      expect(asJson(at(res, 'indexingPolicy.compositeIndexes')) ?? [], `${def.id} composite indexes`).toEqual(
+        policy.compositeIndexes ?? [],
+      );
     }
   });
 
   it('when the code runs an ORDER BY on several fields, then a container has the composite index Cosmos needs for it', () => {
-    const sources = ['cosmos-store.ts', 'cosmos-notifications.ts'].map((f) => readFileSync(join(INFRA, '..', 'shared', 'adapters', 'cosmos', f), 'utf8')).join('\n');
-    const orders = [...sources.matchAll(/ORDER BY ((?:c\.\w+ (?:ASC|DESC)(?:, )?){2,})/g)].map((m) => m[1]!.split(', ').map((p) => ({ path: `/${p.split(' ')[0]!.slice(2)}`, order: p.endsWith('DESC') ? 'descending' : 'ascending' })));
+    const sources = ['cosmos-store.ts', 'cosmos-notifications.ts']
+      .map((f) => readFileSync(join(INFRA, '..', 'shared', 'adapters', 'cosmos', f), 'utf8'))
+      .join('\n');
+    const orders = [...sources.matchAll(/ORDER BY ((?:c\.\w+ (?:ASC|DESC)(?:, )?){2,})/g)].map((m) =>
+      m[1]!.split(', ').map((p) => ({
+        path: `/${p.split(' ')[0]!.slice(2)}`,
+        order: p.endsWith('DESC') ? 'descending' : 'ascending',
+      })),
+    );
     expect(orders.length, 'the inbox and search queries').toBeGreaterThanOrEqual(2);
     const composites = declared('Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers').flatMap((c) =>
-      items(at(c.value, 'properties.resource.indexingPolicy.compositeIndexes') ?? { kind: 'array', items: [], line: 0 }, 'composites').map((idx) =>
+      items(
+        at(c.value, 'properties.resource.indexingPolicy.compositeIndexes') ?? { kind: 'array', items: [], line: 0 },
+        'composites',
+      ).map((idx) =>
         items(idx, 'composite').map((e) => ({ path: literal(at(e, 'path')), order: literal(at(e, 'order')) })),
       ),
     );
     const flip = (o: string) => (o === 'ascending' ? 'descending' : 'ascending');
     for (const order of orders) {
-      const ok = composites.some((c) => c.length === order.length && (c.every((e, i) => e.path === order[i]!.path && e.order === order[i]!.order) || c.every((e, i) => e.path === order[i]!.path && e.order === flip(order[i]!.order))));
+      const ok = composites.some(
+        (c) =>
+          c.length === order.length &&
+          (c.every((e, i) => e.path === order[i]!.path && e.order === order[i]!.order) ||
+            c.every((e, i) => e.path === order[i]!.path && e.order === flip(order[i]!.order))),
+      );
       expect(ok, `no composite index for ORDER BY ${order.map((o) => `${o.path} ${o.order}`).join(', ')}`).toBe(true);
     }
   });
 
   it('when outputs are read, then azd gets the names a client and an operator need', () => {
     const outputs = main.decls.filter((d) => d.keyword === 'output').map((d) => d.name);
-    for (const name of ['AZURE_FUNCTION_APP_NAME', 'API_BASE_URL', 'SIGNALR_HUB_NAME', 'SIGNALR_HUB_NAMES', 'SIGNALR_ENDPOINT', 'COSMOS_ENDPOINT', 'SERVICEBUS_NAMESPACE', 'SERVICEBUS_QUEUES', 'ATTACHMENTS_ACCOUNT_URL', 'KEY_VAULT_NAME', 'AZURE_HOSTKEYS_VAULT_NAME', 'AZURE_RESOURCE_GROUP']) {
+    for (const name of [
+      'AZURE_FUNCTION_APP_NAME',
+      'API_BASE_URL',
+      'SIGNALR_HUB_NAME',
+      'SIGNALR_HUB_NAMES',
+      'SIGNALR_ENDPOINT',
+      'COSMOS_ENDPOINT',
+      'SERVICEBUS_NAMESPACE',
+      'SERVICEBUS_QUEUES',
+      'ATTACHMENTS_ACCOUNT_URL',
+      'KEY_VAULT_NAME',
+      'AZURE_HOSTKEYS_VAULT_NAME',
+      'AZURE_RESOURCE_GROUP',
+    ]) {
       expect(outputs, `output ${name}`).toContain(name);
     }
-    expect(items(decl(main, 'var', 'signalRHubs').value, 'signalRHubs').map(literal)).toEqual(['messaging', 'notifications']);
+    expect(items(decl(main, 'var', 'signalRHubs').value, 'signalRHubs').map(literal)).toEqual([
+      'messaging',
+      'notifications',
+    ]);
   });
 });

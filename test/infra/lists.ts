@@ -1,7 +1,12 @@
 // The explicit lists the infra tests work from. Adding a name here is a decision: say why next to it.
 
 /** Settings of the schema that only make sense on a developer machine: never deployed. */
-export const LOCAL_ONLY = new Set(['AUTH_DEV_SECRET', 'COSMOS_KEY', 'COSMOS_ALLOW_SELF_SIGNED', 'AzureSignalRConnectionString']);
+export const LOCAL_ONLY = new Set([
+  'AUTH_DEV_SECRET',
+  'COSMOS_KEY',
+  'COSMOS_ALLOW_SELF_SIGNED',
+  'AzureSignalRConnectionString',
+]);
 /** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
 export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
 /** Settings the Bicep produces beyond the schema: the Functions platform's, and those of consumers still to come. */

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installCoreApi, registeredFunctions, type Registration, type RpcBindingInfo } from '../../local/host/core-api.js';
+import {
+  installCoreApi,
+  type Registration,
+  type RpcBindingInfo,
+  registeredFunctions,
+} from '../../local/host/core-api.js';
 import { decl, INFRA, items, literal, loadInfra, text } from './bicep.js';
 import { appSettings, queueSpecs } from './checks.js';
 
@@ -14,9 +19,14 @@ type Binding = RpcBindingInfo & { fn: string; name: string };
 
 const infra = loadInfra();
 const settings = appSettings(infra);
-const hubs = items(decl(infra.file('main.bicep'), 'var', 'signalRHubs').value, 'signalRHubs').map((h) => String(literal(h)));
+const hubs = items(decl(infra.file('main.bicep'), 'var', 'signalRHubs').value, 'signalRHubs').map((h) =>
+  String(literal(h)),
+);
 const queues = queueSpecs(infra);
-const example = JSON.parse(readFileSync(join(INFRA, '..', 'local.settings.json.example'), 'utf8')) as { IsEncrypted?: boolean; Values: Record<string, string> };
+const example = JSON.parse(readFileSync(join(INFRA, '..', 'local.settings.json.example'), 'utf8')) as {
+  IsEncrypted?: boolean;
+  Values: Record<string, string>;
+};
 
 /** Default connection setting of each extension when a binding names none. */
 const DEFAULT_CONNECTION: Record<string, string> = {
@@ -59,27 +69,36 @@ describe('function registrations vs the deployed infrastructure', () => {
     installCoreApi();
     await import('../../functions/index.js');
     regs = registeredFunctions();
-    bindings = regs.flatMap((r) => Object.entries(r.metadata.bindings).map(([name, b]) => ({ ...b, fn: r.metadata.name, name })));
+    bindings = regs.flatMap((r) =>
+      Object.entries(r.metadata.bindings).map(([name, b]) => ({ ...b, fn: r.metadata.name, name })),
+    );
   });
 
   const kind = (b: Binding) => String(b.type).toLowerCase();
 
   it('when the app is loaded as the host loads it, then functions register with their bindings', () => {
-    expect(regs.length, 'no function registered: is functions/index.js importing the registrations?').toBeGreaterThan(0);
+    expect(regs.length, 'no function registered: is functions/index.js importing the registrations?').toBeGreaterThan(
+      0,
+    );
     for (const b of bindings) expect(typeof b.type, `${b.fn}.${b.name}`).toBe('string');
   });
 
   it('when a binding uses SignalR, then its hub is one the Bicep deploys and forwards upstream', () => {
     const signalR = bindings.filter((b) => kind(b).startsWith('signalr'));
     expect(signalR.length).toBeGreaterThan(0);
-    for (const b of signalR) expect(hubs, `${b.fn}.${b.name}: hub ${String(b.hubName)} is not in main.bicep var signalRHubs (upstream hubPattern, outputs)`).toContain(String(b.hubName));
+    for (const b of signalR)
+      expect(
+        hubs,
+        `${b.fn}.${b.name}: hub ${String(b.hubName)} is not in main.bicep var signalRHubs (upstream hubPattern, outputs)`,
+      ).toContain(String(b.hubName));
   });
 
   it('when SignalR triggers are registered, then each (hub, category, event) is unique, as the extension requires at start', () => {
     const seen = new Map<string, string>();
     for (const b of bindings.filter((x) => kind(x) === 'signalrtrigger')) {
       expect(['messages', 'connections'], `${b.fn}: category`).toContain(b.category);
-      if (b.category === 'connections') expect(['connected', 'disconnected'], `${b.fn}: connections event`).toContain(b.event);
+      if (b.category === 'connections')
+        expect(['connected', 'disconnected'], `${b.fn}: connections event`).toContain(b.event);
       const key = `${String(b.hubName)}/${String(b.category)}/${String(b.event)}`.toLowerCase();
       expect(seen.get(key), `${b.fn} and ${seen.get(key)} both handle ${key}`).toBeUndefined();
       seen.set(key, b.fn);
@@ -94,8 +113,12 @@ describe('function registrations vs the deployed infrastructure', () => {
       if (!setting) continue;
       const identityForm = `${setting}${IDENTITY_SUFFIX[k] ?? '__serviceUri'}`;
       const direct = settings.get(setting);
-      const produced = settings.has(identityForm) || (direct?.kind === 'string' && direct.value.startsWith('@Microsoft.KeyVault('));
-      expect(produced, `${b.fn}.${b.name} (${String(b.type)}) uses ${setting}: the Bicep must produce ${identityForm} (identity) or ${setting} as a Key Vault reference`).toBe(true);
+      const produced =
+        settings.has(identityForm) || (direct?.kind === 'string' && direct.value.startsWith('@Microsoft.KeyVault('));
+      expect(
+        produced,
+        `${b.fn}.${b.name} (${String(b.type)}) uses ${setting}: the Bicep must produce ${identityForm} (identity) or ${setting} as a Key Vault reference`,
+      ).toBe(true);
       const listed = setting in example.Values || identityForm in example.Values;
       expect(listed, `${b.fn}.${b.name} uses ${setting}: local.settings.json.example must list it`).toBe(true);
     }
@@ -104,8 +127,15 @@ describe('function registrations vs the deployed infrastructure', () => {
   it('when a binding uses a Service Bus queue, then the Bicep declares it, and the app may send only where it has Data Sender', () => {
     for (const b of bindings.filter((x) => kind(x).startsWith('servicebus'))) {
       const queue = queues.find((q) => q.name === b.queueName);
-      expect(queue, `${b.fn}.${b.name}: queue ${String(b.queueName)} is not declared in modules/servicebus.bicep`).toBeDefined();
-      if (kind(b) === 'servicebus' && b.direction === 'out') expect(queue!.appSends, `${b.fn} sends to ${queue!.name}, where the app has no Data Sender role (appSends: false)`).toBe(true);
+      expect(
+        queue,
+        `${b.fn}.${b.name}: queue ${String(b.queueName)} is not declared in modules/servicebus.bicep`,
+      ).toBeDefined();
+      if (kind(b) === 'servicebus' && b.direction === 'out')
+        expect(
+          queue!.appSends,
+          `${b.fn} sends to ${queue!.name}, where the app has no Data Sender role (appSends: false)`,
+        ).toBe(true);
     }
   });
 
@@ -115,7 +145,9 @@ describe('function registrations vs the deployed infrastructure', () => {
     expect(http.length).toBeGreaterThan(0);
     for (const b of http) {
       const route = (typeof b.route === 'string' ? b.route : b.fn).toLowerCase().replace(/\{[^}]+\}/g, '{}');
-      expect(route, `${b.fn}: routes under admin/ and runtime/ belong to the host`).not.toMatch(/^(admin|runtime)(\/|$)/);
+      expect(route, `${b.fn}: routes under admin/ and runtime/ belong to the host`).not.toMatch(
+        /^(admin|runtime)(\/|$)/,
+      );
       for (const m of (b.methods as string[] | undefined) ?? ['*']) {
         const key = `${m.toUpperCase()} ${route}`;
         expect(seen.get(key), `${b.fn} and ${seen.get(key)} both answer ${key}`).toBeUndefined();
@@ -129,14 +161,19 @@ describe('function registrations vs the deployed infrastructure', () => {
     const negotiate = bindings.filter((b) => kind(b) === 'httptrigger' && String(b.route) === 'negotiate');
     expect(negotiate.length, 'POST /api/negotiate (API_BASE_URL + /negotiate) is what clients call first').toBe(1);
     expect(text(decl(main, 'output', 'API_BASE_URL').value)).toBe('app.outputs.apiBaseUrl');
-    expect(text(decl(infra.file('modules/app.bicep'), 'output', 'apiBaseUrl').value)).toBe('https://${functionApp.outputs.defaultHostName}/api');
-    const hostJson = JSON.parse(readFileSync(join(INFRA, '..', 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
+    expect(text(decl(infra.file('modules/app.bicep'), 'output', 'apiBaseUrl').value)).toBe(
+      'https://${functionApp.outputs.defaultHostName}/api',
+    );
+    const hostJson = JSON.parse(readFileSync(join(INFRA, '..', 'host.json'), 'utf8')) as {
+      extensions?: { http?: { routePrefix?: string } };
+    };
     expect(hostJson.extensions?.http?.routePrefix ?? 'api', 'API_BASE_URL assumes the api/ route prefix').toBe('api');
   });
 
   it('when local.settings.json.example is read, then it has the Functions shape and lists every setting of the schema', async () => {
     const { SETTING_NAMES } = await import('../../shared/config/settings.js');
     expect(example.IsEncrypted).toBe(false);
-    for (const name of SETTING_NAMES) expect(Object.keys(example.Values), `local.settings.json.example lacks ${name}`).toContain(name);
+    for (const name of SETTING_NAMES)
+      expect(Object.keys(example.Values), `local.settings.json.example lacks ${name}`).toContain(name);
   });
 });

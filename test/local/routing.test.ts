@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Registration } from '../../local/host/core-api.js';
-import { matchRoute, type HttpRoute } from '../../local/host/routing.js';
+import { type HttpRoute, matchRoute } from '../../local/host/routing.js';
 
 const route = (template: string, methods: string[]): HttpRoute => ({
   reg: { metadata: { name: template, bindings: {} }, callback: () => undefined } satisfies Registration,
@@ -21,8 +21,13 @@ describe('local host routing', () => {
   ];
 
   it('when a literal segment and a parameter both match, then the literal wins (as in ASP.NET routing)', () => {
-    expect(matchRoute(routes, 'v1/c/x/messages/search', 'GET').match?.route.template).toBe('v1/c/{conversationId}/messages/search');
-    expect(matchRoute(routes, 'v1/c/x/messages/m1', 'GET').match?.params).toEqual({ conversationId: 'x', messageId: 'm1' });
+    expect(matchRoute(routes, 'v1/c/x/messages/search', 'GET').match?.route.template).toBe(
+      'v1/c/{conversationId}/messages/search',
+    );
+    expect(matchRoute(routes, 'v1/c/x/messages/m1', 'GET').match?.params).toEqual({
+      conversationId: 'x',
+      messageId: 'm1',
+    });
   });
 
   it('when the path matches but the method does not, then the allowed methods are listed', () => {

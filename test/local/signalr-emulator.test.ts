@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
+import { type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SignalREmulator, signAccessToken } from '../../local/signalr-emulator/index.js';
 
@@ -64,7 +64,9 @@ async function startFakeFunctionApp(): Promise<{ url: string; calls: UpstreamCal
         if (!signatureOk) return void res.writeHead(401).end();
         const arg0: unknown = Array.isArray(body.arguments) ? body.arguments[0] : undefined;
         const complete = (outcome: object): void => {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ type: 3, invocationId: body.invocationId, ...outcome })}${RS}`);
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(`${JSON.stringify({ type: 3, invocationId: body.invocationId, ...outcome })}${RS}`);
         };
         if (call.event === 'connected' && call.userId === 'slow-connect') await sleep(200);
         switch (call.category === 'messages' ? call.event : 'connections') {
@@ -81,7 +83,9 @@ async function startFakeFunctionApp(): Promise<{ url: string; calls: UpstreamCal
             complete({ error: `boom: ${String(arg0)}` });
             break;
           case 'crash':
-            res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'Function crashed: database unreachable' }));
+            res
+              .writeHead(500, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ error: 'Function crashed: database unreachable' }));
             break;
           case 'slow':
             await sleep(150);
@@ -106,11 +110,22 @@ let upstream: Awaited<ReturnType<typeof startFakeFunctionApp>>;
 const open: HubConnection[] = [];
 
 const audienceBase = (): string => emulator.endpoint.replace(/:\d+$/, '');
-const clientToken = (userId: string, opts: { key?: string; ttlSeconds?: number; hub?: string; claims?: Record<string, string> } = {}): Promise<string> =>
-  signAccessToken({ audience: `${audienceBase()}/client/?hub=${opts.hub ?? HUB}`, userId, ttlSeconds: opts.ttlSeconds ?? 600, key: opts.key ?? KEY, claims: opts.claims ?? { role: 'customer' } });
+const clientToken = (
+  userId: string,
+  opts: { key?: string; ttlSeconds?: number; hub?: string; claims?: Record<string, string> } = {},
+): Promise<string> =>
+  signAccessToken({
+    audience: `${audienceBase()}/client/?hub=${opts.hub ?? HUB}`,
+    userId,
+    ttlSeconds: opts.ttlSeconds ?? 600,
+    key: opts.key ?? KEY,
+    claims: opts.claims ?? { role: 'customer' },
+  });
 
 function build(token: string, url = `${emulator.endpoint}/client/?hub=${HUB}`, reconnect = false): HubConnection {
-  let builder = new HubConnectionBuilder().withUrl(url, { accessTokenFactory: () => token }).configureLogging(LogLevel.None);
+  let builder = new HubConnectionBuilder()
+    .withUrl(url, { accessTokenFactory: () => token })
+    .configureLogging(LogLevel.None);
   if (reconnect) builder = builder.withAutomaticReconnect([0, 50, 100, 200]);
   const conn = builder.build();
   open.push(conn);
@@ -139,10 +154,17 @@ async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
 }
 
 async function rest(method: string, path: string, opts: { body?: unknown; query?: string } = {}): Promise<Response> {
-  const token = await signAccessToken({ audience: `${audienceBase()}${path}?api-version=2022-06-01`, ttlSeconds: 60, key: KEY });
+  const token = await signAccessToken({
+    audience: `${audienceBase()}${path}?api-version=2022-06-01`,
+    ttlSeconds: 60,
+    key: KEY,
+  });
   return fetch(`${emulator.endpoint}${path}?api-version=2022-06-01${opts.query ?? ''}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(opts.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(opts.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
+    },
     body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
 }
@@ -150,9 +172,15 @@ async function rest(method: string, path: string, opts: { body?: unknown; query?
 /** Broadcasts a marker and waits until every client has it: anything pushed before it has then arrived too. */
 async function settle(boxes: unknown[][][]): Promise<void> {
   const marker = `marker-${Math.random()}`;
-  expect((await rest('POST', `/api/hubs/${HUB}/:send`, { body: { target: 'news', arguments: [marker] } })).status).toBe(202);
+  expect((await rest('POST', `/api/hubs/${HUB}/:send`, { body: { target: 'news', arguments: [marker] } })).status).toBe(
+    202,
+  );
   await waitFor(() => boxes.every((b) => b.some((args) => args[0] === marker)));
-  for (const b of boxes) b.splice(b.findIndex((args) => args[0] === marker), 1);
+  for (const b of boxes)
+    b.splice(
+      b.findIndex((args) => args[0] === marker),
+      1,
+    );
 }
 
 const callsFor = (connectionId: string | null, event?: string): UpstreamCall[] =>
@@ -180,7 +208,13 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
     expect(conn.connectionId).toMatch(/^[\w-]{22}$/);
     await waitFor(() => callsFor(conn.connectionId, 'connected').length === 1);
     const [connected] = callsFor(conn.connectionId, 'connected');
-    expect(connected).toMatchObject({ hub: HUB, category: 'connections', userId: 'alice', signatureOk: true, body: { type: 10 } });
+    expect(connected).toMatchObject({
+      hub: HUB,
+      category: 'connections',
+      userId: 'alice',
+      signatureOk: true,
+      body: { type: 10 },
+    });
     expect(connected?.claims).toContain('role: customer');
     expect(connected?.query).toMatch(/^\?hub=messaging&id=/);
     expect(emulator.stats().connections).toBe(1);
@@ -203,7 +237,13 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
     expect(who.userId).toBe('zoë');
     expect(who.claims).toBe('name: 张三, aud: custom');
     const box = inbox(conn);
-    expect((await rest('POST', `/api/hubs/${HUB}/users/${encodeURIComponent('zoë')}/:send`, { body: { target: 'news', arguments: ['hi zoë'] } })).status).toBe(202);
+    expect(
+      (
+        await rest('POST', `/api/hubs/${HUB}/users/${encodeURIComponent('zoë')}/:send`, {
+          body: { target: 'news', arguments: ['hi zoë'] },
+        })
+      ).status,
+    ).toBe(202);
     await settle([box]);
     expect(box).toEqual([['hi zoë']]);
   });
@@ -227,7 +267,10 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
 
   it('refuses forged, expired and wrong-hub tokens at negotiate', async () => {
     const negotiate = async (token: string): Promise<Response> =>
-      fetch(`${emulator.endpoint}/client/negotiate?hub=${HUB}&negotiateVersion=1`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      fetch(`${emulator.endpoint}/client/negotiate?hub=${HUB}&negotiateVersion=1`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
     const forged = await negotiate(await clientToken('mallory', { key: 'not-the-key' }));
     expect(forged.status).toBe(401);
     expect(await forged.text()).toMatch(/signature/i);
@@ -246,14 +289,21 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
 
   it('answers an invocation over 100 KB with a hub error and keeps the connection working', async () => {
     const conn = await connect('alice');
-    await expect(conn.invoke('echo', 'x'.repeat(110_000))).rejects.toThrow(/Message too large \(\d+ bytes, limit 102400\)/);
+    await expect(conn.invoke('echo', 'x'.repeat(110_000))).rejects.toThrow(
+      /Message too large \(\d+ bytes, limit 102400\)/,
+    );
     expect(callsFor(conn.connectionId, 'echo')).toHaveLength(0);
     await expect(conn.invoke('echo', 'after')).resolves.toBe('after');
     expect(conn.state).toBe(HubConnectionState.Connected);
   });
 
   it('REST sends reach exactly the addressed clients: user, group, connection, all with excluded', async () => {
-    const [a1, a2, b, c] = [await connect('alice'), await connect('alice'), await connect('bob'), await connect('carol')];
+    const [a1, a2, b, c] = [
+      await connect('alice'),
+      await connect('alice'),
+      await connect('bob'),
+      await connect('carol'),
+    ];
     const boxes = [a1, a2, b, c].map((conn) => inbox(conn));
     const only = async (expected: unknown[][][]): Promise<void> => {
       await settle(boxes);
@@ -261,22 +311,56 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
       boxes.forEach((box) => box.splice(0));
     };
 
-    expect((await rest('POST', `/api/hubs/${HUB}/users/alice/:send`, { body: { Target: 'news', Arguments: ['to-alice', 1] } })).status).toBe(202);
+    expect(
+      (
+        await rest('POST', `/api/hubs/${HUB}/users/alice/:send`, {
+          body: { Target: 'news', Arguments: ['to-alice', 1] },
+        })
+      ).status,
+    ).toBe(202);
     await only([[['to-alice', 1]], [['to-alice', 1]], [], []]);
 
-    expect((await rest('PUT', `/api/hubs/${HUB}/groups/conversation%3A1/connections/${b.connectionId}`)).status).toBe(200);
+    expect((await rest('PUT', `/api/hubs/${HUB}/groups/conversation%3A1/connections/${b.connectionId}`)).status).toBe(
+      200,
+    );
     expect((await rest('PUT', `/api/hubs/${HUB}/users/carol/groups/conversation%3A1`)).status).toBe(200);
-    expect((await rest('POST', `/api/hubs/${HUB}/groups/conversation%3A1/:send`, { body: { target: 'news', arguments: ['to-group'] } })).status).toBe(202);
+    expect(
+      (
+        await rest('POST', `/api/hubs/${HUB}/groups/conversation%3A1/:send`, {
+          body: { target: 'news', arguments: ['to-group'] },
+        })
+      ).status,
+    ).toBe(202);
     await only([[], [], [['to-group']], [['to-group']]]);
 
-    expect((await rest('POST', `/api/hubs/${HUB}/connections/${a2.connectionId}/:send`, { body: { target: 'news', arguments: ['to-a2'] } })).status).toBe(202);
+    expect(
+      (
+        await rest('POST', `/api/hubs/${HUB}/connections/${a2.connectionId}/:send`, {
+          body: { target: 'news', arguments: ['to-a2'] },
+        })
+      ).status,
+    ).toBe(202);
     await only([[], [['to-a2']], [], []]);
 
     const excluded = `&excluded=${a1.connectionId}&excluded=${c.connectionId}`;
-    expect((await rest('POST', `/api/hubs/${HUB}/:send`, { body: { target: 'news', arguments: ['to-all'] }, query: excluded })).status).toBe(202);
+    expect(
+      (
+        await rest('POST', `/api/hubs/${HUB}/:send`, {
+          body: { target: 'news', arguments: ['to-all'] },
+          query: excluded,
+        })
+      ).status,
+    ).toBe(202);
     await only([[], [['to-all']], [['to-all']], []]);
 
-    expect((await rest('POST', `/api/hubs/${HUB}/groups/conversation%3A1/:send`, { body: { target: 'news', arguments: ['group-ex'] }, query: `&excluded=${b.connectionId}` })).status).toBe(202);
+    expect(
+      (
+        await rest('POST', `/api/hubs/${HUB}/groups/conversation%3A1/:send`, {
+          body: { target: 'news', arguments: ['group-ex'] },
+          query: `&excluded=${b.connectionId}`,
+        })
+      ).status,
+    ).toBe(202);
     await only([[], [], [], [['group-ex']]]);
   });
 
@@ -306,11 +390,18 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
     expect((await rest('HEAD', `/api/hubs/${HUB}/groups/lonely`)).status).toBe(200);
     await conn.stop();
     await waitFor(() => callsFor(id, 'disconnected').length === 1 && emulator.stats().connections === 0);
-    expect(callsFor(id, 'disconnected')[0]).toMatchObject({ category: 'connections', userId: 'frank', signatureOk: true, body: { type: 11 } });
+    expect(callsFor(id, 'disconnected')[0]).toMatchObject({
+      category: 'connections',
+      userId: 'frank',
+      signatureOk: true,
+      body: { type: 11 },
+    });
     const head = await rest('HEAD', `/api/hubs/${HUB}/groups/lonely`);
     expect(head.status).toBe(404);
     expect(head.headers.get('x-ms-error-code')).toBe('Warning.Group.NotExisted');
-    expect((await rest('HEAD', `/api/hubs/${HUB}/connections/${id}`)).headers.get('x-ms-error-code')).toBe('Warning.Connection.NotExisted');
+    expect((await rest('HEAD', `/api/hubs/${HUB}/connections/${id}`)).headers.get('x-ms-error-code')).toBe(
+      'Warning.Connection.NotExisted',
+    );
   });
 
   it('lets a withAutomaticReconnect client reconnect (fresh negotiate) after REST closes its connection', async () => {
@@ -318,7 +409,9 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
     await conn.start();
     const firstId = conn.connectionId!;
     const reconnected = new Promise<string | undefined>((resolve) => conn.onreconnected(resolve));
-    expect((await rest('DELETE', `/api/hubs/${HUB}/connections/${firstId}`, { query: '&reason=kicked' })).status).toBe(200);
+    expect((await rest('DELETE', `/api/hubs/${HUB}/connections/${firstId}`, { query: '&reason=kicked' })).status).toBe(
+      200,
+    );
     const newId = await reconnected;
     expect(newId).toBeDefined();
     expect(newId).not.toBe(firstId);
@@ -333,13 +426,18 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
     const app = createServer((req, res) => {
       seen.push(`${req.method ?? ''} ${req.url ?? ''}`);
       void clientToken('hank').then((accessToken) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ url: `${emulator.endpoint}/client/?hub=${HUB}`, accessToken }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ url: `${emulator.endpoint}/client/?hub=${HUB}`, accessToken }));
       });
     });
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     try {
       const port = (app.address() as AddressInfo).port;
-      const conn = new HubConnectionBuilder().withUrl(`http://127.0.0.1:${port}/api`).configureLogging(LogLevel.None).build();
+      const conn = new HubConnectionBuilder()
+        .withUrl(`http://127.0.0.1:${port}/api`)
+        .configureLogging(LogLevel.None)
+        .build();
       open.push(conn);
       await conn.start();
       expect(seen).toEqual(['POST /api/negotiate?negotiateVersion=1']);

@@ -1,9 +1,9 @@
-import type { AppDeps } from '../../shared/app/deps.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
-import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
-import type { Telemetry } from '../../shared/ports/system.js';
+import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import type { AppDeps } from '../../shared/app/deps.js';
 import { DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
+import type { Telemetry } from '../../shared/ports/system.js';
 
 /** Use-case dependencies on the memory adapters, with a clock the test moves and ids it can predict. */
 export function memoryDeps(over: Partial<AppDeps> = {}) {

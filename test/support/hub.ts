@@ -1,4 +1,4 @@
-import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection } from '@microsoft/signalr';
+import { type HubConnection, HubConnectionBuilder, HubConnectionState, LogLevel } from '@microsoft/signalr';
 
 /** A real @microsoft/signalr client that negotiates through /api/negotiate, recording every event it receives. */
 export interface TestClient {
@@ -9,17 +9,40 @@ export interface TestClient {
   stop(): Promise<void>;
 }
 
-const TARGETS = ['OnMessageReceived', 'OnMessageUpdated', 'OnMessageDeleted', 'OnReaction', 'OnMessageRead', 'OnMessageDelivered', 'OnTypingIndicator', 'UserOnline', 'UserOffline', 'ConversationUpdated', 'OnParticipantsChanged', 'IncomingCall', 'CallAccepted', 'CallDeclined', 'CallEnded'];
+const TARGETS = [
+  'OnMessageReceived',
+  'OnMessageUpdated',
+  'OnMessageDeleted',
+  'OnReaction',
+  'OnMessageRead',
+  'OnMessageDelivered',
+  'OnTypingIndicator',
+  'UserOnline',
+  'UserOffline',
+  'ConversationUpdated',
+  'OnParticipantsChanged',
+  'IncomingCall',
+  'CallAccepted',
+  'CallDeclined',
+  'CallEnded',
+];
 
-export async function connectClient(baseUrl: string, token: string, opts: { reconnect?: boolean } = {}): Promise<TestClient> {
-  let builder = new HubConnectionBuilder().withUrl(`${baseUrl}/api`, { accessTokenFactory: () => token }).configureLogging(LogLevel.None);
+export async function connectClient(
+  baseUrl: string,
+  token: string,
+  opts: { reconnect?: boolean } = {},
+): Promise<TestClient> {
+  let builder = new HubConnectionBuilder()
+    .withUrl(`${baseUrl}/api`, { accessTokenFactory: () => token })
+    .configureLogging(LogLevel.None);
   if (opts.reconnect) builder = builder.withAutomaticReconnect([0, 100, 200, 500, 1000]);
   const conn = builder.build();
   const events: { target: string; payload: any }[] = [];
   const waiters: { target: string; match: (p: any) => boolean; resolve: (p: any) => void }[] = [];
   for (const target of TARGETS) {
     conn.on(target, (payload: unknown, ...rest: unknown[]) => {
-      if (rest.length > 0) throw new Error(`${target} carried ${rest.length + 1} arguments; the contract is exactly one`);
+      if (rest.length > 0)
+        throw new Error(`${target} carried ${rest.length + 1} arguments; the contract is exactly one`);
       events.push({ target, payload });
       for (const w of [...waiters]) {
         if (w.target === target && w.match(payload)) {

@@ -37,11 +37,17 @@ export function isTransient(err: unknown): boolean {
 /** What callers see when Cosmos stays busy or unreachable: a 503 with a hint, not a 500. */
 export function unavailableError(err: unknown): AppError {
   const status = statusOf(err);
-  const retryAfterMs = typeof err === 'object' && err !== null ? (err as { retryAfterInMs?: unknown }).retryAfterInMs : undefined;
+  const retryAfterMs =
+    typeof err === 'object' && err !== null ? (err as { retryAfterInMs?: unknown }).retryAfterInMs : undefined;
   const retryAfterSeconds = typeof retryAfterMs === 'number' && retryAfterMs > 0 ? Math.ceil(retryAfterMs / 1000) : 1;
-  return new AppError('unavailable', 'STORE.UNAVAILABLE', `the database is busy or unreachable (${String(status)}); try again shortly`, {
-    retryAfterSeconds,
-  });
+  return new AppError(
+    'unavailable',
+    'STORE.UNAVAILABLE',
+    `the database is busy or unreachable (${String(status)}); try again shortly`,
+    {
+      retryAfterSeconds,
+    },
+  );
 }
 
 /** Maps what a store method throws: domain errors pass, throttling and outages become `unavailable`. */

@@ -19,7 +19,16 @@ export class CosmosNotificationStore implements NotificationStore {
   constructor(private readonly container: Container) {}
 
   async add(notifications: Notification[]): Promise<void> {
-    await Promise.all(notifications.map((n) => this.container.items.create<Doc>({ ...n, id: docId(n.id), docType: 'notification', ttl: NOTIFICATION_TTL_SECONDS })));
+    await Promise.all(
+      notifications.map((n) =>
+        this.container.items.create<Doc>({
+          ...n,
+          id: docId(n.id),
+          docType: 'notification',
+          ttl: NOTIFICATION_TTL_SECONDS,
+        }),
+      ),
+    );
   }
 
   async list(userId: string, q: { unreadOnly: boolean; limit: number }): Promise<Notification[]> {
@@ -47,7 +56,10 @@ export class CosmosNotificationStore implements NotificationStore {
       try {
         const { resource: saved } = await this.container
           .item(docId(id), userId)
-          .replace<Doc>({ ...resource, ...next, id: docId(id), userId, docType: 'notification', ttl: resource.ttl }, { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } });
+          .replace<Doc>(
+            { ...resource, ...next, id: docId(id), userId, docType: 'notification', ttl: resource.ttl },
+            { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } },
+          );
         return saved ? toNotification(saved) : null;
       } catch (e) {
         if ((e as { code?: number }).code !== 412) throw e;

@@ -19,7 +19,8 @@ export const fingerprintOf = (query: unknown): string =>
 export const wrapToken = (fingerprint: string, sdkToken: string): string =>
   Buffer.from(JSON.stringify({ v: 1, f: fingerprint, c: sdkToken } satisfies TokenBody)).toString('base64url');
 
-export const badToken = () => invalid('continuationToken is not one this server issued for this query', 'PAGING.BAD_TOKEN');
+export const badToken = () =>
+  invalid('continuationToken is not one this server issued for this query', 'PAGING.BAD_TOKEN');
 
 export function unwrapToken(token: string, fingerprint: string): string {
   let parsed: unknown;

@@ -18,7 +18,9 @@ export interface CosmosContainers {
  * (TTL on, nothing expires unless an item carries its own `ttl`, which messages do for retention) and the
  * composite indexes, without which Cosmos refuses the multi-field ORDER BY queries.
  */
-export function containerDefinitions(names: CosmosContainerNames): Record<keyof CosmosContainerNames, ContainerDefinition> {
+export function containerDefinitions(
+  names: CosmosContainerNames,
+): Record<keyof CosmosContainerNames, ContainerDefinition> {
   return {
     conversations: {
       id: names.conversations,
@@ -88,7 +90,11 @@ export function containerDefinitions(names: CosmosContainerNames): Record<keyof 
  * create them (403): then they must exist already (infra creates them), which is checked so a wrong name fails at
  * start with a message that names it.
  */
-export async function ensureCosmosContainers(client: CosmosClient, databaseId: string, names: CosmosContainerNames): Promise<CosmosContainers> {
+export async function ensureCosmosContainers(
+  client: CosmosClient,
+  databaseId: string,
+  names: CosmosContainerNames,
+): Promise<CosmosContainers> {
   const defs = containerDefinitions(names);
   let database = client.database(databaseId);
   try {
@@ -113,15 +119,22 @@ export async function ensureCosmosContainers(client: CosmosClient, databaseId: s
         await container.read();
       } catch (readErr) {
         if (statusOf(readErr) === 404) {
-          throw new Error(`Cosmos container "${id}" does not exist in database "${databaseId}" and this identity may not create it; deploy infra/ first`, {
-            cause: readErr,
-          });
+          throw new Error(
+            `Cosmos container "${id}" does not exist in database "${databaseId}" and this identity may not create it; deploy infra/ first`,
+            {
+              cause: readErr,
+            },
+          );
         }
         throw readErr;
       }
       return container;
     }
   };
-  const [conversations, memberships, users] = await Promise.all([ensure(defs.conversations), ensure(defs.memberships), ensure(defs.users)]);
+  const [conversations, memberships, users] = await Promise.all([
+    ensure(defs.conversations),
+    ensure(defs.memberships),
+    ensure(defs.users),
+  ]);
   return { conversations, memberships, users };
 }

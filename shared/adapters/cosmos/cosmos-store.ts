@@ -47,8 +47,14 @@
  * use only ORDER BY / TOP / continuation tokens (no OFFSET, DISTINCT, GROUP BY, LIKE).
  */
 import { randomUUID } from 'node:crypto';
-import type { Container, ItemDefinition, PatchOperation, SqlParameter, SqlQuerySpec } from '@azure/cosmos';
-import type { CosmosClient } from '@azure/cosmos';
+import type {
+  Container,
+  CosmosClient,
+  ItemDefinition,
+  PatchOperation,
+  SqlParameter,
+  SqlQuerySpec,
+} from '@azure/cosmos';
 import type { Conversation, Membership, MessagePreview, UserProfile } from '../../domain/conversation.js';
 import { AppError, conflict, invalid, notFound } from '../../domain/errors.js';
 import type { Message } from '../../domain/message.js';
@@ -63,7 +69,7 @@ import type {
 } from '../../ports/store.js';
 import { backoffMs, isTransient, sleep, statusOf, toStoreError } from './cosmos-errors.js';
 import { badToken, fingerprintOf, unwrapToken, wrapToken } from './cosmos-paging.js';
-import { ensureCosmosContainers, type CosmosContainerNames, type CosmosContainers } from './cosmos-setup.js';
+import { type CosmosContainerNames, type CosmosContainers, ensureCosmosContainers } from './cosmos-setup.js';
 
 export interface CosmosStoreOptions {
   client: CosmosClient;
@@ -168,7 +174,10 @@ const INBOX_ORDER = 'ORDER BY c.pinned DESC, c.lastActivityAt DESC, c.conversati
  * few writes to the conversation doc instead of one each.
  */
 class AdvanceQueue {
-  private readonly lanes = new Map<string, { pending: Message | null; next: Promise<void> | null; active: Promise<void> | null }>();
+  private readonly lanes = new Map<
+    string,
+    { pending: Message | null; next: Promise<void> | null; active: Promise<void> | null }
+  >();
 
   constructor(private readonly advance: (message: Message) => Promise<void>) {}
 
@@ -271,13 +280,24 @@ export class CosmosConversationStore implements ConversationStore {
 
   // ---------------------------------------------------------------- conversations
 
-  createConversation(conversation: Conversation, memberships: Membership[]): Promise<{ conversation: Conversation; created: boolean }> {
+  createConversation(
+    conversation: Conversation,
+    memberships: Membership[],
+  ): Promise<{ conversation: Conversation; created: boolean }> {
     return this.guard(async () => {
-      const doc: ConversationDoc = { ...copy(conversation), conversationId: conversation.id, docType: 'conversation', writeId: randomUUID() };
+      const doc: ConversationDoc = {
+        ...copy(conversation),
+        conversationId: conversation.id,
+        docType: 'conversation',
+        writeId: randomUUID(),
+      };
       const outcome = await this.createDoc(this.conversations, doc, conversation.id);
       if (!outcome.created) {
-        const existing = outcome.existing ?? (await this.readDoc<ConversationDoc>(this.conversations, conversation.id, conversation.id));
-        if (!existing || existing.docType !== 'conversation') throw conflict('the conversation id is taken', 'CONVERSATION.ID_TAKEN');
+        const existing =
+          outcome.existing ??
+          (await this.readDoc<ConversationDoc>(this.conversations, conversation.id, conversation.id));
+        if (!existing || existing.docType !== 'conversation')
+          throw conflict('the conversation id is taken', 'CONVERSATION.ID_TAKEN');
         return { conversation: toConversation(existing), created: false };
       }
       await Promise.all(memberships.map((m) => this.writeMembership(m)));
@@ -310,7 +330,8 @@ export class CosmosConversationStore implements ConversationStore {
           lastMessageAt: current.lastMessageAt,
           writeId: randomUUID(),
         };
-        if ((await this.replaceDoc(this.conversations, doc, conversationId, current._etag)) !== null) return toConversation(doc);
+        if ((await this.replaceDoc(this.conversations, doc, conversationId, current._etag)) !== null)
+          return toConversation(doc);
         await sleep(backoffMs(attempt, 5, 200));
       }
       throw conflict('the conversation changed too often to update it; try again', 'CONVERSATION.BUSY');
@@ -356,7 +377,10 @@ export class CosmosConversationStore implements ConversationStore {
     });
   }
 
-  listMessages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]> {
+  listMessages(
+    conversationId: string,
+    range: { afterSeq?: number; beforeSeq?: number; limit: number },
+  ): Promise<Message[]> {
     return this.guard(async () => {
       const limit = Math.floor(range.limit);
       if (limit <= 0) return [];
@@ -373,7 +397,10 @@ export class CosmosConversationStore implements ConversationStore {
       }
       const docs = await this.queryAll<MessageDoc>(
         this.conversations,
-        { query: `SELECT TOP @n * FROM c WHERE ${where.join(' AND ')} ORDER BY c.seq ${newestFirst ? 'DESC' : 'ASC'}`, parameters },
+        {
+          query: `SELECT TOP @n * FROM c WHERE ${where.join(' AND ')} ORDER BY c.seq ${newestFirst ? 'DESC' : 'ASC'}`,
+          parameters,
+        },
         conversationId,
       );
       const messages = docs.map(toMessage);
@@ -400,11 +427,19 @@ export class CosmosConversationStore implements ConversationStore {
     });
   }
 
-  searchMessages(conversationIds: string[], q: { text: string; from?: string; to?: string; limit: number }): Promise<Message[]> {
+  searchMessages(
+    conversationIds: string[],
+    q: { text: string; from?: string; to?: string; limit: number },
+  ): Promise<Message[]> {
     return this.guard(async () => {
       const limit = Math.floor(q.limit);
       if (limit <= 0 || conversationIds.length === 0) return [];
-      const where = ['c.conversationId = @c', "c.docType = 'message'", 'c.isDeleted = false', 'CONTAINS(LOWER(c.content), @q)'];
+      const where = [
+        'c.conversationId = @c',
+        "c.docType = 'message'",
+        'c.isDeleted = false',
+        'CONTAINS(LOWER(c.content), @q)',
+      ];
       const base: SqlParameter[] = [
         { name: '@q', value: q.text.toLowerCase() },
         { name: '@n', value: limit },
@@ -466,10 +501,16 @@ export class CosmosConversationStore implements ConversationStore {
     });
   }
 
-  advanceMemberships(conversationId: string, userIds: string[], message: { seq: number; at: string; senderId: string }): Promise<void> {
+  advanceMemberships(
+    conversationId: string,
+    userIds: string[],
+    message: { seq: number; at: string; senderId: string },
+  ): Promise<void> {
     return this.guard(async () => {
       if (!ISO_INSTANT.test(message.at)) throw invalid('at must be an ISO 8601 date-time');
-      await mapLimit([...new Set(userIds)], MEMBER_PARALLELISM, (userId) => this.advanceMembership(userId, conversationId, message));
+      await mapLimit([...new Set(userIds)], MEMBER_PARALLELISM, (userId) =>
+        this.advanceMembership(userId, conversationId, message),
+      );
     });
   }
 
@@ -477,7 +518,11 @@ export class CosmosConversationStore implements ConversationStore {
    * Each field moves forward with its own server-side condition (a conditional patch is atomic), so concurrent sends
    * and reads never lose an update and nothing loops on ETags. Usually all of them move: one patch does it all.
    */
-  private async advanceMembership(userId: string, conversationId: string, message: { seq: number; at: string; senderId: string }): Promise<void> {
+  private async advanceMembership(
+    userId: string,
+    conversationId: string,
+    message: { seq: number; at: string; senderId: string },
+  ): Promise<void> {
     const { seq, at } = message;
     const parts: { operations: PatchOperation[]; condition: string }[] = [
       { operations: [{ op: 'set', path: '/lastSeq', value: seq }], condition: `c.lastSeq < ${seq}` },
@@ -494,10 +539,18 @@ export class CosmosConversationStore implements ConversationStore {
       });
     }
     if (this.conditionalPatch) {
-      const all = await this.patchIf(this.memberships, conversationId, userId, parts.flatMap((p) => p.operations), parts.map((p) => p.condition).join(' AND '));
+      const all = await this.patchIf(
+        this.memberships,
+        conversationId,
+        userId,
+        parts.flatMap((p) => p.operations),
+        parts.map((p) => p.condition).join(' AND '),
+      );
       if (all !== 'precondition' && all !== 'unsupported') return;
       if (all === 'precondition') {
-        const each = await Promise.all(parts.map((p) => this.patchIf(this.memberships, conversationId, userId, p.operations, p.condition)));
+        const each = await Promise.all(
+          parts.map((p) => this.patchIf(this.memberships, conversationId, userId, p.operations, p.condition)),
+        );
         if (!each.includes('unsupported')) return;
       }
     }
@@ -513,7 +566,11 @@ export class CosmosConversationStore implements ConversationStore {
     });
   }
 
-  listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage> {
+  listMemberships(
+    userId: string,
+    filter: MembershipFilter,
+    page: { pageSize: number; continuationToken?: string },
+  ): Promise<MembershipPage> {
     return this.guard(async () => {
       const where = ['c.userId = @u'];
       const parameters: SqlParameter[] = [{ name: '@u', value: userId }];
@@ -529,7 +586,8 @@ export class CosmosConversationStore implements ConversationStore {
       const fingerprint = fingerprintOf({ userId, type: filter.type ?? null, archived: filter.archived ?? null });
       const pageSize = Math.max(1, Math.floor(page.pageSize));
 
-      let sdkToken = page.continuationToken === undefined ? undefined : unwrapToken(page.continuationToken, fingerprint);
+      let sdkToken =
+        page.continuationToken === undefined ? undefined : unwrapToken(page.continuationToken, fingerprint);
       const items: Membership[] = [];
       // why: a server may return fewer items than asked for (or none) with a token; keep reading until the page is full
       while (items.length < pageSize) {
@@ -542,10 +600,17 @@ export class CosmosConversationStore implements ConversationStore {
     });
   }
 
-  private async fetchMemberships(spec: SqlQuerySpec, userId: string, maxItemCount: number, continuationToken: string | undefined) {
+  private async fetchMemberships(
+    spec: SqlQuerySpec,
+    userId: string,
+    maxItemCount: number,
+    continuationToken: string | undefined,
+  ) {
     try {
       return await this.retrying(() =>
-        this.memberships.items.query<MembershipDoc>(spec, { partitionKey: userId, maxItemCount, continuationToken }).fetchNext(),
+        this.memberships.items
+          .query<MembershipDoc>(spec, { partitionKey: userId, maxItemCount, continuationToken })
+          .fetchNext(),
       );
     } catch (err) {
       // a token we issued never fails this way; a forged inner token does (400, or the SDK cannot parse it)
@@ -598,7 +663,13 @@ export class CosmosConversationStore implements ConversationStore {
     const conversationId = input.conversationId;
     let seq = Math.max(lastSeq + 1, this.seqHints.get(conversationId) ?? 1);
     for (let attempt = 0; attempt < SEQ_ATTEMPTS; attempt++) {
-      const doc: MessageDoc = { ...copy(input), id: messageIdOf(conversationId, seq), seq, docType: 'message', writeId: randomUUID() };
+      const doc: MessageDoc = {
+        ...copy(input),
+        id: messageIdOf(conversationId, seq),
+        seq,
+        docType: 'message',
+        writeId: randomUUID(),
+      };
       const outcome = await this.createDoc(this.conversations, doc, conversationId);
       if (outcome.created) {
         this.hint(conversationId, seq + 1);
@@ -610,7 +681,12 @@ export class CosmosConversationStore implements ConversationStore {
       // why: another process is sending to this conversation too; from the second collision on, step aside briefly
       if (attempt > 0) await sleep(backoffMs(attempt, 2, 50));
     }
-    throw new AppError('unavailable', 'MESSAGE.SEQ_CONTENTION', 'too many concurrent sends to this conversation; try again', { retryAfterSeconds: 1 });
+    throw new AppError(
+      'unavailable',
+      'MESSAGE.SEQ_CONTENTION',
+      'too many concurrent sends to this conversation; try again',
+      { retryAfterSeconds: 1 },
+    );
   }
 
   private hint(conversationId: string, nextSeq: number): void {
@@ -643,11 +719,15 @@ export class CosmosConversationStore implements ConversationStore {
       if (outcome.created) return { kind: 'owned', doc, etag: outcome.etag };
 
       const existing = outcome.existing ?? (await this.readDoc<ClaimDoc>(this.conversations, id, conversationId));
-      if (existing && existing.docType !== 'claim') throw conflict('clientMessageId clashes with another document', 'MESSAGE.CLIENT_ID_CLASH');
+      if (existing && existing.docType !== 'claim')
+        throw conflict('clientMessageId clashes with another document', 'MESSAGE.CLIENT_ID_CLASH');
       if (existing?.seq !== null && existing?.seq !== undefined) {
         const first = await this.readMessage(conversationId, messageIdOf(conversationId, existing.seq));
         if (first) return { kind: 'done', message: toMessage(first) };
-        throw conflict('the message sent with this clientMessageId is gone (retention); use a new clientMessageId', 'MESSAGE.CLIENT_ID_EXPIRED');
+        throw conflict(
+          'the message sent with this clientMessageId is gone (retention); use a new clientMessageId',
+          'MESSAGE.CLIENT_ID_EXPIRED',
+        );
       }
       if (existing && Date.now() - Date.parse(existing.claimedAt) > this.staleClaimMs) {
         const taken = await this.takeOver(existing, clientMessageId);
@@ -655,9 +735,14 @@ export class CosmosConversationStore implements ConversationStore {
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new AppError('unavailable', 'MESSAGE.SEND_IN_PROGRESS', `a message with clientMessageId ${clientMessageId} is still being stored; retry shortly`, {
-          retryAfterSeconds: 1,
-        });
+        throw new AppError(
+          'unavailable',
+          'MESSAGE.SEND_IN_PROGRESS',
+          `a message with clientMessageId ${clientMessageId} is still being stored; retry shortly`,
+          {
+            retryAfterSeconds: 1,
+          },
+        );
       }
       // existing === null: the claim was released by a send that failed; the next round claims it at once
       if (existing !== null) await sleep(Math.min(250, 10 * 2 ** Math.min(attempt, 5)));
@@ -670,7 +755,8 @@ export class CosmosConversationStore implements ConversationStore {
     const [found] = await this.queryAll<MessageDoc>(
       this.conversations,
       {
-        query: "SELECT TOP 1 * FROM c WHERE c.conversationId = @c AND c.docType = 'message' AND c.clientMessageId = @m ORDER BY c.seq ASC",
+        query:
+          "SELECT TOP 1 * FROM c WHERE c.conversationId = @c AND c.docType = 'message' AND c.clientMessageId = @m ORDER BY c.seq ASC",
         parameters: [
           { name: '@c', value: conversationId },
           { name: '@m', value: clientMessageId },
@@ -680,7 +766,12 @@ export class CosmosConversationStore implements ConversationStore {
     );
     const base = without<ClaimDoc>(existing);
     if (found) {
-      await this.replaceDoc(this.conversations, { ...base, seq: found.seq, docType: 'claim', writeId: randomUUID() }, conversationId, existing._etag);
+      await this.replaceDoc(
+        this.conversations,
+        { ...base, seq: found.seq, docType: 'claim', writeId: randomUUID() },
+        conversationId,
+        existing._etag,
+      );
       return { kind: 'done', message: toMessage(found) };
     }
     const owner = randomUUID();
@@ -692,7 +783,12 @@ export class CosmosConversationStore implements ConversationStore {
   private async completeClaim(claim: Extract<ClaimOutcome, { kind: 'owned' }>, seq: number): Promise<void> {
     try {
       // null (stale) means someone took the claim over; it finds our message by its clientMessageId
-      await this.replaceDoc(this.conversations, { ...claim.doc, seq, writeId: randomUUID() }, claim.doc.conversationId, claim.etag);
+      await this.replaceDoc(
+        this.conversations,
+        { ...claim.doc, seq, writeId: randomUUID() },
+        claim.doc.conversationId,
+        claim.etag,
+      );
     } catch (err) {
       // the message is stored; a claim left pending is resolved by the takeover, so the send still succeeds
       if (!isQuiet(err)) throw err;
@@ -701,7 +797,9 @@ export class CosmosConversationStore implements ConversationStore {
 
   private async releaseClaim(claim: Extract<ClaimOutcome, { kind: 'owned' }>): Promise<void> {
     try {
-      await this.conversations.item(claim.doc.id, claim.doc.conversationId).delete({ accessCondition: { type: 'IfMatch', condition: claim.etag } });
+      await this.conversations
+        .item(claim.doc.id, claim.doc.conversationId)
+        .delete({ accessCondition: { type: 'IfMatch', condition: claim.etag } });
     } catch {
       // best effort: a claim left behind is taken over once it is stale
     }
@@ -725,7 +823,13 @@ export class CosmosConversationStore implements ConversationStore {
         { op: 'set', path: '/lastMessage', value: previewRecord(message) },
         { op: 'set', path: '/lastMessageAt', value: message.createdAt },
       ];
-      const outcome = await this.patchIf(this.conversations, conversationId, conversationId, operations, `c.lastSeq < ${message.seq}`);
+      const outcome = await this.patchIf(
+        this.conversations,
+        conversationId,
+        conversationId,
+        operations,
+        `c.lastSeq < ${message.seq}`,
+      );
       if (outcome === 'patched') return;
       if (outcome === 'missing') throw notFound('Conversation');
     }
@@ -738,7 +842,12 @@ export class CosmosConversationStore implements ConversationStore {
    * and after an edit the preview when this is the last message. The message is re-read after the conversation so a
    * later edit's own sync always writes the newest preview.
    */
-  private async syncConversation(conversationId: string, messageId: string, seq: number, reason: 'append' | 'edit'): Promise<void> {
+  private async syncConversation(
+    conversationId: string,
+    messageId: string,
+    seq: number,
+    reason: 'append' | 'edit',
+  ): Promise<void> {
     for (let attempt = 0; attempt < OCC_ATTEMPTS; attempt++) {
       const conversation = await this.readConversation(conversationId);
       if (!conversation) return;
@@ -748,7 +857,14 @@ export class CosmosConversationStore implements ConversationStore {
       if (!message) return;
       const base = without<ConversationDoc>(conversation);
       const doc: ConversationDoc = behind
-        ? { ...base, docType: 'conversation', lastSeq: seq, lastMessage: previewRecord(message), lastMessageAt: message.createdAt, writeId: randomUUID() }
+        ? {
+            ...base,
+            docType: 'conversation',
+            lastSeq: seq,
+            lastMessage: previewRecord(message),
+            lastMessageAt: message.createdAt,
+            writeId: randomUUID(),
+          }
         : {
             ...base,
             docType: 'conversation',
@@ -787,7 +903,11 @@ export class CosmosConversationStore implements ConversationStore {
    * Creates the doc. 409, or a failure after which the create may have landed: a read decides, because only our
    * write carries our writeId. Returns the doc found in the way when the id was taken by someone else.
    */
-  private async createDoc<T extends Doc>(container: Container, doc: T, partitionKey: string): Promise<CreateOutcome<T>> {
+  private async createDoc<T extends Doc>(
+    container: Container,
+    doc: T,
+    partitionKey: string,
+  ): Promise<CreateOutcome<T>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const response = await container.items.create<ItemDefinition>(doc);
@@ -809,10 +929,17 @@ export class CosmosConversationStore implements ConversationStore {
    * Replaces the doc if it still has `etag` and returns the new etag; null = someone else changed (or deleted) it in
    * between: re-read and decide again.
    */
-  private async replaceDoc<T extends Doc>(container: Container, doc: T, partitionKey: string, etag: string): Promise<string | null> {
+  private async replaceDoc<T extends Doc>(
+    container: Container,
+    doc: T,
+    partitionKey: string,
+    etag: string,
+  ): Promise<string | null> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const response = await container.item(doc.id, partitionKey).replace<ItemDefinition>(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
+        const response = await container
+          .item(doc.id, partitionKey)
+          .replace<ItemDefinition>(doc, { accessCondition: { type: 'IfMatch', condition: etag } });
         return response.etag;
       } catch (err) {
         const status = statusOf(err);
@@ -839,7 +966,10 @@ export class CosmosConversationStore implements ConversationStore {
   ): Promise<'patched' | 'precondition' | 'missing' | 'unsupported'> {
     try {
       await this.retrying(() =>
-        container.item(id, partitionKey).patch({ operations: [...operations, { op: 'set', path: '/writeId', value: randomUUID() }], condition: conditionOf(where) }),
+        container.item(id, partitionKey).patch({
+          operations: [...operations, { op: 'set', path: '/writeId', value: randomUUID() }],
+          condition: conditionOf(where),
+        }),
       );
       return 'patched';
     } catch (err) {
@@ -882,4 +1012,5 @@ export class CosmosConversationStore implements ConversationStore {
 }
 
 /** Failures that may leave a stored send's bookkeeping behind without failing the send. */
-const isQuiet = (err: unknown): boolean => isTransient(err) || statusOf(err) === 429 || (err instanceof AppError && err.kind === 'unavailable');
+const isQuiet = (err: unknown): boolean =>
+  isTransient(err) || statusOf(err) === 429 || (err instanceof AppError && err.kind === 'unavailable');

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { createHttpsServer } from '@vercel/cosmosdb-server';
 
 /** The well-known key of the Cosmos DB emulator; cosmosdb-server accepts any key. */
-export const EMULATOR_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nZuU4a6ryZFWtRE1WfuQ2ZLhnuMCUrBUE+Ie1aPDY6wg==';
+export const EMULATOR_KEY =
+  'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nZuU4a6ryZFWtRE1WfuQ2ZLhnuMCUrBUE+Ie1aPDY6wg==';
 
 export interface EmbeddedCosmos {
   /** e.g. https://127.0.0.1:54321 — its certificate is self-signed and expired: connect with allowSelfSigned. */

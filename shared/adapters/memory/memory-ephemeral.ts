@@ -134,7 +134,8 @@ export class MemoryEphemeralState implements EphemeralState {
   touch(userId: string, connectionId?: string): Promise<void> {
     const now = this.now();
     const conns = this.liveConns(userId, now);
-    for (const id of connectionId === undefined ? [...conns.keys()] : [connectionId]) if (conns.has(id)) conns.set(id, now);
+    for (const id of connectionId === undefined ? [...conns.keys()] : [connectionId])
+      if (conns.has(id)) conns.set(id, now);
     this.saveConns(userId, conns, now);
     this.seen(userId, now);
     return Promise.resolve();
@@ -222,7 +223,9 @@ export class MemoryEphemeralState implements EphemeralState {
 
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {
     if (!(Number.isFinite(capacity) && capacity >= 1) || !(Number.isFinite(perSeconds) && perSeconds > 0)) {
-      return Promise.reject(new RangeError(`token bucket needs capacity >= 1 and perSeconds > 0 (got ${capacity}, ${perSeconds})`));
+      return Promise.reject(
+        new RangeError(`token bucket needs capacity >= 1 and perSeconds > 0 (got ${capacity}, ${perSeconds})`),
+      );
     }
     const now = this.now();
     const per = perSeconds * 1000;
@@ -234,7 +237,11 @@ export class MemoryEphemeralState implements EphemeralState {
       tokens -= 1;
       decision = { allowed: true, remaining: Math.floor(tokens), retryAfterSeconds: 0 };
     } else {
-      decision = { allowed: false, remaining: Math.floor(tokens), retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / rate / 1000)) };
+      decision = {
+        allowed: false,
+        remaining: Math.floor(tokens),
+        retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / rate / 1000)),
+      };
     }
     this.buckets.set(bucket, { tokens, ts: now }, Math.ceil(per * 2));
     return Promise.resolve(decision);

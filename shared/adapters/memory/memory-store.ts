@@ -29,7 +29,10 @@ export class MemoryConversationStore implements ConversationStore {
   private readonly memberships = new Map<string, Membership>();
   private readonly profiles = new Map<string, UserProfile>();
 
-  createConversation(conversation: Conversation, memberships: Membership[]): Promise<{ conversation: Conversation; created: boolean }> {
+  createConversation(
+    conversation: Conversation,
+    memberships: Membership[],
+  ): Promise<{ conversation: Conversation; created: boolean }> {
     const existing = this.conversations.get(conversation.id);
     if (existing) return Promise.resolve({ conversation: copy(existing.conversation), created: false });
     this.conversations.set(conversation.id, { conversation: copy(conversation), messages: [], byClientId: new Map() });
@@ -46,7 +49,13 @@ export class MemoryConversationStore implements ConversationStore {
     const rec = this.conversations.get(conversationId);
     if (!rec) return Promise.reject(notFound('Conversation'));
     const next = mutate(copy(rec.conversation));
-    if (next) rec.conversation = { ...copy(next), lastSeq: rec.conversation.lastSeq, lastMessage: rec.conversation.lastMessage, lastMessageAt: rec.conversation.lastMessageAt };
+    if (next)
+      rec.conversation = {
+        ...copy(next),
+        lastSeq: rec.conversation.lastSeq,
+        lastMessage: rec.conversation.lastMessage,
+        lastMessageAt: rec.conversation.lastMessageAt,
+      };
     return Promise.resolve(copy(rec.conversation));
   }
 
@@ -80,7 +89,10 @@ export class MemoryConversationStore implements ConversationStore {
     return Promise.resolve(found ? copy(found) : null);
   }
 
-  listMessages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<Message[]> {
+  listMessages(
+    conversationId: string,
+    range: { afterSeq?: number; beforeSeq?: number; limit: number },
+  ): Promise<Message[]> {
     const all = this.conversations.get(conversationId)?.messages ?? [];
     let page: Message[];
     if (range.beforeSeq !== undefined) {
@@ -101,14 +113,18 @@ export class MemoryConversationStore implements ConversationStore {
     if (!rec || !current) return Promise.reject(notFound('Message'));
     const next = mutate(copy(current));
     if (next) {
-      if (next.id !== current.id || next.seq !== current.seq) return Promise.reject(conflict('a message keeps its id and seq'));
+      if (next.id !== current.id || next.seq !== current.seq)
+        return Promise.reject(conflict('a message keeps its id and seq'));
       rec.messages[index] = copy(next);
       if (rec.conversation.lastMessage?.id === next.id) rec.conversation.lastMessage.preview = previewOf(next);
     }
     return Promise.resolve(copy(rec.messages[index] ?? current));
   }
 
-  searchMessages(conversationIds: string[], q: { text: string; from?: string; to?: string; limit: number }): Promise<Message[]> {
+  searchMessages(
+    conversationIds: string[],
+    q: { text: string; from?: string; to?: string; limit: number },
+  ): Promise<Message[]> {
     const needle = q.text.toLowerCase();
     const hits: Message[] = [];
     for (const id of conversationIds) {
@@ -147,7 +163,11 @@ export class MemoryConversationStore implements ConversationStore {
     return Promise.resolve();
   }
 
-  advanceMemberships(conversationId: string, userIds: string[], message: { seq: number; at: string; senderId: string }): Promise<void> {
+  advanceMemberships(
+    conversationId: string,
+    userIds: string[],
+    message: { seq: number; at: string; senderId: string },
+  ): Promise<void> {
     for (const userId of userIds) {
       const m = this.memberships.get(key(userId, conversationId));
       if (!m) continue;
@@ -162,7 +182,11 @@ export class MemoryConversationStore implements ConversationStore {
     return Promise.resolve();
   }
 
-  listMemberships(userId: string, filter: MembershipFilter, page: { pageSize: number; continuationToken?: string }): Promise<MembershipPage> {
+  listMemberships(
+    userId: string,
+    filter: MembershipFilter,
+    page: { pageSize: number; continuationToken?: string },
+  ): Promise<MembershipPage> {
     let offset: number;
     try {
       offset = page.continuationToken === undefined ? 0 : decodeOffset(page.continuationToken);
@@ -206,7 +230,13 @@ const encodeOffset = (n: number): string => Buffer.from(JSON.stringify({ o: n })
 function decodeOffset(token: string): number {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'o' in parsed && Number.isInteger(parsed.o) && (parsed.o as number) >= 0) {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'o' in parsed &&
+      Number.isInteger(parsed.o) &&
+      (parsed.o as number) >= 0
+    ) {
       return parsed.o as number;
     }
   } catch {

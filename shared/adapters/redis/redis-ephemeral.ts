@@ -1,16 +1,16 @@
 import type { Redis } from 'ioredis';
 import {
   DEFAULT_TTLS,
-  PRESENCE_STATUSES,
   type EphemeralState,
   type EphemeralTtls,
+  PRESENCE_STATUSES,
   type PresenceInfo,
   type PresenceStatus,
   type RateDecision,
   type ReadMark,
 } from '../../ports/ephemeral.js';
-import * as lua from './scripts.js';
 import type { LuaScript } from './scripts.js';
+import * as lua from './scripts.js';
 
 export interface RedisEphemeralOptions {
   ttls?: Partial<EphemeralTtls>;
@@ -19,7 +19,10 @@ export interface RedisEphemeralOptions {
 }
 
 /** What Redis holds for one user, turned into what others see (the memory twin applies the same rules). */
-function presenceOf(userId: string, row: { live: number; status: string | null; message: string | null; lastSeenMs: number | null }): PresenceInfo {
+function presenceOf(
+  userId: string,
+  row: { live: number; status: string | null; message: string | null; lastSeenMs: number | null },
+): PresenceInfo {
   const chosen = isStatus(row.status) ? row.status : 'online';
   const appearsOffline = chosen === 'offline';
   const isOnline = row.live > 0 && !appearsOffline;
@@ -42,7 +45,8 @@ function isStatus(s: string | null): s is PresenceStatus {
 const ms = (seconds: number) => Math.max(1, Math.ceil(seconds * 1000));
 
 const toNumber = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-const toStringOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : null);
+const toStringOrNull = (v: unknown): string | null =>
+  typeof v === 'string' ? v : v instanceof Buffer ? v.toString() : null;
 
 /**
  * Presence, typing, read-receipt cache and token buckets on Redis (see DESIGN.md §4).
@@ -96,12 +100,14 @@ export class RedisEphemeralState implements EphemeralState {
    */
   private ensureUp(): void {
     const status = this.redis.status;
-    if (status === 'reconnecting' || status === 'close' || status === 'end') throw new Error(`redis unavailable (${status})`);
+    if (status === 'reconnecting' || status === 'close' || status === 'end')
+      throw new Error(`redis unavailable (${status})`);
   }
 
   private async run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown> {
     this.ensureUp();
-    if (keys.length !== script.keys) throw new Error(`script ${script.name} takes ${script.keys} keys, got ${keys.length}`);
+    if (keys.length !== script.keys)
+      throw new Error(`script ${script.name} takes ${script.keys} keys, got ${keys.length}`);
     try {
       return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (e) {
@@ -120,7 +126,10 @@ export class RedisEphemeralState implements EphemeralState {
   }
 
   async disconnect(userId: string, connectionId: string): Promise<{ lastConnection: boolean; lastSeen: string }> {
-    const reply = (await this.run(lua.DISCONNECT, this.userKeys(userId), [connectionId, ...this.presenceArgs])) as unknown[];
+    const reply = (await this.run(lua.DISCONNECT, this.userKeys(userId), [
+      connectionId,
+      ...this.presenceArgs,
+    ])) as unknown[];
     const [removed, left, seen] = reply.map(toNumber);
     return { lastConnection: removed === 1 && left === 0, lastSeen: new Date(seen ?? Date.now()).toISOString() };
   }
@@ -131,7 +140,13 @@ export class RedisEphemeralState implements EphemeralState {
 
   async setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo> {
     const [presenceMs, lastSeenMs] = this.presenceArgs;
-    const reply = (await this.run(lua.SET_STATUS, this.userKeys(userId), [status, statusMessage === null ? '0' : '1', statusMessage ?? '', presenceMs, lastSeenMs])) as unknown[];
+    const reply = (await this.run(lua.SET_STATUS, this.userKeys(userId), [
+      status,
+      statusMessage === null ? '0' : '1',
+      statusMessage ?? '',
+      presenceMs,
+      lastSeenMs,
+    ])) as unknown[];
     const [live, seen] = reply.map(toNumber);
     return presenceOf(userId, { live: live ?? 0, status, message: statusMessage, lastSeenMs: seen ?? null });
   }
@@ -142,7 +157,11 @@ export class RedisEphemeralState implements EphemeralState {
     if (unique.length === 0) return {};
     this.ensureUp();
     const pipeline = this.redis.pipeline().time();
-    for (const u of unique) pipeline.zrange(this.key.conns(u), 0, '-1', 'WITHSCORES').hmget(this.key.status(u), 'status', 'message').get(this.key.lastSeen(u));
+    for (const u of unique)
+      pipeline
+        .zrange(this.key.conns(u), 0, '-1', 'WITHSCORES')
+        .hmget(this.key.status(u), 'status', 'message')
+        .get(this.key.lastSeen(u));
     const replies = (await pipeline.exec()) ?? [];
     const results = replies.map(([err, value]) => {
       if (err) throw err;
@@ -159,7 +178,12 @@ export class RedisEphemeralState implements EphemeralState {
       for (let j = 1; j < conns.length; j += 2) if (toNumber(conns[j]) > cutoff) live++;
       const [status, message] = ((rows[i * 3 + 1] as unknown[] | null) ?? []).map(toStringOrNull);
       const seen = toStringOrNull(rows[i * 3 + 2]);
-      out[userId] = presenceOf(userId, { live, status: status ?? null, message: message ?? null, lastSeenMs: seen === null ? null : Number(seen) });
+      out[userId] = presenceOf(userId, {
+        live,
+        status: status ?? null,
+        message: message ?? null,
+        lastSeenMs: seen === null ? null : Number(seen),
+      });
     });
     return out;
   }
@@ -179,7 +203,11 @@ export class RedisEphemeralState implements EphemeralState {
 
   async cacheReadMark(conversationId: string, userId: string, mark: ReadMark): Promise<void> {
     const json = JSON.stringify({ seq: mark.seq, readAt: mark.readAt });
-    await this.run(lua.READ_MARK, [this.key.receipts(conversationId)], [userId, mark.seq, json, ms(this.ttls.receiptSeconds)]);
+    await this.run(
+      lua.READ_MARK,
+      [this.key.receipts(conversationId)],
+      [userId, mark.seq, json, ms(this.ttls.receiptSeconds)],
+    );
   }
 
   async readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>> {

@@ -9,7 +9,13 @@ export type SignalRBindingItem =
 export function toBindingItems(pushes: Push[]): SignalRBindingItem[] {
   return pushes.flatMap((p): SignalRBindingItem[] => {
     if (p.kind === 'group') {
-      return [{ action: p.action, groupName: p.group, ...(p.connectionId !== undefined ? { connectionId: p.connectionId } : { userId: p.userId }) }];
+      return [
+        {
+          action: p.action,
+          groupName: p.group,
+          ...(p.connectionId !== undefined ? { connectionId: p.connectionId } : { userId: p.userId }),
+        },
+      ];
     }
     const base = { target: p.target, arguments: [p.payload] };
     if ('group' in p.to) return [{ ...base, groupName: p.to.group }];

@@ -36,7 +36,11 @@ export class IdentityConnectionInfoIssuer implements ConnectionInfoIssuer {
     const h = encodeURIComponent(hub.toLowerCase());
     const aad = await this.credential.getToken('https://signalr.azure.com/.default');
     if (!aad) throw new Error('managed identity returned no token for SignalR');
-    const query = new URLSearchParams({ 'api-version': '2023-07-01', userId, minutesToExpire: String(TOKEN_TTL_SECONDS / 60) });
+    const query = new URLSearchParams({
+      'api-version': '2023-07-01',
+      userId,
+      minutesToExpire: String(TOKEN_TTL_SECONDS / 60),
+    });
     const res = await fetch(`${base}/api/hubs/${h}/:generateToken?${query.toString()}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${aad.token}` },
