@@ -1,4 +1,8 @@
-/** Parsing of Azure SignalR Service connection strings (`Endpoint=…;Port=…;AccessKey=…;Version=1.0;`). */
+/**
+ * Parsing of Azure SignalR Service connection strings (`Endpoint=…;Port=…;AccessKey=…;Version=1.0;`).
+ * Kept apart from the app's parser (shared/adapters/signalr) on purpose: the emulator stands in for the Azure service,
+ * a separate product with its own, stricter reading of the string, and must not change when the app's does.
+ */
 
 export interface ParsedConnectionString {
   /** `scheme://host[:port]`, Port applied, no trailing slash: where requests go. */

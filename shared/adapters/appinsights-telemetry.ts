@@ -1,18 +1,11 @@
+import { connectionStringFields } from '../domain/connection-string.js';
 import type { Telemetry } from '../ports/system.js';
 
 type Envelope = Record<string, unknown>;
 
 /** Parses `InstrumentationKey=…;IngestionEndpoint=https://…/` (the App Insights connection string). */
 export function parseAppInsightsConnectionString(cs: string): { iKey: string; endpoint: string } {
-  const parts = new Map(
-    cs
-      .split(';')
-      .filter(Boolean)
-      .map((p) => {
-        const i = p.indexOf('=');
-        return [p.slice(0, i).trim().toLowerCase(), p.slice(i + 1).trim()] as const;
-      }),
-  );
+  const parts = connectionStringFields(cs);
   const iKey = parts.get('instrumentationkey');
   if (!iKey) throw new Error('APPLICATIONINSIGHTS_CONNECTION_STRING has no InstrumentationKey');
   const endpoint = (parts.get('ingestionendpoint') ?? 'https://dc.services.visualstudio.com/').replace(/\/+$/, '');
@@ -31,6 +24,7 @@ export class AppInsightsTelemetry implements Telemetry {
   constructor(
     connectionString: string,
     private readonly console: Telemetry,
+    /** role: the cloud role name App Insights groups by (the site name on Azure). */
     private readonly opts: { flushMs?: number; maxBatch?: number; role?: string } = {},
   ) {
     this.target = parseAppInsightsConnectionString(connectionString);
@@ -58,7 +52,7 @@ export class AppInsightsTelemetry implements Telemetry {
       name: `Microsoft.ApplicationInsights.${kind}`,
       time: new Date().toISOString(),
       iKey: this.target.iKey,
-      tags: { 'ai.cloud.role': this.opts.role ?? process.env.WEBSITE_SITE_NAME ?? 'chat-backend' },
+      tags: { 'ai.cloud.role': this.opts.role ?? 'chat-backend' },
       data,
     });
     if (this.queue.length >= (this.opts.maxBatch ?? 100)) void this.flush();

@@ -1,3 +1,5 @@
+import { connectionStringFields } from '../../domain/connection-string.js';
+
 /** The parts of an Azure SignalR connection string (`Endpoint=...;AccessKey=...;Version=1.0;[Port=...;][ClientEndpoint=...]`). */
 export interface SignalRConnection {
   /** Where REST calls go, with the port, without a trailing slash. */
@@ -10,11 +12,7 @@ export interface SignalRConnection {
 }
 
 export function parseSignalRConnectionString(cs: string): SignalRConnection {
-  const parts = new Map<string, string>();
-  for (const part of cs.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) parts.set(part.slice(0, i).trim().toLowerCase(), part.slice(i + 1).trim());
-  }
+  const parts = connectionStringFields(cs);
   const raw = parts.get('endpoint');
   if (!raw) throw new Error('SignalR connection string has no Endpoint');
   const url = new URL(raw);
