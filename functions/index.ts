@@ -1,5 +1,5 @@
 // The one entry the Functions host loads (package.json "main"): app-wide setup, then every registration.
-import { loadSettings } from '../shared/config/settings.js';
+import { getSettings } from '../shared/runtime/container.js';
 import './http/conversations.js';
 import './http/messages.js';
 import './http/me.js';
@@ -9,5 +9,6 @@ import './http/notifications.js';
 import './hub/messaging.js';
 import './hub/notifications.js';
 
-// why: a missing or malformed setting must stop start-up with its name, not fail the first request
-loadSettings();
+// why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime
+// reuses what is parsed here
+getSettings();

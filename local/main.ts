@@ -1,17 +1,29 @@
 // `npm start`: the whole backend on this machine, no Azure account, Docker or Core Tools needed.
-import { ConfigError } from '../shared/config/settings.js';
+import { z } from 'zod';
+import { blank, ConfigError, STORE_KINDS } from '../shared/config/settings.js';
 import { startLocalStack } from './stack.js';
 
-const store = process.env.STORE === 'memory' ? 'memory' : 'cosmos';
+const port = (dflt: number) => z.preprocess(blank, z.coerce.number().int().min(0).max(65535).default(dflt));
+
+/** What `npm start` reads for itself; the app's settings are checked by the stack against the app's schema. */
+const LocalEnvSchema = z.object({
+  PORT: port(7071).describe('Functions host port'),
+  SIGNALR_PORT: port(8888).describe('SignalR emulator port'),
+  // why: locally the store defaults to Cosmos DB on the embedded server, so `npm start` runs the real adapter
+  STORE: z.preprocess(blank, z.enum(STORE_KINDS).default('cosmos')),
+});
+
 try {
+  const local = LocalEnvSchema.safeParse(process.env);
+  if (!local.success) throw new ConfigError(local.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const stack = await startLocalStack({
-    port: Number(process.env.PORT ?? 7071),
-    signalrPort: Number(process.env.SIGNALR_PORT ?? 8888),
-    store,
-    redisUrl: process.env.REDIS_URL,
+    port: local.data.PORT,
+    signalrPort: local.data.SIGNALR_PORT,
+    store: local.data.STORE,
   });
+  const { settings } = stack;
   console.log(`
-  chat backend running (store: ${store}, ephemeral state: ${process.env.REDIS_URL ? 'redis' : 'memory'})
+  chat backend running (store: ${settings.store.kind}, ephemeral state: ${settings.redisUrl ? 'redis' : 'memory'})
     API            ${stack.baseUrl}/api/v1/messaging/...
     OpenAPI        ${stack.baseUrl}/api/openapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { blank, loadSettings, type Settings } from '../shared/config/settings.js';
 import { demoPage } from './demo-page.js';
 import { installCoreApi } from './host/core-api.js';
 import { FunctionHost } from './host/function-host.js';
@@ -22,9 +23,16 @@ export interface LocalStack {
   /** e.g. http://127.0.0.1:7071 — the API is under /api */
   baseUrl: string;
   signalrEndpoint: string;
+  /** The app settings the functions run with, validated by the app's own schema. */
+  settings: Settings;
   host: FunctionHost;
   emulator: SignalREmulator;
   stop(): Promise<void>;
+}
+
+/** Local defaults, applied only where the environment leaves a setting unset (blank counts as unset, as in the schema). */
+function unsetOnly(defaults: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(defaults).filter(([name]) => blank(process.env[name]) === undefined));
 }
 
 /** The whole backend in one process: embedded store, SignalR emulator, and the functions on a local host. */
@@ -32,23 +40,41 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const accessKey = randomBytes(32).toString('base64url');
   const emulator = new SignalREmulator({ port: opts.signalrPort ?? 8888, accessKey });
   await emulator.start();
-
   const stops: (() => Promise<void>)[] = [() => emulator.stop()];
-  const env: Record<string, string> = {
-    AUTH_MODE: process.env.AUTH_MODE ?? 'dev',
-    AUTH_DEV_SECRET: process.env.AUTH_DEV_SECRET ?? randomBytes(32).toString('base64url'),
-    AzureSignalRConnectionString: emulator.connectionString(),
-    STORE: opts.store ?? 'memory',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? (opts.quiet ? 'warn' : 'info'),
+  const stopAll = async () => {
+    for (const stop of stops) await stop();
   };
-  if (opts.redisUrl !== undefined) env.REDIS_URL = opts.redisUrl;
-  if (env.STORE === 'cosmos' && !process.env.COSMOS_ENDPOINT && !opts.env?.COSMOS_ENDPOINT) {
-    const { startEmbeddedCosmos } = await import('../shared/adapters/cosmos/embedded-server.js');
-    const cosmos = await startEmbeddedCosmos();
-    stops.push(() => cosmos.stop());
-    Object.assign(env, { COSMOS_ENDPOINT: cosmos.endpoint, COSMOS_KEY: cosmos.key, COSMOS_ALLOW_SELF_SIGNED: 'true' });
+
+  let settings: Settings;
+  try {
+    const env: Record<string, string> = {
+      ...unsetOnly({
+        AUTH_MODE: 'dev',
+        AUTH_DEV_SECRET: randomBytes(32).toString('base64url'),
+        LOG_LEVEL: opts.quiet ? 'warn' : 'info',
+      }),
+      AzureSignalRConnectionString: emulator.connectionString(),
+      STORE: opts.store ?? 'memory',
+      ...(opts.redisUrl !== undefined && { REDIS_URL: opts.redisUrl }),
+      ...opts.env,
+    };
+    if (env.STORE === 'cosmos' && blank(env.COSMOS_ENDPOINT ?? process.env.COSMOS_ENDPOINT) === undefined) {
+      const { startEmbeddedCosmos } = await import('../shared/adapters/cosmos/embedded-server.js');
+      const cosmos = await startEmbeddedCosmos();
+      stops.push(() => cosmos.stop());
+      Object.assign(env, {
+        COSMOS_ENDPOINT: cosmos.endpoint,
+        COSMOS_KEY: cosmos.key,
+        COSMOS_ALLOW_SELF_SIGNED: 'true',
+      });
+    }
+    Object.assign(process.env, env);
+    // why: a bad setting stops the stack here, naming it, instead of failing every request
+    settings = loadSettings(process.env);
+  } catch (e) {
+    await stopAll();
+    throw e;
   }
-  Object.assign(process.env, env, opts.env);
 
   installCoreApi();
   const { resetRuntime } = await import('../shared/runtime/container.js');
@@ -64,10 +90,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   return {
     baseUrl,
     signalrEndpoint: emulator.endpoint,
+    settings,
     host,
     emulator,
     stop: async () => {
-      for (const stop of stops) await stop();
+      await stopAll();
       await resetRuntime();
     },
   };

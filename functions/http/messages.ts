@@ -1,5 +1,5 @@
 import * as messages from '../../shared/app/messages.js';
-import { markRead } from '../../shared/app/reads.js';
+import { markRead } from '../../shared/app/receipts.js';
 import { searchMessages } from '../../shared/app/search.js';
 import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js';
 import {

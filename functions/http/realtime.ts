@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import * as rt from '../../shared/app/realtime.js';
+import { getPresence, updatePresence } from '../../shared/app/presence.js';
+import { setTyping, typingUsers } from '../../shared/app/typing.js';
 import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js';
 import { UserIdSchema } from '../../shared/domain/schemas-common.js';
 import { PRESENCE_STATUSES } from '../../shared/ports/ephemeral.js';
@@ -20,7 +21,7 @@ route(
     body: TypingBody,
   },
   async ({ runtime, userId, body }) => {
-    const { result, pushes } = await rt.setTyping(runtime.deps, { userId }, body.conversationId, true);
+    const { result, pushes } = await setTyping(runtime.deps, { userId }, body.conversationId, true);
     return { status: 200, body: result, pushes };
   },
 );
@@ -34,7 +35,7 @@ route(
     body: TypingBody,
   },
   async ({ runtime, userId, body }) => {
-    const { result, pushes } = await rt.setTyping(runtime.deps, { userId }, body.conversationId, false);
+    const { result, pushes } = await setTyping(runtime.deps, { userId }, body.conversationId, false);
     return { status: 200, body: result, pushes };
   },
 );
@@ -51,7 +52,7 @@ route(
     status: 200,
     body: {
       conversationId: params.conversationId,
-      userIds: await rt.typingUsers(runtime.deps, { userId }, params.conversationId),
+      userIds: await typingUsers(runtime.deps, { userId }, params.conversationId),
     },
   }),
 );
@@ -65,12 +66,7 @@ route(
     body: PresenceUpdateBody,
   },
   async ({ runtime, userId, body }) => {
-    const { result, pushes } = await rt.updatePresence(
-      runtime.deps,
-      { userId },
-      body.status,
-      body.statusMessage ?? null,
-    );
+    const { result, pushes } = await updatePresence(runtime.deps, { userId }, body.status, body.statusMessage ?? null);
     return { status: 200, body: { presence: result }, pushes };
   },
 );
@@ -85,6 +81,6 @@ route(
   },
   async ({ runtime, body }) => ({
     status: 200,
-    body: { presence: await rt.getPresence(runtime.deps, body.userIds) },
+    body: { presence: await getPresence(runtime.deps, body.userIds) },
   }),
 );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkHealth } from '../../shared/app/health.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { UserIdSchema } from '../../shared/domain/schemas-common.js';
 import { HUBS } from '../../shared/runtime/bindings.js';
@@ -88,8 +89,8 @@ route(
     auth: false,
     summary: 'Liveness: answers when the settings are valid and the store is reachable',
   },
-  async ({ runtime }) => {
-    await runtime.deps.store.getConversation('health-probe');
-    return { status: 200, body: { status: 'ok', store: runtime.settings.STORE } };
-  },
+  async ({ runtime }) => ({
+    status: 200,
+    body: { ...(await checkHealth(runtime.deps)), store: runtime.settings.store.kind },
+  }),
 );

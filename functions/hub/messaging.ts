@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { CALL_TYPES, initiateCall, signalCall } from '../../shared/app/calls.js';
 import { sendMessage } from '../../shared/app/messages.js';
-import { markRead } from '../../shared/app/reads.js';
-import * as rt from '../../shared/app/realtime.js';
+import { connected, disconnected, ping } from '../../shared/app/presence.js';
+import { markDelivered, markRead } from '../../shared/app/receipts.js';
+import { joinConversation, leaveConversation } from '../../shared/app/subscriptions.js';
+import { setTyping } from '../../shared/app/typing.js';
 import { SendMessageBodySchema } from '../../shared/domain/message.js';
 import { IdSchema } from '../../shared/domain/schemas-common.js';
 import { hubLifecycle, hubMethod } from '../../shared/runtime/hub.js';
@@ -11,9 +14,9 @@ const ConversationArg = z.tuple([IdSchema]);
 const ConversationSeqArgs = z.tuple([IdSchema, z.number().int().nonnegative()]);
 const CallArgs = z.tuple([IdSchema, IdSchema]);
 
-hubLifecycle('connected', ({ runtime, userId, connectionId }) => rt.connected(runtime.deps, { userId, connectionId }));
+hubLifecycle('connected', ({ runtime, userId, connectionId }) => connected(runtime.deps, { userId, connectionId }));
 hubLifecycle('disconnected', ({ runtime, userId, connectionId }) =>
-  rt.disconnected(runtime.deps, { userId, connectionId }),
+  disconnected(runtime.deps, { userId, connectionId }),
 );
 
 hubMethod(
@@ -25,7 +28,6 @@ hubMethod(
   async ({ runtime, userId, connectionId, args: [input] }) => {
     const { conversationId, ...body } = input;
     const { result, pushes } = await sendMessage(runtime.deps, { userId, connectionId }, conversationId, body);
-    await rt.quietly(runtime.deps, 'presence', () => runtime.deps.ephemeral.touch(userId, connectionId));
     return { result: { ...result.message, tempId: result.tempId }, pushes };
   },
 );
@@ -49,7 +51,7 @@ hubMethod(
     args: ConversationSeqArgs,
   },
   async ({ runtime, userId, connectionId, args: [conversationId, seq] }) => {
-    const { result, pushes } = await rt.markDelivered(runtime.deps, { userId, connectionId }, conversationId, seq);
+    const { result, pushes } = await markDelivered(runtime.deps, { userId, connectionId }, conversationId, seq);
     return { result, pushes };
   },
 );
@@ -61,7 +63,7 @@ hubMethod(
     args: ConversationArg,
   },
   async ({ runtime, userId, connectionId, args: [conversationId] }) => {
-    const { pushes } = await rt.setTyping(runtime.deps, { userId, connectionId }, conversationId, true);
+    const { pushes } = await setTyping(runtime.deps, { userId, connectionId }, conversationId, true);
     return { pushes };
   },
 );
@@ -73,7 +75,7 @@ hubMethod(
     args: ConversationArg,
   },
   async ({ runtime, userId, connectionId, args: [conversationId] }) => {
-    const { pushes } = await rt.setTyping(runtime.deps, { userId, connectionId }, conversationId, false);
+    const { pushes } = await setTyping(runtime.deps, { userId, connectionId }, conversationId, false);
     return { pushes };
   },
 );
@@ -84,11 +86,8 @@ hubMethod(
     summary: 'Receive the conversation’s events on this connection (participants only)',
     args: ConversationArg,
   },
-  async ({ runtime, userId, connectionId, args: [conversationId] }) => {
-    const { result, pushes } = await rt.joinConversation(runtime.deps, { userId, connectionId }, conversationId);
-    await rt.quietly(runtime.deps, 'presence', () => runtime.deps.ephemeral.touch(userId, connectionId));
-    return { result, pushes };
-  },
+  async ({ runtime, userId, connectionId, args: [conversationId] }) =>
+    joinConversation(runtime.deps, { userId, connectionId }, conversationId),
 );
 
 hubMethod(
@@ -98,7 +97,7 @@ hubMethod(
     args: ConversationArg,
   },
   ({ userId, connectionId, args: [conversationId] }) =>
-    Promise.resolve(rt.leaveConversation({ userId, connectionId }, conversationId)),
+    Promise.resolve(leaveConversation({ userId, connectionId }, conversationId)),
 );
 
 hubMethod(
@@ -107,20 +106,17 @@ hubMethod(
     summary: 'Health check; refreshes presence',
     args: z.tuple([]),
   },
-  async ({ runtime, userId, connectionId }) => {
-    await rt.quietly(runtime.deps, 'presence', () => runtime.deps.ephemeral.touch(userId, connectionId));
-    return { result: 'pong' };
-  },
+  ({ runtime, userId, connectionId }) => ping(runtime.deps, { userId, connectionId }),
 );
 
 hubMethod(
   {
     method: 'InitiateCall',
     summary: 'Ring the other participants (IncomingCall)',
-    args: z.tuple([IdSchema, z.enum(rt.CALL_TYPES)]),
+    args: z.tuple([IdSchema, z.enum(CALL_TYPES)]),
   },
   async ({ runtime, userId, connectionId, args: [conversationId, callType] }) =>
-    rt.initiateCall(runtime.deps, { userId, connectionId }, conversationId, callType),
+    initiateCall(runtime.deps, { userId, connectionId }, conversationId, callType),
 );
 
 for (const [method, what] of [
@@ -135,6 +131,6 @@ for (const [method, what] of [
       args: CallArgs,
     },
     async ({ runtime, userId, connectionId, args: [conversationId, callId] }) =>
-      rt.signalCall(runtime.deps, { userId, connectionId }, conversationId, callId, what),
+      signalCall(runtime.deps, { userId, connectionId }, conversationId, callId, what),
   );
 }

@@ -1,23 +1,25 @@
 import type { Conversation, Participant } from '../domain/conversation.js';
-import { notFound } from '../domain/errors.js';
+import { invalid, notFound } from '../domain/errors.js';
 import type { Message } from '../domain/message.js';
 import { requireParticipant, visibleTo } from '../domain/rules.js';
 import type { AppDeps, Caller } from './deps.js';
 
+export type StoreDeps = Pick<AppDeps, 'store'>;
+
 /** The conversation, if the caller takes part in it; otherwise 404 whether or not it exists. */
 export async function loadAsParticipant(
-  deps: AppDeps,
+  deps: StoreDeps,
   caller: Caller,
   conversationId: string,
 ): Promise<{ conversation: Conversation; me: Participant }> {
   const conversation = await deps.store.getConversation(conversationId);
-  const me = requireParticipant(conversation, caller.userId);
-  return { conversation: conversation as Conversation, me };
+  if (conversation === null) throw notFound('Conversation');
+  return { conversation, me: requireParticipant(conversation, caller.userId) };
 }
 
 /** A message of a conversation the caller takes part in and has not hidden. */
 export async function loadMessage(
-  deps: AppDeps,
+  deps: StoreDeps,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -26,4 +28,11 @@ export async function loadMessage(
   const message = await deps.store.getMessage(conversationId, messageId);
   if (!message || !visibleTo(message, caller.userId)) throw notFound('Message');
   return { conversation, me, message };
+}
+
+/** The caller's realtime connection, for calls that only make sense on one (hub methods, connect/disconnect). */
+export function requireConnection(caller: Caller): string {
+  if (caller.connectionId === undefined)
+    throw invalid('this call needs a realtime connection', 'HUB.CONNECTION_REQUIRED');
+  return caller.connectionId;
 }

@@ -1,13 +1,19 @@
 import { invalid } from '../domain/errors.js';
+import type { StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 
 /** True when either user blocks the other. */
-export async function isBlockedBetween(deps: AppDeps, a: string, b: string): Promise<boolean> {
+export async function isBlockedBetween(deps: StoreDeps, a: string, b: string): Promise<boolean> {
   const [pa, pb] = await Promise.all([deps.store.getProfile(a), deps.store.getProfile(b)]);
   return pa.blocked.some((x) => x.userId === b) || pb.blocked.some((x) => x.userId === a);
 }
 
-export async function blockUser(deps: AppDeps, caller: Caller, userId: string, reason?: string) {
+export async function blockUser(
+  deps: Pick<AppDeps, 'store' | 'clock'>,
+  caller: Caller,
+  userId: string,
+  reason?: string,
+) {
   if (userId === caller.userId) throw invalid('you cannot block yourself', 'BLOCK.SELF');
   const now = deps.clock.now().toISOString();
   let created = false;
@@ -18,12 +24,12 @@ export async function blockUser(deps: AppDeps, caller: Caller, userId: string, r
   return { created, blocked: profile.blocked };
 }
 
-export async function unblockUser(deps: AppDeps, caller: Caller, userId: string) {
+export async function unblockUser(deps: StoreDeps, caller: Caller, userId: string) {
   await deps.store.updateProfile(caller.userId, (p) =>
     p.blocked.some((b) => b.userId === userId) ? { ...p, blocked: p.blocked.filter((b) => b.userId !== userId) } : null,
   );
 }
 
-export async function listBlocks(deps: AppDeps, caller: Caller) {
+export async function listBlocks(deps: StoreDeps, caller: Caller) {
   return { blocked: (await deps.store.getProfile(caller.userId)).blocked };
 }

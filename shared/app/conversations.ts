@@ -9,35 +9,18 @@ import type {
   Role,
   UpdateConversationBody,
 } from '../domain/conversation.js';
+import { newMembership } from '../domain/defaults.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
 import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
-import { loadAsParticipant } from './access.js';
+import { loadAsParticipant, type StoreDeps } from './access.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
-import { sendMessage } from './messages.js';
+import { type SendDeps, sendMessage } from './messages.js';
 
-export function newMembership(conversation: Conversation, p: Participant, now: string): Membership {
-  return {
-    userId: p.userId,
-    conversationId: conversation.id,
-    conversationType: conversation.type,
-    role: p.role,
-    joinedAt: p.joinedAt,
-    lastSeq: conversation.lastSeq,
-    lastReadSeq: conversation.lastSeq,
-    lastReadAt: null,
-    lastDeliveredSeq: conversation.lastSeq,
-    lastActivityAt: now,
-    muted: false,
-    mutedUntil: null,
-    archived: false,
-    pinned: false,
-    notificationLevel: 'all',
-    draft: null,
-  };
-}
+export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
+export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
 
 /** What clients see of a conversation. */
 export function conversationView(c: Conversation): Record<string, unknown> {
@@ -58,7 +41,7 @@ const leaveGroup = (conversationId: string, userId: string): Push => ({
 });
 
 export async function createConversation(
-  deps: AppDeps,
+  deps: CreateDeps,
   caller: Caller,
   body: CreateConversationBody,
 ): Promise<Outcome<{ conversation: Record<string, unknown>; conversationId: string; created: boolean }>> {
@@ -146,7 +129,7 @@ export async function createConversation(
   return { result: { conversationId: id, conversation: conversationView(result), created }, pushes };
 }
 
-export async function getConversation(deps: AppDeps, caller: Caller, conversationId: string) {
+export async function getConversation(deps: StoreDeps, caller: Caller, conversationId: string) {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const membership = await deps.store.getMembership(caller.userId, conversationId);
   return {
@@ -158,7 +141,7 @@ export async function getConversation(deps: AppDeps, caller: Caller, conversatio
 }
 
 export async function updateConversation(
-  deps: AppDeps,
+  deps: MembershipDeps,
   caller: Caller,
   conversationId: string,
   body: UpdateConversationBody,
@@ -189,13 +172,13 @@ export async function updateConversation(
   };
 }
 
-export async function listParticipants(deps: AppDeps, caller: Caller, conversationId: string) {
+export async function listParticipants(deps: StoreDeps, caller: Caller, conversationId: string) {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   return { participants: conversation.participants };
 }
 
 export async function addParticipants(
-  deps: AppDeps,
+  deps: MembershipDeps,
   caller: Caller,
   conversationId: string,
   body: z.infer<typeof AddParticipantsBodySchema>,
@@ -249,7 +232,7 @@ export async function addParticipants(
 
 /** Removes someone else (admin) or oneself (anyone: leaving). The owner's role passes on when the owner leaves. */
 export async function removeParticipant(
-  deps: AppDeps,
+  deps: MembershipDeps,
   caller: Caller,
   conversationId: string,
   userId: string,
@@ -298,7 +281,7 @@ export async function removeParticipant(
 }
 
 export async function changeRole(
-  deps: AppDeps,
+  deps: StoreDeps,
   caller: Caller,
   conversationId: string,
   body: z.infer<typeof ChangeRoleBodySchema>,
@@ -332,7 +315,7 @@ export async function changeRole(
 
 /** Per-user settings of one conversation (mute, archive, pin, notification level): synced to the user's other devices. */
 export async function updateMySettings(
-  deps: AppDeps,
+  deps: MembershipDeps,
   caller: Caller,
   conversationId: string,
   change: Partial<Pick<Membership, 'muted' | 'mutedUntil' | 'archived' | 'pinned' | 'notificationLevel'>>,

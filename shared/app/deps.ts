@@ -3,7 +3,10 @@ import type { NotificationStore } from '../ports/notifications.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
 
-/** The ports and settings every use case receives; built once by the composition root. */
+/**
+ * Every port and setting a use case may receive; the composition root builds one. Each use case takes only the
+ * part it touches (`Pick<AppDeps, …>`), so its signature says what it reads and writes.
+ */
 export interface AppDeps {
   store: ConversationStore;
   clock: Clock;

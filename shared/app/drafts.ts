@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import type { Draft } from '../domain/conversation.js';
 import { notFound } from '../domain/errors.js';
 import type { DraftBodySchema } from '../domain/message.js';
-import { loadAsParticipant } from './access.js';
+import { loadAsParticipant, type StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 
 export async function saveDraft(
-  deps: AppDeps,
+  deps: Pick<AppDeps, 'store' | 'clock'>,
   caller: Caller,
   conversationId: string,
   body: z.infer<typeof DraftBodySchema>,
@@ -23,20 +23,20 @@ export async function saveDraft(
   return { conversationId, draft };
 }
 
-export async function getDraft(deps: AppDeps, caller: Caller, conversationId: string) {
+export async function getDraft(deps: StoreDeps, caller: Caller, conversationId: string) {
   await loadAsParticipant(deps, caller, conversationId);
   const m = await deps.store.getMembership(caller.userId, conversationId);
   return { conversationId, draft: m?.draft ?? null };
 }
 
-export async function clearDraft(deps: AppDeps, caller: Caller, conversationId: string) {
+export async function clearDraft(deps: StoreDeps, caller: Caller, conversationId: string) {
   await loadAsParticipant(deps, caller, conversationId);
   await deps.store.updateMembership(caller.userId, conversationId, (x) =>
     x.draft === null ? null : { ...x, draft: null },
   );
 }
 
-export async function listDrafts(deps: AppDeps, caller: Caller) {
+export async function listDrafts(deps: StoreDeps, caller: Caller) {
   const all = await deps.store.allMemberships(caller.userId);
   return {
     drafts: all

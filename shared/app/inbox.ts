@@ -1,10 +1,10 @@
-import type { InboxQuery, Membership } from '../domain/conversation.js';
+import type { Conversation, InboxQuery, Membership } from '../domain/conversation.js';
 import { unreadCount } from '../domain/rules.js';
 import type { MembershipPage } from '../ports/store.js';
 import type { AppDeps, Caller } from './deps.js';
 
 /** The caller's conversations: one partition read for the page plus point reads of the page's conversations. */
-export async function listInbox(deps: AppDeps, caller: Caller, q: InboxQuery) {
+export async function listInbox(deps: Pick<AppDeps, 'store' | 'clock'>, caller: Caller, q: InboxQuery) {
   const filter = { archived: q.archived, ...(q.type !== 'all' && { type: q.type }) };
   let page: MembershipPage = await deps.store.listMemberships(caller.userId, filter, {
     pageSize: q.pageSize,
@@ -39,7 +39,7 @@ export async function listInbox(deps: AppDeps, caller: Caller, q: InboxQuery) {
   };
 }
 
-function entryOf(m: Membership, c: NonNullable<Awaited<ReturnType<AppDeps['store']['getConversation']>>>, now: string) {
+function entryOf(m: Membership, c: Conversation, now: string) {
   const lastSeq = Math.max(m.lastSeq, c.lastSeq);
   return {
     conversationId: c.id,

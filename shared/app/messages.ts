@@ -1,13 +1,22 @@
 import type { Conversation } from '../domain/conversation.js';
+import { newMessage } from '../domain/defaults.js';
 import { forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
+import { LIMITS } from '../domain/limits.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
-import { loadAsParticipant, loadMessage } from './access.js';
+import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
+import { quietly, rateRefusal } from './best-effort.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
 import { notifyUsers } from './notifications.js';
-import { enforceRate, quietly } from './realtime.js';
+import { refreshPresence } from './presence.js';
+
+export type SendDeps = Pick<
+  AppDeps,
+  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits'
+>;
+export type ReceiptReadDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
   type?: SendMessageBody['type'];
@@ -21,8 +30,12 @@ export interface SendResult {
   created: boolean;
 }
 
+/**
+ * Stores a message and fans it out. Idempotent by clientMessageId: a retry returns the first message (created false)
+ * and pushes nothing, even when the sender has hit the rate limit since.
+ */
 export async function sendMessage(
-  deps: AppDeps,
+  deps: SendDeps,
   caller: Caller,
   conversationId: string,
   input: SendInput,
@@ -31,7 +44,13 @@ export async function sendMessage(
   const content = input.content ?? '';
   checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
-  await enforceRate(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
+  const refusal = await rateRefusal(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
+  if (refusal) {
+    const earlier = await earlierAttempt(deps, conversation, caller.userId, input.clientMessageId);
+    if (!earlier) throw refusal;
+    await refreshPresence(deps, caller);
+    return { result: { message: viewOf(earlier), tempId: earlier.clientMessageId, created: false }, pushes: [] };
+  }
   if (type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
     throw forbidden(
       'only an admin of a group, booking or system conversation can send system messages',
@@ -54,30 +73,23 @@ export async function sendMessage(
   }
 
   const now = deps.clock.now().toISOString();
-  const { message, created } = await deps.store.appendMessage({
-    conversationId,
-    senderId: caller.userId,
-    type,
-    content,
-    clientMessageId: input.clientMessageId ?? null,
-    replyToMessageId: input.replyToMessageId ?? null,
-    mentions: [...new Set(input.mentions ?? [])],
-    attachments: input.attachments ?? [],
-    location: input.location ?? null,
-    reactions: {},
-    isEdited: false,
-    editedAt: null,
-    editHistory: [],
-    isDeleted: false,
-    deletedAt: null,
-    deletedBy: null,
-    hiddenFor: [],
-    createdAt: now,
-    ...(conversation.retentionDays !== null && { ttl: conversation.retentionDays * 86_400 }),
-  });
+  const { message, created } = await deps.store.appendMessage(
+    newMessage({
+      ...input,
+      conversationId,
+      senderId: caller.userId,
+      type,
+      content,
+      createdAt: now,
+      retentionDays: conversation.retentionDays,
+    }),
+  );
   const view = viewOf(message);
   const result: SendResult = { message: view, tempId: message.clientMessageId, created };
-  if (!created) return { result, pushes: [] };
+  if (!created) {
+    await refreshPresence(deps, caller);
+    return { result, pushes: [] };
+  }
 
   deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
   // why: the message is durable now; inbox fan-out, mention notifications and clearing typing are side work whose
@@ -103,13 +115,32 @@ export async function sendMessage(
         ),
     quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId)),
   ]);
+  await refreshPresence(deps, caller);
   const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
   if (wasTyping === true)
     pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
   return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
 }
 
-async function checkNotBlocked(deps: AppDeps, conversation: Conversation, senderId: string): Promise<void> {
+/**
+ * The message an earlier attempt stored under this clientMessageId, if any. Only the newest messages are looked at:
+ * a sender is refused right after many sends of their own, so a retry's first attempt is among them.
+ */
+async function earlierAttempt(
+  deps: StoreDeps,
+  conversation: Conversation,
+  senderId: string,
+  clientMessageId: string | undefined,
+): Promise<Message | undefined> {
+  if (clientMessageId === undefined) return undefined;
+  const newest = await deps.store.listMessages(conversation.id, {
+    beforeSeq: conversation.lastSeq + 1,
+    limit: LIMITS.messagesPerPageMax,
+  });
+  return newest.find((m) => m.clientMessageId === clientMessageId && m.senderId === senderId);
+}
+
+async function checkNotBlocked(deps: StoreDeps, conversation: Conversation, senderId: string): Promise<void> {
   if (conversation.type !== 'direct') return;
   const other = conversation.participants.find((p) => p.userId !== senderId);
   if (other && (await isBlockedBetween(deps, senderId, other.userId))) {
@@ -127,7 +158,7 @@ function cursorSeq(conversationId: string, cursor: string | undefined, name: str
   return seq;
 }
 
-export async function listMessages(deps: AppDeps, caller: Caller, conversationId: string, q: ListMessagesQuery) {
+export async function listMessages(deps: StoreDeps, caller: Caller, conversationId: string, q: ListMessagesQuery) {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
   const after = q.afterSeq ?? cursorSeq(conversationId, q.after, 'after');
   const before = q.beforeSeq ?? cursorSeq(conversationId, q.before, 'before');
@@ -158,7 +189,12 @@ export async function listMessages(deps: AppDeps, caller: Caller, conversationId
   };
 }
 
-export async function getMessageDetail(deps: AppDeps, caller: Caller, conversationId: string, messageId: string) {
+export async function getMessageDetail(
+  deps: ReceiptReadDeps,
+  caller: Caller,
+  conversationId: string,
+  messageId: string,
+) {
   const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
   const others = conversation.participants.filter((p) => p.userId !== message.senderId).map((p) => p.userId);
   // why: the receipt cache answers for everyone who has read this far; only the others cost a store read
@@ -197,7 +233,7 @@ export async function getMessageDetail(deps: AppDeps, caller: Caller, conversati
 }
 
 export async function editMessage(
-  deps: AppDeps,
+  deps: Pick<AppDeps, 'store' | 'clock'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -228,7 +264,7 @@ export async function editMessage(
 }
 
 export async function deleteMessage(
-  deps: AppDeps,
+  deps: Pick<AppDeps, 'store' | 'clock'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -254,7 +290,7 @@ export async function deleteMessage(
 }
 
 export async function react(
-  deps: AppDeps,
+  deps: StoreDeps,
   caller: Caller,
   conversationId: string,
   messageId: string,

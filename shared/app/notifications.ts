@@ -14,8 +14,10 @@ const toUser = (userId: string, target: EventName, payload: Record<string, unkno
 });
 
 /** Stores one notification per user and delivers it live on the notifications hub. */
+export type NotifyDeps = Pick<AppDeps, 'notifications' | 'clock' | 'ids'>;
+
 export async function notifyUsers(
-  deps: AppDeps,
+  deps: NotifyDeps,
   userIds: string[],
   content: Pick<Notification, 'kind' | 'title' | 'body' | 'data'>,
 ): Promise<Outcome<Notification[]>> {
@@ -35,7 +37,7 @@ export async function notifyUsers(
 
 /** A back-end service (token role Notifications.Send) notifies users, or everyone subscribed to a channel. */
 export async function sendNotification(
-  deps: AppDeps,
+  deps: NotifyDeps,
   caller: Caller & { roles: string[] },
   body: SendNotificationBody,
 ): Promise<Outcome<{ delivered: number; notificationIds: string[] }>> {
@@ -66,13 +68,17 @@ export async function sendNotification(
   return { result: { delivered: result.length, notificationIds: result.map((n) => n.id) }, pushes };
 }
 
-export async function listNotifications(deps: AppDeps, caller: Caller, q: { unreadOnly: boolean; limit: number }) {
+export async function listNotifications(
+  deps: Pick<AppDeps, 'notifications'>,
+  caller: Caller,
+  q: { unreadOnly: boolean; limit: number },
+) {
   return { notifications: await deps.notifications.list(caller.userId, q) };
 }
 
 /** Acknowledge (received) or read: idempotent; the user's other sessions are told. */
 export async function markNotification(
-  deps: AppDeps,
+  deps: Pick<AppDeps, 'notifications' | 'clock'>,
   caller: Caller,
   id: string,
   what: 'acknowledged' | 'read',

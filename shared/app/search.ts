@@ -1,14 +1,14 @@
 import { invalid } from '../domain/errors.js';
 import type { SearchQuery } from '../domain/message.js';
 import { viewOf, visibleTo } from '../domain/rules.js';
-import { loadAsParticipant } from './access.js';
-import type { AppDeps, Caller } from './deps.js';
+import { loadAsParticipant, type StoreDeps } from './access.js';
+import type { Caller } from './deps.js';
 
 const startOfDay = (d: string): string => (d.length === 10 ? `${d}T00:00:00.000Z` : new Date(d).toISOString());
 const endOfDay = (d: string): string => (d.length === 10 ? `${d}T23:59:59.999Z` : new Date(d).toISOString());
 
 /** Text search across the caller's conversations (or one of them), newest first. */
-export async function searchMessages(deps: AppDeps, caller: Caller, q: SearchQuery) {
+export async function searchMessages(deps: StoreDeps, caller: Caller, q: SearchQuery) {
   let scope: string[];
   if (q.conversationId !== undefined) {
     await loadAsParticipant(deps, caller, q.conversationId);

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { connectionStringFields } from '../domain/connection-string.js';
 
-const blank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+export const STORE_KINDS = ['memory', 'cosmos'] as const;
+
+/** An empty or all-blank value counts as unset, as on the Azure portal. */
+export const blank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optStr = () => z.preprocess(blank, z.string().min(1).optional());
 const optUrl = () => z.preprocess(blank, z.url().optional());
 const bool = (dflt: boolean) =>
@@ -17,91 +21,162 @@ const int = (dflt: number, min = 1) => z.preprocess(blank, z.coerce.number().int
  * Every setting the app reads, with its meaning. The README's configuration table, local.settings.json.example
  * and the Bicep app settings are checked against this one list by the tests.
  */
-export const SettingsSchema = z
-  .object({
-    STORE: z
-      .preprocess(blank, z.enum(['memory', 'cosmos']).default('memory'))
-      .describe('Durable store: memory (embedded, lost on restart) or cosmos'),
-    COSMOS_ENDPOINT: optUrl().describe('Cosmos DB account endpoint (with STORE=cosmos)'),
-    COSMOS_KEY: optStr().describe('Cosmos DB key; leave empty on Azure to use the managed identity'),
-    COSMOS_DATABASE: z.preprocess(blank, z.string().min(1).default('chat')).describe('Cosmos DB database name'),
-    COSMOS_CONVERSATIONS_CONTAINER: z
-      .preprocess(blank, z.string().min(1).default('conversations'))
-      .describe('Container of conversations and their messages (partition /conversationId)'),
-    COSMOS_MEMBERSHIPS_CONTAINER: z
-      .preprocess(blank, z.string().min(1).default('memberships'))
-      .describe('Container of inbox entries (partition /userId)'),
-    COSMOS_USERS_CONTAINER: z
-      .preprocess(blank, z.string().min(1).default('users'))
-      .describe('Container of user profiles and blocks (partition /userId)'),
-    COSMOS_ALLOW_SELF_SIGNED: bool(false).describe('Accept a self-signed certificate (local emulator only)'),
-    REDIS_URL: optStr().describe(
-      'Redis for presence, typing, receipts and rate limits (redis:// or rediss://); empty = in-process memory',
-    ),
-    AzureSignalRConnectionString: optStr().describe(
-      'SignalR Service connection string with AccessKey (local emulator or key auth)',
-    ),
-    AzureSignalRConnectionString__serviceUri: optUrl().describe(
-      'SignalR Service endpoint for managed-identity auth (Azure)',
-    ),
-    AUTH_MODE: z
-      .preprocess(blank, z.enum(['dev', 'jwks']))
-      .describe('dev: HS256 tokens from POST /api/dev/token (local only); jwks: Entra ID / B2C tokens'),
-    AUTH_DEV_SECRET: optStr().describe('HS256 secret for dev tokens, at least 32 characters (AUTH_MODE=dev)'),
-    AUTH_JWKS_URI: optUrl().describe('JWKS URL of the identity provider (AUTH_MODE=jwks)'),
-    AUTH_ISSUER: optStr().describe('Expected token issuer (AUTH_MODE=jwks)'),
-    AUTH_AUDIENCE: optStr().describe('Expected token audience (AUTH_MODE=jwks)'),
-    AUTH_USER_CLAIM: z
-      .preprocess(blank, z.string().min(1).default('sub'))
-      .describe('Claim that holds the user id (Entra ID: oid)'),
-    RETENTION_DEFAULT_DAYS: z
-      .preprocess(blank, z.coerce.number().int().min(1).optional())
-      .describe('Retention of conversations without a known category; empty = keep'),
-    RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
-    RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe(
-      'Typing signals a user may send per minute (extra ones are dropped)',
-    ),
-    LOG_LEVEL: z
-      .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
-      .describe('Lowest level of logs, events and metrics written'),
-    APPLICATIONINSIGHTS_CONNECTION_STRING: optStr().describe(
-      'Application Insights: custom events and metrics are sent here too (set by the Bicep)',
-    ),
-    WEBSITE_SITE_NAME: optStr().describe('Set by Azure App Service / Functions; its presence means "running on Azure"'),
-  })
-  .superRefine((s, ctx) => {
-    const need = (name: keyof typeof s, why: string) => {
-      if (s[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required ${why}` });
-    };
-    if (s.STORE === 'cosmos') need('COSMOS_ENDPOINT', 'when STORE=cosmos');
-    if (s.AzureSignalRConnectionString === undefined && s.AzureSignalRConnectionString__serviceUri === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AzureSignalRConnectionString'],
-        message: 'or AzureSignalRConnectionString__serviceUri is required',
-      });
-    }
-    if (s.AUTH_MODE === 'dev') {
-      need('AUTH_DEV_SECRET', 'when AUTH_MODE=dev');
-      if (s.AUTH_DEV_SECRET !== undefined && s.AUTH_DEV_SECRET.length < 32) {
-        ctx.addIssue({ code: 'custom', path: ['AUTH_DEV_SECRET'], message: 'must be at least 32 characters' });
-      }
-      if (s.WEBSITE_SITE_NAME !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['AUTH_MODE'],
-          message: 'dev auth is refused when running on Azure (WEBSITE_SITE_NAME is set); use jwks',
-        });
-      }
-    }
-    if (s.AUTH_MODE === 'jwks') {
-      need('AUTH_JWKS_URI', 'when AUTH_MODE=jwks');
-      need('AUTH_ISSUER', 'when AUTH_MODE=jwks');
-      need('AUTH_AUDIENCE', 'when AUTH_MODE=jwks');
-    }
-  });
+export const SettingsSchema = z.object({
+  STORE: z
+    .preprocess(blank, z.enum(STORE_KINDS).default('memory'))
+    .describe('Durable store: memory (embedded, lost on restart) or cosmos'),
+  COSMOS_ENDPOINT: optUrl().describe('Cosmos DB account endpoint (with STORE=cosmos)'),
+  COSMOS_KEY: optStr().describe('Cosmos DB key; leave empty on Azure to use the managed identity'),
+  COSMOS_DATABASE: z.preprocess(blank, z.string().min(1).default('chat')).describe('Cosmos DB database name'),
+  COSMOS_CONVERSATIONS_CONTAINER: z
+    .preprocess(blank, z.string().min(1).default('conversations'))
+    .describe('Container of conversations and their messages (partition /conversationId)'),
+  COSMOS_MEMBERSHIPS_CONTAINER: z
+    .preprocess(blank, z.string().min(1).default('memberships'))
+    .describe('Container of inbox entries (partition /userId)'),
+  COSMOS_USERS_CONTAINER: z
+    .preprocess(blank, z.string().min(1).default('users'))
+    .describe('Container of user profiles and blocks (partition /userId)'),
+  COSMOS_ALLOW_SELF_SIGNED: bool(false).describe('Accept a self-signed certificate (local emulator only)'),
+  REDIS_URL: optStr().describe(
+    'Redis for presence, typing, receipts and rate limits (redis:// or rediss://); empty = in-process memory',
+  ),
+  AzureSignalRConnectionString: optStr().describe(
+    'SignalR Service connection string with AccessKey (local emulator or key auth)',
+  ),
+  AzureSignalRConnectionString__serviceUri: optUrl().describe(
+    'SignalR Service endpoint for managed-identity auth (Azure)',
+  ),
+  AUTH_MODE: z
+    .preprocess(blank, z.enum(['dev', 'jwks']))
+    .describe('dev: HS256 tokens from POST /api/dev/token (local only); jwks: Entra ID / B2C tokens'),
+  AUTH_DEV_SECRET: optStr().describe('HS256 secret for dev tokens, at least 32 characters (AUTH_MODE=dev)'),
+  AUTH_JWKS_URI: optUrl().describe('JWKS URL of the identity provider (AUTH_MODE=jwks)'),
+  AUTH_ISSUER: optStr().describe('Expected token issuer (AUTH_MODE=jwks)'),
+  AUTH_AUDIENCE: optStr().describe('Expected token audience (AUTH_MODE=jwks)'),
+  AUTH_USER_CLAIM: z
+    .preprocess(blank, z.string().min(1).default('sub'))
+    .describe('Claim that holds the user id (Entra ID: oid)'),
+  RETENTION_DEFAULT_DAYS: z
+    .preprocess(blank, z.coerce.number().int().min(1).optional())
+    .describe('Retention of conversations without a known category; empty = keep'),
+  RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
+  RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
+  LOG_LEVEL: z
+    .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
+    .describe('Lowest level of logs, events and metrics written'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optStr().describe(
+    'Application Insights: custom events and metrics are sent here too (set by the Bicep)',
+  ),
+  WEBSITE_SITE_NAME: optStr().describe('Set by Azure App Service / Functions; its presence means "running on Azure"'),
+});
 
-export type Settings = z.infer<typeof SettingsSchema>;
+/** The settings as the environment spells them (flat names, defaults applied, formats checked). */
+export type EnvSettings = z.infer<typeof SettingsSchema>;
+export type LogLevel = EnvSettings['LOG_LEVEL'];
+
+export type StoreSettings =
+  | { kind: 'memory' }
+  | {
+      kind: 'cosmos';
+      endpoint: string;
+      /** undefined: the managed identity */
+      key: string | undefined;
+      database: string;
+      containers: { conversations: string; memberships: string; users: string };
+      allowSelfSigned: boolean;
+    };
+
+export type AuthSettings =
+  | { mode: 'dev'; secret: string; userClaim: string }
+  | { mode: 'jwks'; jwksUri: string; issuer: string; audience: string; userClaim: string };
+
+export type SignalRSettings =
+  /** With AccessKey tokens are signed here; without (`AuthType=azure.msi`) its Endpoint is used with the identity. */
+  | { kind: 'connection-string'; connectionString: string }
+  /** Managed identity (Azure): `AzureSignalRConnectionString__serviceUri`. */
+  | { kind: 'identity'; serviceUri: string };
+
+/** The validated settings, grouped: each variant carries exactly what it needs. */
+export interface Settings {
+  store: StoreSettings;
+  auth: AuthSettings;
+  signalR: SignalRSettings;
+  /** undefined: in-process memory for the ephemeral state */
+  redisUrl: string | undefined;
+  retentionDefaultDays: number | null;
+  limits: { sendPerMinute: number; typingPerMinute: number };
+  logLevel: LogLevel;
+  appInsightsConnectionString: string | undefined;
+  /** WEBSITE_SITE_NAME: set only when running on Azure. */
+  siteName: string | undefined;
+}
+
+/** Records a problem with a setting; returns undefined so a rule can give up on its group. */
+type Report = (name: keyof EnvSettings, message: string) => undefined;
+
+function storeOf(e: EnvSettings, report: Report): StoreSettings | undefined {
+  if (e.STORE === 'memory') return { kind: 'memory' };
+  if (e.COSMOS_ENDPOINT === undefined) return report('COSMOS_ENDPOINT', 'is required when STORE=cosmos');
+  return {
+    kind: 'cosmos',
+    endpoint: e.COSMOS_ENDPOINT,
+    key: e.COSMOS_KEY,
+    database: e.COSMOS_DATABASE,
+    containers: {
+      conversations: e.COSMOS_CONVERSATIONS_CONTAINER,
+      memberships: e.COSMOS_MEMBERSHIPS_CONTAINER,
+      users: e.COSMOS_USERS_CONTAINER,
+    },
+    allowSelfSigned: e.COSMOS_ALLOW_SELF_SIGNED,
+  };
+}
+
+function signalROf(e: EnvSettings, report: Report): SignalRSettings | undefined {
+  const cs = e.AzureSignalRConnectionString;
+  if (cs !== undefined) {
+    if (!connectionStringFields(cs).get('endpoint')) return report('AzureSignalRConnectionString', 'has no Endpoint');
+    return { kind: 'connection-string', connectionString: cs };
+  }
+  if (e.AzureSignalRConnectionString__serviceUri !== undefined)
+    return { kind: 'identity', serviceUri: e.AzureSignalRConnectionString__serviceUri };
+  return report('AzureSignalRConnectionString', 'or AzureSignalRConnectionString__serviceUri is required');
+}
+
+function authOf(e: EnvSettings, report: Report): AuthSettings | undefined {
+  const userClaim = e.AUTH_USER_CLAIM;
+  if (e.AUTH_MODE === 'dev') {
+    const secret = e.AUTH_DEV_SECRET ?? report('AUTH_DEV_SECRET', 'is required when AUTH_MODE=dev');
+    if (secret !== undefined && secret.length < 32) report('AUTH_DEV_SECRET', 'must be at least 32 characters');
+    if (e.WEBSITE_SITE_NAME !== undefined)
+      report('AUTH_MODE', 'dev auth is refused when running on Azure (WEBSITE_SITE_NAME is set); use jwks');
+    return secret === undefined ? undefined : { mode: 'dev', secret, userClaim };
+  }
+  const jwksUri = e.AUTH_JWKS_URI ?? report('AUTH_JWKS_URI', 'is required when AUTH_MODE=jwks');
+  const issuer = e.AUTH_ISSUER ?? report('AUTH_ISSUER', 'is required when AUTH_MODE=jwks');
+  const audience = e.AUTH_AUDIENCE ?? report('AUTH_AUDIENCE', 'is required when AUTH_MODE=jwks');
+  if (jwksUri === undefined || issuer === undefined || audience === undefined) return undefined;
+  return { mode: 'jwks', jwksUri, issuer, audience, userClaim };
+}
+
+/** The flat settings grouped by what they configure; every rule that ties settings together is here, once. */
+function group(e: EnvSettings, report: Report): Settings | undefined {
+  const store = storeOf(e, report);
+  const signalR = signalROf(e, report);
+  const auth = authOf(e, report);
+  if (!store || !signalR || !auth) return undefined;
+  return {
+    store,
+    auth,
+    signalR,
+    redisUrl: e.REDIS_URL,
+    retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
+    limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
+    logLevel: e.LOG_LEVEL,
+    appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    siteName: e.WEBSITE_SITE_NAME,
+  };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -110,18 +185,21 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment; names every bad setting (never its value). */
+/** Parses the environment once; names every bad setting (never its value). */
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
-  const parsed = SettingsSchema.safeParse(env);
-  if (parsed.success) return Object.freeze(parsed.data);
   const isBlank = (name: string) => (env[name] ?? '').trim() === '';
+  const parsed = SettingsSchema.safeParse(env);
+  if (parsed.success) {
+    const problems: string[] = [];
+    const settings = group(parsed.data, (name, message) => void problems.push(`${name}: ${message}`));
+    if (settings && problems.length === 0) return Object.freeze(settings);
+    throw new ConfigError(problems);
+  }
   const problems = parsed.error.issues.map((i) => {
     const name = i.path.join('.') || '(settings)';
-    return i.path.length === 1 && isBlank(name) && i.code !== 'custom'
-      ? `${name}: missing (required)`
-      : `${name}: ${i.message}`;
+    return i.path.length === 1 && isBlank(name) ? `${name}: missing (required)` : `${name}: ${i.message}`;
   });
-  // why: zod skips the cross-field rules when a field already failed; this one is too useful to hide
+  // why: the rules that tie settings together only run once every field parsed; this one is too useful to hide
   if (
     isBlank('AzureSignalRConnectionString') &&
     isBlank('AzureSignalRConnectionString__serviceUri') &&
@@ -133,4 +211,4 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
 }
 
 /** Names of all settings, for docs and infrastructure checks. */
-export const SETTING_NAMES = Object.keys(SettingsSchema.shape) as (keyof Settings)[];
+export const SETTING_NAMES = Object.keys(SettingsSchema.shape) as (keyof EnvSettings)[];

@@ -22,10 +22,11 @@ export interface Authenticator {
 
 const unauthorized = (detail: string): AppError => new AppError('unauthorized', 'AUTH.INVALID_TOKEN', detail);
 
-export function createAuthenticator(settings: Settings): Authenticator {
-  const userClaim = settings.AUTH_USER_CLAIM;
-  if (settings.AUTH_MODE === 'dev') {
-    const secret = new TextEncoder().encode(settings.AUTH_DEV_SECRET);
+export function createAuthenticator(settings: Pick<Settings, 'auth'>): Authenticator {
+  const auth = settings.auth;
+  const userClaim = auth.userClaim;
+  if (auth.mode === 'dev') {
+    const secret = new TextEncoder().encode(auth.secret);
     return {
       authenticate: (h) =>
         verify(h, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
@@ -40,7 +41,7 @@ export function createAuthenticator(settings: Settings): Authenticator {
           .sign(secret),
     };
   }
-  const jwks = createRemoteJWKSet(new URL(settings.AUTH_JWKS_URI as string), {
+  const jwks = createRemoteJWKSet(new URL(auth.jwksUri), {
     cooldownDuration: 30_000,
     cacheMaxAge: 10 * 60_000,
   });
@@ -50,8 +51,8 @@ export function createAuthenticator(settings: Settings): Authenticator {
         h,
         jwks,
         {
-          issuer: settings.AUTH_ISSUER as string,
-          audience: settings.AUTH_AUDIENCE as string,
+          issuer: auth.issuer,
+          audience: auth.audience,
           algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'],
         },
         userClaim,

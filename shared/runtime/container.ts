@@ -7,7 +7,7 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
-import { loadSettings, type Settings } from '../config/settings.js';
+import { loadSettings, type Settings, type SignalRSettings, type StoreSettings } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
@@ -29,42 +29,38 @@ let credential: DefaultAzureCredential | undefined;
 const azureCredential = (): DefaultAzureCredential => (credential ??= new DefaultAzureCredential());
 
 async function buildStores(
-  settings: Settings,
+  settings: StoreSettings,
 ): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
-  if (settings.STORE === 'memory')
+  if (settings.kind === 'memory')
     return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
   const client = createCosmosClient({
-    endpoint: settings.COSMOS_ENDPOINT as string,
-    ...(settings.COSMOS_KEY !== undefined ? { key: settings.COSMOS_KEY } : { credential: azureCredential() }),
-    allowSelfSigned: settings.COSMOS_ALLOW_SELF_SIGNED,
+    endpoint: settings.endpoint,
+    ...(settings.key !== undefined ? { key: settings.key } : { credential: azureCredential() }),
+    allowSelfSigned: settings.allowSelfSigned,
   });
   const store = await CosmosConversationStore.create({
     client,
-    databaseId: settings.COSMOS_DATABASE,
-    containers: {
-      conversations: settings.COSMOS_CONVERSATIONS_CONTAINER,
-      memberships: settings.COSMOS_MEMBERSHIPS_CONTAINER,
-      users: settings.COSMOS_USERS_CONTAINER,
-    },
+    databaseId: settings.database,
+    containers: settings.containers,
   });
   const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');
   const notifications = new CosmosNotificationStore(
-    client.database(settings.COSMOS_DATABASE).container(settings.COSMOS_USERS_CONTAINER),
+    client.database(settings.database).container(settings.containers.users),
   );
   return { store, notifications };
 }
 
-async function buildEphemeral(settings: Settings, telemetry: Telemetry): Promise<EphemeralState> {
-  if (settings.REDIS_URL === undefined) {
+async function buildEphemeral(redisUrl: string | undefined, telemetry: Telemetry): Promise<EphemeralState> {
+  if (redisUrl === undefined) {
     const { MemoryEphemeralState } = await import('../adapters/memory/memory-ephemeral.js');
     return new MemoryEphemeralState();
   }
   const { createRedisClient } = await import('../adapters/redis/redis-client.js');
   const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
   let lastLogged = 0;
-  const client = createRedisClient(settings.REDIS_URL, {
+  const client = createRedisClient(redisUrl, {
     // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
     onError: (e) => {
       if (Date.now() - lastLogged < 60_000) return;
@@ -77,28 +73,23 @@ async function buildEphemeral(settings: Settings, telemetry: Telemetry): Promise
   return new RedisEphemeralState(client);
 }
 
-function buildConnectionInfo(settings: Settings): ConnectionInfoIssuer {
-  if (settings.AzureSignalRConnectionString !== undefined) {
-    const conn = parseSignalRConnectionString(settings.AzureSignalRConnectionString);
-    if (conn.accessKey !== undefined) return new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
-    return new IdentityConnectionInfoIssuer(conn.endpoint, azureCredential());
-  }
-  return new IdentityConnectionInfoIssuer(
-    settings.AzureSignalRConnectionString__serviceUri as string,
-    azureCredential(),
-  );
+function buildConnectionInfo(settings: SignalRSettings): ConnectionInfoIssuer {
+  if (settings.kind === 'identity') return new IdentityConnectionInfoIssuer(settings.serviceUri, azureCredential());
+  const conn = parseSignalRConnectionString(settings.connectionString);
+  return conn.accessKey === undefined
+    ? new IdentityConnectionInfoIssuer(conn.endpoint, azureCredential())
+    : new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
 }
 
-export async function buildRuntime(env: Record<string, string | undefined> = process.env): Promise<Runtime> {
-  const settings = loadSettings(env);
-  const console = new ConsoleTelemetry(settings.LOG_LEVEL);
+export async function buildRuntime(settings: Settings): Promise<Runtime> {
+  const console = new ConsoleTelemetry(settings.logLevel);
   const telemetry =
-    settings.APPLICATIONINSIGHTS_CONNECTION_STRING === undefined
+    settings.appInsightsConnectionString === undefined
       ? console
-      : new AppInsightsTelemetry(settings.APPLICATIONINSIGHTS_CONNECTION_STRING, console);
+      : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
   const [{ store, notifications }, ephemeral] = await Promise.all([
-    buildStores(settings),
-    buildEphemeral(settings, telemetry),
+    buildStores(settings.store),
+    buildEphemeral(settings.redisUrl, telemetry),
   ]);
   const deps: AppDeps = {
     store,
@@ -107,17 +98,14 @@ export async function buildRuntime(env: Record<string, string | undefined> = pro
     clock: systemClock,
     ids: randomIds,
     telemetry,
-    retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.RETENTION_DEFAULT_DAYS ?? null },
-    limits: {
-      sendPerMinute: settings.RATE_LIMIT_SEND_PER_MINUTE,
-      typingPerMinute: settings.RATE_LIMIT_TYPING_PER_MINUTE,
-    },
+    retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.retentionDefaultDays },
+    limits: settings.limits,
   };
   return {
     settings,
     deps,
     auth: createAuthenticator(settings),
-    connectionInfo: buildConnectionInfo(settings),
+    connectionInfo: buildConnectionInfo(settings.signalR),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       await ephemeral.close();
@@ -125,11 +113,19 @@ export async function buildRuntime(env: Record<string, string | undefined> = pro
   };
 }
 
+let settings: Settings | undefined;
+
+/** The process's settings, parsed from the environment once (until resetRuntime); a bad one throws naming it. */
+export function getSettings(): Settings {
+  settings ??= loadSettings(process.env);
+  return settings;
+}
+
 let runtime: Promise<Runtime> | undefined;
 
 /** The process-wide runtime. The first call validates the settings; a bad setting fails every call with its name. */
 export function getRuntime(): Promise<Runtime> {
-  runtime ??= buildRuntime();
+  runtime ??= Promise.resolve().then(() => buildRuntime(getSettings()));
   return runtime;
 }
 
@@ -137,5 +133,6 @@ export function getRuntime(): Promise<Runtime> {
 export async function resetRuntime(): Promise<void> {
   const current = runtime;
   runtime = undefined;
+  settings = undefined;
   if (current) await (await current.catch(() => undefined))?.close();
 }

@@ -58,11 +58,49 @@ describe('configuration', () => {
       COSMOS_DATABASE: ' ',
     });
     expect(s).toMatchObject({
-      STORE: 'memory',
-      RATE_LIMIT_SEND_PER_MINUTE: 60,
-      COSMOS_DATABASE: 'chat',
-      AUTH_USER_CLAIM: 'sub',
+      store: { kind: 'memory' },
+      limits: { sendPerMinute: 60 },
+      auth: { mode: 'dev', userClaim: 'sub' },
     });
+    const cosmos = loadSettings({
+      ...base,
+      AUTH_MODE: 'dev',
+      AUTH_DEV_SECRET: 'x'.repeat(40),
+      STORE: 'cosmos',
+      COSMOS_ENDPOINT: 'https://db.example/',
+      COSMOS_DATABASE: ' ',
+    });
+    expect(cosmos.store).toMatchObject({ kind: 'cosmos', database: 'chat', key: undefined });
+  });
+
+  it('when settings are grouped, then each group carries exactly what its kind needs', () => {
+    const jwks = {
+      AUTH_MODE: 'jwks',
+      AUTH_JWKS_URI: 'https://login.example/keys',
+      AUTH_ISSUER: 'https://login.example/',
+      AUTH_AUDIENCE: 'api://chat',
+    };
+    expect(loadSettings({ ...base, ...jwks }).auth).toEqual({
+      mode: 'jwks',
+      jwksUri: 'https://login.example/keys',
+      issuer: 'https://login.example/',
+      audience: 'api://chat',
+      userClaim: 'sub',
+    });
+    expect(loadSettings({ ...base, ...jwks }).signalR).toEqual({
+      kind: 'connection-string',
+      connectionString: base.AzureSignalRConnectionString,
+    });
+    expect(loadSettings({ ...jwks, AzureSignalRConnectionString__serviceUri: 'https://sigr.example' }).signalR).toEqual(
+      { kind: 'identity', serviceUri: 'https://sigr.example' },
+    );
+    expect(
+      problems({ ...jwks, AUTH_ISSUER: '', AUTH_AUDIENCE: '', AzureSignalRConnectionString: 'AccessKey=k;' }),
+    ).toEqual([
+      'AzureSignalRConnectionString: has no Endpoint',
+      'AUTH_ISSUER: is required when AUTH_MODE=jwks',
+      'AUTH_AUDIENCE: is required when AUTH_MODE=jwks',
+    ]);
   });
 });
 

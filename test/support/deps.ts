@@ -1,7 +1,9 @@
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { createConversation } from '../../shared/app/conversations.js';
 import type { AppDeps } from '../../shared/app/deps.js';
+import { AppError } from '../../shared/domain/errors.js';
 import { DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
 import type { Telemetry } from '../../shared/ports/system.js';
 
@@ -27,4 +29,32 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     ...over,
   };
   return { deps, logs, advance: (ms: number) => (now += ms) };
+}
+
+/** `ok`, or the `kind:code` of the AppError the promise rejects with. */
+export async function kindOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return e instanceof AppError ? `${e.kind}:${e.code}` : 'unexpected';
+  }
+}
+
+/** Memory deps with a direct conversation between alice and bob. */
+export async function withDirect(over: Partial<AppDeps> = {}) {
+  const t = memoryDeps(over);
+  const { result } = await createConversation(t.deps, { userId: 'alice' }, { type: 'direct', participants: ['bob'] });
+  return { ...t, id: result.conversationId };
+}
+
+/** Memory deps with a group owned by alice, with bob as a member. */
+export async function withGroup(over: Partial<AppDeps> = {}) {
+  const t = memoryDeps(over);
+  const { result } = await createConversation(
+    t.deps,
+    { userId: 'alice' },
+    { type: 'group', participants: ['bob'], title: 'g' },
+  );
+  return { ...t, id: result.conversationId };
 }

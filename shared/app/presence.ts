@@ -1,0 +1,86 @@
+import { EVENTS, type Outcome, type Push, toUsers } from '../domain/events.js';
+import type { PresenceInfo, PresenceStatus } from '../ports/ephemeral.js';
+import { requireConnection } from './access.js';
+import { quietly } from './best-effort.js';
+import type { AppDeps, Caller } from './deps.js';
+
+export type PresenceDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
+export type RefreshDeps = Pick<AppDeps, 'ephemeral' | 'telemetry'>;
+
+/** Everyone who shares a conversation with the user (the audience of their presence). */
+export async function contactsOf(deps: Pick<AppDeps, 'store'>, userId: string): Promise<string[]> {
+  const memberships = await deps.store.allMemberships(userId);
+  const recent = memberships.sort((a, b) => (a.lastActivityAt < b.lastActivityAt ? 1 : -1)).slice(0, 500);
+  const conversations = await Promise.all(recent.map((m) => deps.store.getConversation(m.conversationId)));
+  const contacts = new Set<string>();
+  for (const c of conversations) for (const p of c?.participants ?? []) if (p.userId !== userId) contacts.add(p.userId);
+  return [...contacts];
+}
+
+/** Activity on a realtime connection keeps it from expiring (presence TTL); HTTP calls have none to refresh. */
+export async function refreshPresence(deps: RefreshDeps, caller: Caller): Promise<void> {
+  const { connectionId } = caller;
+  if (connectionId === undefined) return;
+  await quietly(deps, 'presence', () => deps.ephemeral.touch(caller.userId, connectionId));
+}
+
+/** The hub's Ping: proves the connection alive and refreshes presence. */
+export async function ping(deps: RefreshDeps, caller: Caller): Promise<Outcome<'pong'>> {
+  await refreshPresence(deps, caller);
+  return { result: 'pong', pushes: [] };
+}
+
+export async function connected(deps: PresenceDeps, caller: Caller): Promise<Push[]> {
+  const connectionId = requireConnection(caller);
+  const r = await quietly(deps, 'presence', () => deps.ephemeral.connect(caller.userId, connectionId));
+  deps.telemetry.metric('ConnectionOpened', 1);
+  if (!r?.firstConnection) return [];
+  // why: someone who chose to appear offline must not be announced when a device connects
+  const me = (await quietly(deps, 'presence', () => deps.ephemeral.getPresence([caller.userId])))?.[caller.userId];
+  if (me && !me.isOnline) return [];
+  const contacts = await contactsOf(deps, caller.userId);
+  return contacts.length > 0
+    ? [toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: me?.status ?? 'online' })]
+    : [];
+}
+
+export async function disconnected(deps: PresenceDeps, caller: Caller): Promise<Push[]> {
+  const connectionId = requireConnection(caller);
+  const r = await quietly(deps, 'presence', () => deps.ephemeral.disconnect(caller.userId, connectionId));
+  deps.telemetry.metric('ConnectionClosed', 1);
+  if (!r?.lastConnection) return [];
+  const contacts = await contactsOf(deps, caller.userId);
+  return contacts.length > 0
+    ? [toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: r.lastSeen })]
+    : [];
+}
+
+export async function updatePresence(
+  deps: Pick<AppDeps, 'store' | 'ephemeral'>,
+  caller: Caller,
+  status: PresenceStatus,
+  statusMessage: string | null,
+): Promise<Outcome<PresenceInfo>> {
+  const info = await deps.ephemeral.setStatus(caller.userId, status, statusMessage);
+  const contacts = await contactsOf(deps, caller.userId);
+  const pushes =
+    contacts.length === 0
+      ? []
+      : [
+          info.isOnline
+            ? toUsers(contacts, EVENTS.userOnline, {
+                userId: caller.userId,
+                status: info.status,
+                statusMessage: info.statusMessage,
+              })
+            : toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: info.lastSeen }),
+        ];
+  return { result: info, pushes };
+}
+
+export async function getPresence(
+  deps: Pick<AppDeps, 'ephemeral'>,
+  userIds: string[],
+): Promise<Record<string, PresenceInfo>> {
+  return deps.ephemeral.getPresence([...new Set(userIds)]);
+}
