@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { getPresence, updatePresence } from '../../shared/app/presence.js';
+import { getPresence, PRESENCE_STATUSES, updatePresence } from '../../shared/app/presence.js';
 import { setTyping, typingUsers } from '../../shared/app/typing.js';
 import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js';
 import { UserIdSchema } from '../../shared/domain/schemas-common.js';
-import { PRESENCE_STATUSES } from '../../shared/ports/ephemeral.js';
 import { route } from '../../shared/runtime/routes.js';
 
 const TypingBody = ConversationIdParamsSchema.describe('TypingBody');

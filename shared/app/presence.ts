@@ -1,8 +1,11 @@
 import { EVENTS, type Outcome, type Push, toUsers } from '../domain/events.js';
-import type { PresenceInfo, PresenceStatus } from '../ports/ephemeral.js';
+import { PRESENCE_STATUSES, type PresenceInfo, type PresenceStatus } from '../ports/ephemeral.js';
 import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
+
+/** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
+export { PRESENCE_STATUSES };
 
 export type PresenceDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
 export type RefreshDeps = Pick<AppDeps, 'ephemeral' | 'telemetry'>;
