@@ -73,7 +73,7 @@ describe('SerialLanes', () => {
 
 describe('CoalescingLanes', () => {
   function recorder() {
-    const runs: { key: string; value: number; done: ReturnType<typeof gate> }[] = [];
+    const runs: { key: string; value: number; done: ReturnType<typeof gate<void>> }[] = [];
     const lanes = new CoalescingLanes<number>(
       (key, value) => {
         const done = gate();

@@ -62,3 +62,16 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** Exponential backoff with full jitter: many writers that collided spread out instead of colliding again. */
 export const backoffMs = (attempt: number, baseMs: number, capMs: number): number =>
   Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
+
+/** Failures that may leave a stored send's bookkeeping behind without failing the send. */
+export const isQuiet = (err: unknown): boolean =>
+  isTransient(err) || statusOf(err) === 429 || (err instanceof AppError && err.kind === 'unavailable');
+
+/** Runs a store operation and maps what it throws (see toStoreError): callers see domain errors, never a raw 429. */
+export async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
