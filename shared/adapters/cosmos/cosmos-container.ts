@@ -126,7 +126,11 @@ export class DocumentContainer {
     const response = await retrying(() =>
       this.container.items.query<ItemDefinition>(spec, { partitionKey, ...page }).fetchNext(),
     );
-    return { items: this.decodeAll(response.resources, kind), continuationToken: response.continuationToken };
+    // why: servers differ in how they say "no more pages" (no header, or null)
+    return {
+      items: this.decodeAll(response.resources, kind),
+      continuationToken: response.continuationToken ?? undefined,
+    };
   }
 
   /**
