@@ -119,7 +119,7 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     await subject.store.appendMessage(newMessage(id));
     await subject.store.appendMessage(newMessage(id));
     expect((await subject.store.getConversation(id))?.lastSeq).toBe(2);
-    expect((subject.store as unknown as { conditionalPatch: boolean }).conditionalPatch).toBe(true);
+    expect(subject.store.conditionalPatch).toBe(true);
   });
 
   it('when two store instances (two processes) append 100 messages each at once, then seqs are 1..200 without gap or duplicate', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboxOrder } from '../../shared/adapters/memory/memory-store.js';
 import type { Conversation, ConversationType, Membership } from '../../shared/domain/conversation.js';
 import type { Message } from '../../shared/domain/message.js';
+import { inboxOrder } from '../../shared/domain/ordering.js';
 import { messageIdOf, previewOf } from '../../shared/domain/rules.js';
 import type { ConversationStore, NewMessage } from '../../shared/ports/store.js';
 

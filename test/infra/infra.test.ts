@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerDefinitions } from '../../shared/adapters/cosmos/cosmos-setup.js';
@@ -329,8 +329,10 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
   });
 
   it('when the code runs an ORDER BY on several fields, then a container has the composite index Cosmos needs for it', () => {
-    const sources = ['cosmos-store.ts', 'cosmos-notifications.ts']
-      .map((f) => readFileSync(join(INFRA, '..', 'shared', 'adapters', 'cosmos', f), 'utf8'))
+    const dir = join(INFRA, '..', 'shared', 'adapters', 'cosmos');
+    const sources = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
       .join('\n');
     const orders = [...sources.matchAll(/ORDER BY ((?:c\.\w+ (?:ASC|DESC)(?:, )?){2,})/g)].map((m) =>
       m[1]!.split(', ').map((p) => ({

@@ -17,7 +17,7 @@ export interface CosmosClientSettings {
 /**
  * Throttling (429) is retried by the SDK itself; these limits are generous because a send that gives up early is
  * worse for a chat than one that waits. 503 and timeouts of writes are not retried by the SDK: the store does that
- * itself where a retry is safe (see cosmos-store.ts).
+ * itself where a retry is safe (see cosmos-container.ts).
  */
 export const COSMOS_RETRY_OPTIONS = {
   maxRetryAttemptCount: 30,

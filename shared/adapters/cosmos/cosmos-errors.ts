@@ -27,7 +27,8 @@ const TRANSIENT = new Set<number | string>([
 
 /**
  * Failures after which a request may or may not have been applied and trying again can succeed. Throttling (429) is
- * not in here: the SDK has retried it already (connectionPolicy.retryOptions) by the time it reaches us.
+ * not in here: a throttled request was never applied, so cosmos-container.ts retries it even for writes (after the
+ * SDK's own retries, connectionPolicy.retryOptions).
  */
 export function isTransient(err: unknown): boolean {
   const status = statusOf(err);
@@ -51,7 +52,7 @@ export function unavailableError(err: unknown): AppError {
 }
 
 /** Maps what a store method throws: domain errors pass, throttling and outages become `unavailable`. */
-export function toStoreError(err: unknown): Error {
+function toStoreError(err: unknown): Error {
   if (err instanceof AppError) return err;
   if (statusOf(err) === 429 || isTransient(err)) return unavailableError(err);
   return err instanceof Error ? err : new Error(String(err));
@@ -62,3 +63,16 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** Exponential backoff with full jitter: many writers that collided spread out instead of colliding again. */
 export const backoffMs = (attempt: number, baseMs: number, capMs: number): number =>
   Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt));
+
+/** Failures that may leave a stored send's bookkeeping behind without failing the send. */
+export const isQuiet = (err: unknown): boolean =>
+  isTransient(err) || statusOf(err) === 429 || (err instanceof AppError && err.kind === 'unavailable');
+
+/** Runs a store operation and maps what it throws (see toStoreError): callers see domain errors, never a raw 429. */
+export async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}

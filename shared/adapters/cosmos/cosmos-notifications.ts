@@ -1,70 +1,65 @@
 import type { Container } from '@azure/cosmos';
+import { conflict } from '../../domain/errors.js';
 import { NOTIFICATION_TTL_SECONDS, type Notification } from '../../domain/notification.js';
 import type { NotificationStore } from '../../ports/notifications.js';
 import type { Mutation } from '../../ports/store.js';
+import { DocumentContainer } from './cosmos-container.js';
+import { NOTIFICATION, notificationDoc, notificationDocId } from './cosmos-docs.js';
+import { guard } from './cosmos-errors.js';
+import { updateDocument } from './cosmos-occ.js';
 
-type Doc = Notification & { docType: 'notification'; ttl: number; _etag?: string };
-
-const docId = (id: string): string => `ntf:${id}`;
-
-function toNotification(d: Doc): Notification {
-  const { docType: _d, ttl: _t, _etag: _e, ...rest } = d;
-  const clean = { ...rest } as Notification & Record<string, unknown>;
-  for (const k of ['_rid', '_self', '_ts', '_attachments']) delete clean[k];
-  return { ...clean, id: clean.id.replace(/^ntf:/, '') };
-}
-
-/** Notifications live in the users container (partition /userId) beside the profile, expiring by ttl. */
+/**
+ * Notifications live in the users container (partition /userId) beside the profile, expiring by ttl. Same document
+ * primitives as the conversation store: retried when the database is busy, mapped to `unavailable` when it stays so.
+ */
 export class CosmosNotificationStore implements NotificationStore {
-  constructor(private readonly container: Container) {}
+  private readonly docs: DocumentContainer;
 
-  async add(notifications: Notification[]): Promise<void> {
-    await Promise.all(
-      notifications.map((n) =>
-        this.container.items.create<Doc>({
-          ...n,
-          id: docId(n.id),
-          docType: 'notification',
-          ttl: NOTIFICATION_TTL_SECONDS,
-        }),
-      ),
-    );
+  constructor(container: Container) {
+    this.docs = new DocumentContainer(container);
   }
 
-  async list(userId: string, q: { unreadOnly: boolean; limit: number }): Promise<Notification[]> {
-    const { resources } = await this.container.items
-      .query<Doc>(
+  add(notifications: Notification[]): Promise<void> {
+    return guard(async () => {
+      // a create that finds the id taken leaves the stored notification as it is (a retried add)
+      await Promise.all(
+        notifications.map((n) => this.docs.create(notificationDoc(n, NOTIFICATION_TTL_SECONDS), n.userId)),
+      );
+    });
+  }
+
+  /** Newest first: the ORDER BY is notificationOrder (shared/domain/ordering.ts) without its id tie-break. */
+  list(userId: string, q: { unreadOnly: boolean; limit: number }): Promise<Notification[]> {
+    return guard(async () => {
+      const unread = q.unreadOnly ? ' AND IS_NULL(c.readAt)' : '';
+      const docs = await this.docs.query(
         {
-          query: `SELECT TOP @n * FROM c WHERE c.userId = @u AND c.docType = 'notification'${q.unreadOnly ? ' AND IS_NULL(c.readAt)' : ''} ORDER BY c.createdAt DESC`,
+          query: `SELECT TOP @n * FROM c WHERE c.userId = @u AND c.docType = 'notification'${unread} ORDER BY c.createdAt DESC`,
           parameters: [
             { name: '@n', value: q.limit },
             { name: '@u', value: userId },
           ],
         },
-        { partitionKey: userId },
-      )
-      .fetchAll();
-    return resources.map(toNotification);
+        userId,
+        NOTIFICATION,
+      );
+      return docs.map((d) => d.value);
+    });
   }
 
-  async update(userId: string, id: string, mutate: Mutation<Notification>): Promise<Notification | null> {
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const { resource } = await this.container.item(docId(id), userId).read<Doc>();
-      if (!resource || resource.docType !== 'notification') return null;
-      const next = mutate(toNotification(resource));
-      if (!next) return toNotification(resource);
-      try {
-        const { resource: saved } = await this.container
-          .item(docId(id), userId)
-          .replace<Doc>(
-            { ...resource, ...next, id: docId(id), userId, docType: 'notification', ttl: resource.ttl },
-            { accessCondition: { type: 'IfMatch', condition: resource._etag ?? '' } },
-          );
-        return saved ? toNotification(saved) : null;
-      } catch (e) {
-        if ((e as { code?: number }).code !== 412) throw e;
-      }
-    }
-    throw new Error('notification kept changing; gave up after 10 attempts');
+  update(userId: string, id: string, mutate: Mutation<Notification>): Promise<Notification | null> {
+    return guard(async () => {
+      const updated = await updateDocument({
+        docs: this.docs,
+        id: notificationDocId(id),
+        partitionKey: userId,
+        kind: NOTIFICATION,
+        missing: () => null,
+        mutate,
+        toDoc: (next) => notificationDoc({ ...next, id, userId }, NOTIFICATION_TTL_SECONDS),
+        busy: () => conflict('the notification changed too often to update it; try again', 'NOTIFICATION.BUSY'),
+      });
+      return updated?.value ?? null;
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { NOTIFICATION_TTL_SECONDS, type Notification } from '../../domain/notification.js';
+import { notificationOrder } from '../../domain/ordering.js';
 import type { NotificationStore } from '../../ports/notifications.js';
 import type { Mutation } from '../../ports/store.js';
 
@@ -27,7 +28,7 @@ export class MemoryNotificationStore implements NotificationStore {
   list(userId: string, q: { unreadOnly: boolean; limit: number }): Promise<Notification[]> {
     const items = this.live(userId)
       .filter((n) => !q.unreadOnly || n.readAt === null)
-      .sort((a, b) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
+      .sort(notificationOrder);
     return Promise.resolve(items.slice(0, q.limit).map((n) => structuredClone(n)));
   }
 

@@ -1,6 +1,7 @@
 import type { Conversation, Membership, UserProfile } from '../../domain/conversation.js';
 import { conflict, invalid, notFound } from '../../domain/errors.js';
 import type { Message } from '../../domain/message.js';
+import { inboxOrder, searchOrder } from '../../domain/ordering.js';
 import { messageIdOf, previewOf } from '../../domain/rules.js';
 import type {
   AppendResult,
@@ -135,7 +136,7 @@ export class MemoryConversationStore implements ConversationStore {
         hits.push(m);
       }
     }
-    hits.sort((a, b) => (a.createdAt === b.createdAt ? b.seq - a.seq : a.createdAt < b.createdAt ? 1 : -1));
+    hits.sort(searchOrder);
     return Promise.resolve(hits.slice(0, q.limit).map(copy));
   }
 
@@ -217,13 +218,6 @@ export class MemoryConversationStore implements ConversationStore {
     if (next) this.profiles.set(userId, copy(next));
     return Promise.resolve(copy(this.profiles.get(userId) ?? current));
   }
-}
-
-/** Pinned first, then newest activity first; the conversation id breaks ties so pages are stable. */
-export function inboxOrder(a: Membership, b: Membership): number {
-  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
-  if (a.lastActivityAt !== b.lastActivityAt) return a.lastActivityAt < b.lastActivityAt ? 1 : -1;
-  return a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0;
 }
 
 const encodeOffset = (n: number): string => Buffer.from(JSON.stringify({ o: n })).toString('base64url');
