@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { DEFAULT_TTLS } from '../../shared/ports/ephemeral.js';
-import { runEphemeralContract } from './ephemeral.contract.js';
+import { movedClock, runEphemeralContract } from './ephemeral.contract.js';
 
-runEphemeralContract('memory', (ttls) =>
-  Promise.resolve({ state: new MemoryEphemeralState({ ttls }), cleanup: () => Promise.resolve() }),
+// why: on a moved clock the expiry tests cost no real time; 1 s TTLs as production-like as any
+runEphemeralContract(
+  'memory',
+  (ttls) => {
+    const clock = movedClock();
+    const state = new MemoryEphemeralState({ ttls, now: clock.read });
+    return Promise.resolve({ state, clock, cleanup: () => Promise.resolve() });
+  },
+  { shortTtlMs: 1000 },
 );
 
 /** The long TTLs, on a clock the test moves (Redis gets them from PEXPIRE, checked in the redis suite). */

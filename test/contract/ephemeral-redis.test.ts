@@ -5,7 +5,7 @@ import { createRedisClient } from '../../shared/adapters/redis/redis-client.js';
 import { RedisEphemeralState } from '../../shared/adapters/redis/redis-ephemeral.js';
 import type { EphemeralTtls } from '../../shared/ports/ephemeral.js';
 import { requireRedisUrl } from '../support/redis.js';
-import { runEphemeralContract } from './ephemeral.contract.js';
+import { realClock, runEphemeralContract } from './ephemeral.contract.js';
 
 /** A fresh prefix per run: runs never see each other's keys. */
 const prefix = `test:${randomUUID()}:`;
@@ -28,10 +28,15 @@ const redis = () => admin as Redis;
 const open = (ttls: Partial<EphemeralTtls> = {}) =>
   new RedisEphemeralState(createRedisClient(url), { ttls: { ...SHORT, ...ttls }, keyPrefix: prefix });
 
-runEphemeralContract('redis', (ttls) => {
-  const state = open(ttls);
-  return Promise.resolve({ state, cleanup: () => state.close() });
-});
+// why: Redis expires on its own clock (TIME), which tests do not fake; 400 ms TTLs keep the real waits short
+runEphemeralContract(
+  'redis',
+  (ttls) => {
+    const state = open(ttls);
+    return Promise.resolve({ state, clock: realClock, cleanup: () => state.close() });
+  },
+  { shortTtlMs: 400 },
+);
 
 describe('redis specifics', () => {
   const states: RedisEphemeralState[] = [];
