@@ -23,6 +23,21 @@ describe('memory twin on a moved clock', () => {
     return { state, advance: (ms: number) => (now += ms) };
   };
 
+  it('when no TTLs are given, then typing lasts 10 s and an idle connection 5 minutes', async () => {
+    const { state, advance } = clocked();
+    await state.connect('u', 'c');
+    await state.startTyping('conv', 'u');
+    advance(DEFAULT_TTLS.typingSeconds * 1000 - 1);
+    expect(await state.typingUsers('conv')).toEqual(['u']);
+    advance(1);
+    expect(await state.typingUsers('conv')).toEqual([]);
+    advance(DEFAULT_TTLS.presenceSeconds * 1000 - DEFAULT_TTLS.typingSeconds * 1000 - 1);
+    expect((await state.getPresence(['u'])).u).toMatchObject({ isOnline: true, connections: 1 });
+    advance(1);
+    expect((await state.getPresence(['u'])).u).toMatchObject({ isOnline: false, connections: 0 });
+    expect([DEFAULT_TTLS.typingSeconds, DEFAULT_TTLS.presenceSeconds]).toEqual([10, 300]); // the documented defaults
+  });
+
   it('when a user stays away longer than the last-seen TTL, then last seen and status are forgotten', async () => {
     const { state, advance } = clocked();
     await state.connect('u', 'c');

@@ -87,6 +87,17 @@ describe('redis specifics', () => {
     }
   });
 
+  it('when no TTLs are given, then typing expires 10 s after it starts', async () => {
+    const s = new RedisEphemeralState(createRedisClient(url), { keyPrefix: prefix });
+    states.push(s);
+    const conv = `default-ttl-${randomUUID()}`;
+    await s.startTyping(conv, 'u');
+    expect(await s.typingUsers(conv)).toEqual(['u']);
+    const pttl = await redis().pttl(s.key.typing(conv));
+    expect(pttl).toBeGreaterThan(9_000);
+    expect(pttl).toBeLessThanOrEqual(10_000);
+  });
+
   it('when the last connection goes, then its key is gone rather than left empty', async () => {
     const s = make();
     const u = `gone-${randomUUID()}`;
