@@ -1,5 +1,7 @@
-export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
-export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+import type { PresenceStatus } from '../domain/presence.js';
+
+// why: the statuses and the appear-offline rule live in the domain; re-exported so callers keep one import
+export { PRESENCE_STATUSES, type PresenceStatus } from '../domain/presence.js';
 
 export interface PresenceInfo {
   userId: string;
@@ -55,6 +57,10 @@ export interface EphemeralState {
   close(): Promise<void>;
 }
 
+/**
+ * In seconds; fractions work (adapters expire to the millisecond), so tests can use TTLs of a few hundred ms. Expiry
+ * runs on one clock per adapter: the Redis server's (`TIME`) for redis, an injectable `now` for the memory twin.
+ */
 export interface EphemeralTtls {
   /** default 300 */
   presenceSeconds: number;

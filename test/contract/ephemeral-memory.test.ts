@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { DEFAULT_TTLS } from '../../shared/ports/ephemeral.js';
-import { runEphemeralContract } from './ephemeral.contract.js';
+import { movedClock, runEphemeralContract } from './ephemeral.contract.js';
 
-runEphemeralContract('memory', (ttls) =>
-  Promise.resolve({ state: new MemoryEphemeralState({ ttls }), cleanup: () => Promise.resolve() }),
+// why: on a moved clock the expiry tests cost no real time; 1 s TTLs as production-like as any
+runEphemeralContract(
+  'memory',
+  (ttls) => {
+    const clock = movedClock();
+    const state = new MemoryEphemeralState({ ttls, now: clock.read });
+    return Promise.resolve({ state, clock, cleanup: () => Promise.resolve() });
+  },
+  { shortTtlMs: 1000 },
 );
 
 /** The long TTLs, on a clock the test moves (Redis gets them from PEXPIRE, checked in the redis suite). */
@@ -15,6 +22,21 @@ describe('memory twin on a moved clock', () => {
     const state = new MemoryEphemeralState({ now: () => now });
     return { state, advance: (ms: number) => (now += ms) };
   };
+
+  it('when no TTLs are given, then typing lasts 10 s and an idle connection 5 minutes', async () => {
+    const { state, advance } = clocked();
+    await state.connect('u', 'c');
+    await state.startTyping('conv', 'u');
+    advance(DEFAULT_TTLS.typingSeconds * 1000 - 1);
+    expect(await state.typingUsers('conv')).toEqual(['u']);
+    advance(1);
+    expect(await state.typingUsers('conv')).toEqual([]);
+    advance(DEFAULT_TTLS.presenceSeconds * 1000 - DEFAULT_TTLS.typingSeconds * 1000 - 1);
+    expect((await state.getPresence(['u'])).u).toMatchObject({ isOnline: true, connections: 1 });
+    advance(1);
+    expect((await state.getPresence(['u'])).u).toMatchObject({ isOnline: false, connections: 0 });
+    expect([DEFAULT_TTLS.typingSeconds, DEFAULT_TTLS.presenceSeconds]).toEqual([10, 300]); // the documented defaults
+  });
 
   it('when a user stays away longer than the last-seen TTL, then last seen and status are forgotten', async () => {
     const { state, advance } = clocked();

@@ -1,23 +1,56 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EphemeralState, EphemeralTtls } from '../../shared/ports/ephemeral.js';
 
+/** The clock an adapter expires on, as the suite sees it: `wait` lets that much of it pass. */
+export interface ContractClock {
+  now(): number;
+  wait(ms: number): Promise<void>;
+}
+
 export type MakeEphemeral = (
   ttls: Partial<EphemeralTtls>,
-) => Promise<{ state: EphemeralState; cleanup(): Promise<void> }>;
+) => Promise<{ state: EphemeralState; clock: ContractClock; cleanup(): Promise<void> }>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export interface ContractOptions {
+  /**
+   * The presence and typing TTL of the expiry tests (ms). They wait 0.75 × TTL, refresh, then 0.375 × TTL: what was
+   * not refreshed is past its TTL, what was is well inside it, with the slack on the side a slow machine eats into.
+   */
+  shortTtlMs: number;
+}
+
+/** A clock the test moves: expiry without waiting (the memory twin takes it as `now`). */
+export function movedClock(start = Date.now()): ContractClock & { read: () => number } {
+  let now = start;
+  return {
+    now: () => now,
+    read: () => now,
+    wait: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Real time, for adapters on a server clock (Redis `TIME`): keep the TTLs short. */
+export const realClock: ContractClock = {
+  now: () => Date.now(),
+  wait: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
 let n = 0;
 /** Ids unique per run, so adapters sharing a server (Redis) never see another test's state. */
 const uid = (name: string) => `${name}-${process.pid}-${Date.now()}-${++n}`;
 
-/** One suite, every adapter: the memory twin must behave like Redis. Real time, short TTLs (~6 s in all). */
-export function runEphemeralContract(name: string, make: MakeEphemeral): void {
+/** One suite, every adapter: the memory twin must behave like Redis. */
+export function runEphemeralContract(name: string, make: MakeEphemeral, opts: ContractOptions): void {
+  const T = opts.shortTtlMs;
   describe(`ephemeral state contract: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
     const fresh = async (ttls: Partial<EphemeralTtls> = {}) => {
       const made = await make(ttls);
       cleanups.push(() => made.cleanup());
-      return made.state;
+      return { s: made.state, clock: made.clock };
     };
     afterEach(async () => {
       for (const c of cleanups.splice(0)) await c();
@@ -25,7 +58,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
 
     describe('presence', () => {
       it('when a user has two connections, then they are online until the last one goes, with first/last flags', async () => {
-        const s = await fresh();
+        const { s, clock } = await fresh();
         const u = uid('u');
         expect(await s.connect(u, 'c1')).toEqual({ firstConnection: true });
         expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
@@ -34,7 +67,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         expect((await s.disconnect(u, 'c1')).lastConnection).toBe(false);
         expect((await s.getPresence([u]))[u]).toMatchObject({ isOnline: true, status: 'online', connections: 1 });
 
-        const before = Date.now();
+        const before = clock.now();
         const last = await s.disconnect(u, 'c2');
         expect(last.lastConnection).toBe(true);
         expect(Math.abs(Date.parse(last.lastSeen) - before)).toBeLessThan(2000);
@@ -52,7 +85,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       });
 
       it('when the same connection connects twice, then it counts once', async () => {
-        const s = await fresh();
+        const { s } = await fresh();
         const u = uid('u');
         await s.connect(u, 'c1');
         expect(await s.connect(u, 'c1')).toEqual({ firstConnection: false });
@@ -61,22 +94,23 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       });
 
       it('when a connection shows no activity for the presence TTL, then it expires without a disconnect, while touched ones stay', async () => {
-        const s = await fresh({ presenceSeconds: 1 });
+        const { s, clock } = await fresh({ presenceSeconds: T / 1000 });
         const [crashed, twoDevices, touchAll, ghost] = [uid('crashed'), uid('two'), uid('all'), uid('ghost')];
         await s.connect(crashed, 'c');
         await s.connect(twoDevices, 'dead-instance');
         await s.connect(twoDevices, 'phone');
         await s.connect(touchAll, 'a');
         await s.connect(touchAll, 'b');
-        await sleep(600);
+        await clock.wait(0.75 * T);
         await s.touch(twoDevices, 'phone');
         await s.touch(touchAll);
         await s.touch(ghost, 'never-connected');
-        await sleep(650);
+        await clock.wait(0.375 * T);
 
         const p = await s.getPresence([crashed, twoDevices, touchAll, ghost]);
         expect(p[crashed]).toMatchObject({ isOnline: false, status: 'offline', connections: 0 });
-        expect(p[crashed]?.lastSeen).not.toBeNull(); // last seen is kept after the connection expired
+        // last seen is kept after the connection expired, and it is the last activity, not the moment of reading
+        expect(clock.now() - Date.parse(p[crashed]?.lastSeen ?? '')).toBeGreaterThanOrEqual(T);
         expect(p[twoDevices]).toMatchObject({ isOnline: true, connections: 1 });
         expect(p[touchAll]).toMatchObject({ isOnline: true, connections: 2 });
         expect(p[ghost]).toMatchObject({ isOnline: false, connections: 0 }); // touch never creates a connection
@@ -89,7 +123,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       });
 
       it('when a user chooses a status and message, then it shows while they are online and comes back with them', async () => {
-        const s = await fresh();
+        const { s } = await fresh();
         const [u, plain] = [uid('u'), uid('plain')];
         await s.connect(u, 'c');
         await s.connect(plain, 'c');
@@ -123,7 +157,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       });
 
       it('when a user appears offline, then others see them offline, with no connections and last seen frozen', async () => {
-        const s = await fresh();
+        const { s, clock } = await fresh();
         const u = uid('u');
         await s.connect(u, 'c1');
         const hidden = await s.setStatus(u, 'offline', null);
@@ -131,7 +165,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         expect(hidden.lastSeen).not.toBeNull();
         const frozen = hidden.lastSeen;
 
-        await sleep(15);
+        await clock.wait(15);
         await s.touch(u, 'c1');
         expect(await s.connect(u, 'c2')).toEqual({ firstConnection: false });
         expect((await s.getPresence([u]))[u]).toEqual({
@@ -148,10 +182,17 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         const back = await s.setStatus(u, 'online', null);
         expect(back).toMatchObject({ status: 'online', isOnline: true, connections: 1 });
         expect(Date.parse(back.lastSeen ?? '')).toBeGreaterThan(Date.parse(frozen ?? ''));
+        // others see them again, with the connection that stayed, and last seen moves with activity again
+        expect((await s.getPresence([u]))[u]).toEqual({ ...back, userId: u });
+        await clock.wait(15);
+        await s.touch(u, 'c2');
+        expect(Date.parse((await s.getPresence([u]))[u]?.lastSeen ?? '')).toBeGreaterThan(
+          Date.parse(back.lastSeen ?? ''),
+        );
       });
 
       it('when presence of several users is asked at once, then each is answered, unknown ones offline without last seen', async () => {
-        const s = await fresh();
+        const { s } = await fresh();
         const [a, b, c] = [uid('a'), uid('b'), uid('c')];
         await s.connect(a, 'x');
         await s.connect(b, 'y');
@@ -180,7 +221,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
 
     describe('typing', () => {
       it('when users type, then they show until they stop or the TTL passes, and typing again extends it', async () => {
-        const s = await fresh({ typingSeconds: 1 });
+        const { s, clock } = await fresh({ typingSeconds: T / 1000 });
         const [conv, other] = [uid('conv'), uid('other')];
         await s.startTyping(conv, 'a');
         await s.startTyping(conv, 'b');
@@ -192,9 +233,9 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
         expect(await s.stopTyping(other, 'b')).toBe(false);
         expect((await s.typingUsers(conv)).sort()).toEqual(['b', 'c']);
 
-        await sleep(600);
+        await clock.wait(0.75 * T);
         await s.startTyping(conv, 'c');
-        await sleep(550);
+        await clock.wait(0.375 * T);
         expect(await s.typingUsers(conv)).toEqual(['c']);
         expect(await s.stopTyping(conv, 'b')).toBe(false); // expired: was not typing any more
         expect(await s.stopTyping(conv, 'c')).toBe(true);
@@ -204,7 +245,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
 
     describe('read marks', () => {
       it('when read marks are cached, then they only move forward, per user and conversation', async () => {
-        const s = await fresh();
+        const { s } = await fresh();
         const [conv, other] = [uid('conv'), uid('other')];
         await s.cacheReadMark(conv, 'a', { seq: 5, readAt: '2026-01-01T00:00:05Z' });
         await s.cacheReadMark(conv, 'a', { seq: 3, readAt: '2026-01-01T00:00:09Z' });
@@ -224,7 +265,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
 
     describe('rate limits', () => {
       it('when 50 calls hit a bucket of 10 at once, then exactly 10 pass and the rest get a retry-after', async () => {
-        const s = await fresh();
+        const { s } = await fresh();
         const bucket = uid('send');
         const results = await Promise.all(Array.from({ length: 50 }, () => s.take(bucket, 10, 60)));
         const allowed = results.filter((r) => r.allowed);
@@ -242,11 +283,11 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       });
 
       it('when time passes, then the bucket refills at capacity per period', async () => {
-        const s = await fresh();
+        const { s, clock } = await fresh();
         const bucket = uid('typing');
         for (let i = 0; i < 5; i++) expect((await s.take(bucket, 5, 1)).allowed).toBe(true);
         expect(await s.take(bucket, 5, 1)).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1 });
-        await sleep(450); // 5 tokens/s → 2 tokens back
+        await clock.wait(450); // 5 tokens/s → 2 tokens back
         const r = await s.take(bucket, 5, 1);
         expect(r.allowed).toBe(true);
         expect(r.remaining).toBeGreaterThanOrEqual(1);
@@ -254,7 +295,7 @@ export function runEphemeralContract(name: string, make: MakeEphemeral): void {
       });
 
       it('when a bucket could never refill, then take rejects', async () => {
-        const s = await fresh();
+        const { s } = await fresh();
         await expect(s.take(uid('b'), 0, 60)).rejects.toThrow(RangeError);
         await expect(s.take(uid('b'), 5, 0)).rejects.toThrow(RangeError);
       });

@@ -1,13 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, expectProblem, M } from '../support/api.js';
 
-/** Faults around a send: the SignalR Service down, Redis unreachable. Nothing accepted is lost; the sender hears the truth. */
+/**
+ * Faults around a send: the SignalR Service down, Redis unreachable. Nothing accepted is lost; the sender hears the
+ * truth. Each test breaks its own stack, so neither depends on the other having run (or not).
+ */
 describe('faults', () => {
   let stack: LocalStack;
   let api: ReturnType<typeof apiClient>;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     // why: port 1 refuses connections, so every Redis call fails
     stack = await startLocalStack({
       port: 0,
@@ -19,7 +22,7 @@ describe('faults', () => {
     });
     api = apiClient(stack.baseUrl);
   });
-  afterAll(async () => stack?.stop());
+  afterEach(async () => stack?.stop());
 
   it('when Redis is unreachable, then sending, reading and typing still work (rate limits fail open) and answer in time', async () => {
     const [alice, bob] = [await api.token('alice'), await api.token('bob')];
@@ -27,6 +30,7 @@ describe('faults', () => {
       token: alice,
       body: { type: 'direct', participants: ['bob'] },
     });
+    expect(c.status).toBe(201);
     const started = Date.now();
     const sent = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, {
       token: alice,
@@ -57,6 +61,7 @@ describe('faults', () => {
       token: alice,
       body: { type: 'direct', participants: ['carol'] },
     });
+    expect(c.status).toBe(201);
     await stack.emulator.stop();
     const failed = await api.call('POST', `${M}/conversations/${c.body.conversationId}/messages`, {
       token: alice,

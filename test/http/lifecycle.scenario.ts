@@ -7,21 +7,18 @@ export function lifecycleSuite(store: 'memory' | 'cosmos'): void {
   describe(`HTTP lifecycle (${store})`, () => {
     let stack: LocalStack;
     let api: ReturnType<typeof apiClient>;
-    let alice: string, bob: string, carol: string, dave: string;
+    /** Tokens for users only this test uses, so each test runs alone (`-t`) or in any order. */
+    const tokens = <N extends string[]>(...userIds: N) =>
+      Promise.all(userIds.map((u) => api.token(u))) as Promise<{ [K in keyof N]: string }>;
 
     beforeAll(async () => {
       stack = await startLocalStack({ port: 0, signalrPort: 0, store, quiet: true });
       api = apiClient(stack.baseUrl);
-      [alice, bob, carol, dave] = await Promise.all([
-        api.token('alice'),
-        api.token('bob'),
-        api.token('carol'),
-        api.token('dave'),
-      ]);
     });
     afterAll(async () => stack?.stop());
 
     it('when two users chat directly, then messages, receipts, edits, reactions, deletes and the inbox agree', async () => {
+      const [alice, bob, oscar] = await tokens('alice', 'bob', 'oscar');
       const created = await api.call('POST', `${M}/conversations`, {
         token: alice,
         body: { type: 'direct', participants: ['bob'] },
@@ -147,97 +144,106 @@ export function lifecycleSuite(store: 'memory' | 'cosmos'): void {
 
       const found = await api.call('GET', `${M}/messages/search?query=HI%20ALICE`, { token: bob });
       expect(found.body.results.map((r: any) => r.message.seq)).toEqual([2]);
-      expect((await api.call('GET', `${M}/messages/search?query=hi%20alice`, { token: carol })).body.results).toEqual(
+      expect((await api.call('GET', `${M}/messages/search?query=hi%20alice`, { token: oscar })).body.results).toEqual(
         [],
       );
     });
 
     it('when three users share a group, then roles, participants, paging and settings behave', async () => {
+      const [gina, hal, ivy, jack] = await tokens('gina', 'hal', 'ivy', 'jack');
       const g = await api.call('POST', `${M}/conversations`, {
-        token: alice,
-        body: { type: 'group', participants: ['bob', 'carol'], title: 'Trip', initialMessage: 'welcome' },
+        token: gina,
+        body: { type: 'group', participants: ['hal', 'ivy'], title: 'Trip', initialMessage: 'welcome' },
       });
       expect(g.status).toBe(201);
       const id: string = g.body.conversationId;
       expect(g.body.conversation.lastSeq).toBe(1);
 
       expectProblem(
-        await api.call('PUT', `${M}/conversations/${id}`, { token: bob, body: { title: 'Mine' } }),
+        await api.call('PUT', `${M}/conversations/${id}`, { token: hal, body: { title: 'Mine' } }),
         403,
         /admin/,
       );
       const renamed = await api.call('PUT', `${M}/conversations/${id}`, {
-        token: alice,
+        token: gina,
         body: { title: 'Trip 2026', description: 'plans' },
       });
       expect(renamed.body.conversation).toMatchObject({ title: 'Trip 2026', description: 'plans' });
 
       expectProblem(
-        await api.call('POST', `${M}/conversations/${id}/participants`, { token: bob, body: { userIds: ['dave'] } }),
+        await api.call('POST', `${M}/conversations/${id}/participants`, { token: hal, body: { userIds: ['jack'] } }),
         403,
       );
       const added = await api.call('POST', `${M}/conversations/${id}/participants`, {
-        token: alice,
-        body: { userIds: ['dave'] },
+        token: gina,
+        body: { userIds: ['jack'] },
       });
-      expect(added.body.added).toEqual(['dave']);
-      expect((await api.call('GET', `${M}/conversations/${id}/messages`, { token: dave })).status).toBe(200);
+      expect(added.body.added).toEqual(['jack']);
+      expect((await api.call('GET', `${M}/conversations/${id}/messages`, { token: jack })).status).toBe(200);
       expect(
-        (await api.call('DELETE', `${M}/conversations/${id}/participants`, { token: alice, body: { userId: 'dave' } }))
+        (await api.call('DELETE', `${M}/conversations/${id}/participants`, { token: gina, body: { userId: 'jack' } }))
           .status,
       ).toBe(204);
-      expectProblem(await api.call('GET', `${M}/conversations/${id}/messages`, { token: dave }), 404);
+      expectProblem(await api.call('GET', `${M}/conversations/${id}/messages`, { token: jack }), 404);
 
       for (let i = 2; i <= 30; i++) {
-        const who = [alice, bob, carol][i % 3] as string;
+        const who = [gina, hal, ivy][i % 3] as string;
         expect(
           (await api.call('POST', `${M}/conversations/${id}/messages`, { token: who, body: { content: `m${i}` } }))
             .status,
         ).toBe(201);
       }
-      const newest = await api.call('GET', `${M}/conversations/${id}/messages?limit=10`, { token: carol });
+      const newest = await api.call('GET', `${M}/conversations/${id}/messages?limit=10`, { token: ivy });
       expect(newest.body.messages.map((m: any) => m.seq)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
       expect(newest.body.hasMore).toBe(true);
       const older = await api.call(
         'GET',
         `${M}/conversations/${id}/messages?before=${newest.body.oldestMessageId}&limit=25`,
-        { token: carol },
+        { token: ivy },
       );
       expect(older.body.messages.map((m: any) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(older.body.hasMore).toBe(false);
-      const forward = await api.call('GET', `${M}/conversations/${id}/messages?after=25&limit=3`, { token: carol });
+      const forward = await api.call('GET', `${M}/conversations/${id}/messages?after=25&limit=3`, { token: ivy });
       expect(forward.body.messages.map((m: any) => m.seq)).toEqual([26, 27, 28]);
       expect(forward.body.hasMore).toBe(true);
-      const tail = await api.call('GET', `${M}/conversations/${id}/messages?after=28&limit=3`, { token: carol });
+      const tail = await api.call('GET', `${M}/conversations/${id}/messages?after=28&limit=3`, { token: ivy });
       expect(tail.body).toMatchObject({ hasMore: false, newestMessageId: `${id}.30` });
 
       expect(
         (
           await api.call('POST', `${M}/conversations/${id}/mute`, {
-            token: carol,
+            token: ivy,
             body: { muted: true, until: '2099-01-01T00:00:00Z' },
           })
         ).body.isMuted,
       ).toBe(true);
       expect(
-        (await api.call('POST', `${M}/conversations/${id}/pin`, { token: carol, body: { pinned: true } })).body
-          .isPinned,
+        (await api.call('POST', `${M}/conversations/${id}/pin`, { token: ivy, body: { pinned: true } })).body.isPinned,
       ).toBe(true);
-      const inbox = await api.call('GET', `${M}/conversations?pageSize=1`, { token: carol });
-      expect(inbox.body.conversations[0]).toMatchObject({ conversationId: id, isPinned: true, isMuted: true });
+      // a newer conversation with fresher activity: the pinned group still comes first
+      const dm = await api.call('POST', `${M}/conversations`, {
+        token: ivy,
+        body: { type: 'direct', participants: ['hal'], initialMessage: 'newer' },
+      });
+      expect(dm.status).toBe(201);
+      const inbox = await api.call('GET', `${M}/conversations?pageSize=1`, { token: ivy });
+      expect(inbox.body.conversations.map((c: any) => c.conversationId)).toEqual([id]);
+      expect(inbox.body.conversations[0]).toMatchObject({ isPinned: true, isMuted: true });
       expect(
-        (await api.call('POST', `${M}/conversations/${id}/archive`, { token: carol, body: { archived: true } })).body
+        (await api.call('POST', `${M}/conversations/${id}/archive`, { token: ivy, body: { archived: true } })).body
           .isArchived,
       ).toBe(true);
-      const archived = await api.call('GET', `${M}/conversations?archived=true`, { token: carol });
+      const archived = await api.call('GET', `${M}/conversations?archived=true`, { token: ivy });
       expect(archived.body.conversations.map((c: any) => c.conversationId)).toEqual([id]);
-      const active = await api.call('GET', `${M}/conversations?type=group`, { token: carol });
-      expect(active.body.conversations.map((c: any) => c.conversationId)).not.toContain(id);
+      const active = await api.call('GET', `${M}/conversations`, { token: ivy });
+      expect(active.body.conversations.map((c: any) => c.conversationId)).toEqual([dm.body.conversationId]);
+      const activeGroups = await api.call('GET', `${M}/conversations?type=group`, { token: ivy });
+      expect(activeGroups.body.conversations).toEqual([]);
 
       // leaving passes ownership on
-      expect((await api.call('DELETE', `${M}/conversations/${id}`, { token: alice })).status).toBe(204);
-      const parts = await api.call('GET', `${M}/conversations/${id}/participants`, { token: bob });
-      expect(parts.body.participants.map((p: any) => p.userId).sort()).toEqual(['bob', 'carol']);
+      expect((await api.call('DELETE', `${M}/conversations/${id}`, { token: gina })).status).toBe(204);
+      const parts = await api.call('GET', `${M}/conversations/${id}/participants`, { token: hal });
+      expect(parts.body.participants.map((p: any) => p.userId).sort()).toEqual(['hal', 'ivy']);
       expect(parts.body.participants.some((p: any) => p.role === 'owner')).toBe(true);
     });
 
@@ -278,42 +284,42 @@ export function lifecycleSuite(store: 'memory' | 'cosmos'): void {
     });
 
     it('when a user blocks another, then direct messages stop both ways and drafts are kept per conversation', async () => {
+      const [kim, leo] = await tokens('kim', 'leo');
       const c = await api.call('POST', `${M}/conversations`, {
-        token: carol,
-        body: { type: 'direct', participants: ['dave'] },
+        token: kim,
+        body: { type: 'direct', participants: ['leo'] },
       });
       const id = c.body.conversationId;
       expect(
-        (await api.call('POST', `${M}/blocks`, { token: dave, body: { userId: 'carol', reason: 'spam' } })).status,
+        (await api.call('POST', `${M}/blocks`, { token: leo, body: { userId: 'kim', reason: 'spam' } })).status,
       ).toBe(201);
-      expect((await api.call('GET', `${M}/blocks`, { token: dave })).body.blocked.map((b: any) => b.userId)).toEqual([
-        'carol',
+      expect((await api.call('GET', `${M}/blocks`, { token: leo })).body.blocked.map((b: any) => b.userId)).toEqual([
+        'kim',
       ]);
       expectProblem(
-        await api.call('POST', `${M}/conversations/${id}/messages`, { token: carol, body: { content: 'hey' } }),
+        await api.call('POST', `${M}/conversations/${id}/messages`, { token: kim, body: { content: 'hey' } }),
         403,
         /block/,
       );
       expectProblem(
-        await api.call('POST', `${M}/conversations/${id}/messages`, { token: dave, body: { content: 'hey' } }),
+        await api.call('POST', `${M}/conversations/${id}/messages`, { token: leo, body: { content: 'hey' } }),
         403,
       );
-      expect((await api.call('DELETE', `${M}/blocks/carol`, { token: dave })).status).toBe(204);
+      expect((await api.call('DELETE', `${M}/blocks/kim`, { token: leo })).status).toBe(204);
       expect(
-        (await api.call('POST', `${M}/conversations/${id}/messages`, { token: carol, body: { content: 'hey' } }))
-          .status,
+        (await api.call('POST', `${M}/conversations/${id}/messages`, { token: kim, body: { content: 'hey' } })).status,
       ).toBe(201);
 
       expect(
-        (await api.call('PUT', `${M}/drafts/${id}`, { token: carol, body: { content: 'half a thought' } })).status,
+        (await api.call('PUT', `${M}/drafts/${id}`, { token: kim, body: { content: 'half a thought' } })).status,
       ).toBe(200);
-      expect((await api.call('GET', `${M}/drafts/${id}`, { token: carol })).body.draft.content).toBe('half a thought');
+      expect((await api.call('GET', `${M}/drafts/${id}`, { token: kim })).body.draft.content).toBe('half a thought');
       expect(
-        (await api.call('GET', `${M}/drafts`, { token: carol })).body.drafts.map((d: any) => d.conversationId),
+        (await api.call('GET', `${M}/drafts`, { token: kim })).body.drafts.map((d: any) => d.conversationId),
       ).toEqual([id]);
-      expect((await api.call('GET', `${M}/drafts/${id}`, { token: dave })).body.draft).toBeNull();
-      expect((await api.call('DELETE', `${M}/drafts/${id}`, { token: carol })).status).toBe(204);
-      expect((await api.call('GET', `${M}/drafts/${id}`, { token: carol })).body.draft).toBeNull();
+      expect((await api.call('GET', `${M}/drafts/${id}`, { token: leo })).body.draft).toBeNull();
+      expect((await api.call('DELETE', `${M}/drafts/${id}`, { token: kim })).status).toBe(204);
+      expect((await api.call('GET', `${M}/drafts/${id}`, { token: kim })).body.draft).toBeNull();
     });
   });
 }

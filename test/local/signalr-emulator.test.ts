@@ -413,7 +413,7 @@ describe('SignalR emulator with the real @microsoft/signalr client', () => {
       200,
     );
     const newId = await reconnected;
-    expect(newId).toBeDefined();
+    expect(newId).toEqual(expect.any(String));
     expect(newId).not.toBe(firstId);
     await waitFor(() => callsFor(firstId, 'disconnected').length === 1);
     expect(callsFor(firstId, 'disconnected')[0]?.body).toEqual({ type: 11, error: 'kicked' });

@@ -1,3 +1,4 @@
+import { visiblePresence } from '../../domain/presence.js';
 import {
   DEFAULT_TTLS,
   type EphemeralState,
@@ -48,7 +49,7 @@ const ms = (seconds: number) => Math.max(1, Math.ceil(seconds * 1000));
 /**
  * The Redis adapter's twin for one process (tests, local runs): the same keys, TTLs and rules as
  * `RedisEphemeralState` — see its doc for the semantics — with expiry checked lazily against `now` (default
- * `Date.now`). State is not shared between instances.
+ * `Date.now`; tests inject a clock they move, so expiry needs no real waiting). State is not shared between instances.
  */
 export class MemoryEphemeralState implements EphemeralState {
   private readonly ttls: EphemeralTtls;
@@ -158,22 +159,20 @@ export class MemoryEphemeralState implements EphemeralState {
     return Promise.resolve(out);
   }
 
-  /** Same rules as the Redis adapter: a chosen status shows while online; "offline" means appear offline. */
+  /** What others see: the domain's presence rule over the live connections and the chosen status. */
   private presence(userId: string, now: number): PresenceInfo {
     let live = 0;
     for (const at of this.conns.get(userId)?.values() ?? []) if (at > now - this.presenceMs) live++;
     const stored = this.statuses.get(userId);
-    const chosen = stored?.status ?? 'online';
-    const appearsOffline = chosen === 'offline';
-    const isOnline = live > 0 && !appearsOffline;
     const seen = this.lastSeen.get(userId);
+    const { status, isOnline, connections } = visiblePresence(stored?.status ?? null, live);
     return {
       userId,
-      status: isOnline ? chosen : 'offline',
+      status,
       statusMessage: stored?.message ?? null,
       isOnline,
       lastSeen: seen === undefined ? null : new Date(seen).toISOString(),
-      connections: appearsOffline ? 0 : live,
+      connections,
     };
   }
 

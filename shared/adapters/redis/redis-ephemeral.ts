@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
+import { isPresenceStatus, visiblePresence } from '../../domain/presence.js';
 import {
   DEFAULT_TTLS,
   type EphemeralState,
   type EphemeralTtls,
-  PRESENCE_STATUSES,
   type PresenceInfo,
   type PresenceStatus,
   type RateDecision,
@@ -18,27 +18,21 @@ export interface RedisEphemeralOptions {
   keyPrefix?: string;
 }
 
-/** What Redis holds for one user, turned into what others see (the memory twin applies the same rules). */
+/** What Redis holds for one user, turned into what others see by the domain's presence rule. */
 function presenceOf(
   userId: string,
   row: { live: number; status: string | null; message: string | null; lastSeenMs: number | null },
 ): PresenceInfo {
-  const chosen = isStatus(row.status) ? row.status : 'online';
-  const appearsOffline = chosen === 'offline';
-  const isOnline = row.live > 0 && !appearsOffline;
+  // why: an unknown stored value (older deploy, hand edit) reads as no choice, i.e. online
+  const { status, isOnline, connections } = visiblePresence(isPresenceStatus(row.status) ? row.status : null, row.live);
   return {
     userId,
-    status: isOnline ? chosen : 'offline',
+    status,
     statusMessage: row.message,
     isOnline,
     lastSeen: row.lastSeenMs === null ? null : new Date(row.lastSeenMs).toISOString(),
-    // Appearing offline hides the live connections too, or the count would give it away.
-    connections: appearsOffline ? 0 : row.live,
+    connections,
   };
-}
-
-function isStatus(s: string | null): s is PresenceStatus {
-  return s !== null && (PRESENCE_STATUSES as readonly string[]).includes(s);
 }
 
 /** Positive whole milliseconds for PEXPIRE / PX. */
