@@ -14,8 +14,8 @@ import { HubRegistry } from './hub-state.js';
 import { handleRestRequest } from './rest-api.js';
 import { Upstream } from './upstream.js';
 
-export { type ParsedConnectionString, parseConnectionString } from './connection-string.js';
-export { type SignAccessTokenInput, signAccessToken } from './tokens.js';
+export { parseConnectionString } from './connection-string.js';
+export { signAccessToken } from './tokens.js';
 export { connectionSignature } from './upstream.js';
 
 export interface SignalREmulatorOptions {

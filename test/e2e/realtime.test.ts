@@ -287,13 +287,16 @@ describe('realtime end to end', () => {
     const [dave, carol] = await people('dave', 'carol');
     const conversationId = await direct(dave, carol);
     const c = await connect(dave);
+    // why 80, not 61: the bucket refills one token a second, so a slow machine may earn a few back meanwhile
     const results = await Promise.allSettled(
-      Array.from({ length: 61 }, (_, i) => c.conn.invoke('SendMessage', { conversationId, content: `spam ${i}` })),
+      Array.from({ length: 80 }, (_, i) => c.conn.invoke('SendMessage', { conversationId, content: `spam ${i}` })),
     );
     const refused = results.filter((r) => r.status === 'rejected');
-    expect(refused).toHaveLength(1);
-    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/rate limit exceeded.*retry after \d+ s/);
-    expect(await lastSeq(conversationId, dave)).toBe(60);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const r of refused) expect(String(r.reason)).toMatch(/rate limit exceeded.*retry after \d+ s/);
+    const stored = await lastSeq(conversationId, dave);
+    expect(stored).toBe(80 - refused.length);
+    expect(stored).toBeGreaterThanOrEqual(60);
     expect(await c.conn.invoke('Ping')).toBe('pong');
   });
 
