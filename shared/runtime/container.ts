@@ -15,6 +15,7 @@ import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
+import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
 
 /** Everything a function needs, built once per process from validated settings. */
 export interface Runtime {
@@ -22,6 +23,8 @@ export interface Runtime {
   deps: AppDeps;
   auth: Authenticator;
   connectionInfo: ConnectionInfoIssuer;
+  /** Proves upstream calls come from our SignalR Service. */
+  upstream: UpstreamVerifier;
   close(): Promise<void>;
 }
 
@@ -106,6 +109,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     deps,
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings.signalR),
+    upstream: createUpstreamVerifier(settings.upstreamAuth),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       await ephemeral.close();
