@@ -202,13 +202,8 @@ function upstreamAuthOf(e: EnvSettings, signalR: SignalRSettings, report: Report
 function corsOf(e: EnvSettings, report: Report): string[] {
   const origins = list(e.CORS_ALLOWED_ORIGINS);
   for (const o of origins) {
-    let ok = false;
-    try {
-      const u = new URL(o);
-      ok = (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
-    } catch {
-      ok = false;
-    }
+    const u = URL.canParse(o) ? new URL(o) : undefined;
+    const ok = u !== undefined && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
     if (!ok) report('CORS_ALLOWED_ORIGINS', `"${o}" is not an origin (scheme://host[:port], no path, no "*")`);
   }
   return origins;
