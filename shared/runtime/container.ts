@@ -55,25 +55,33 @@ async function buildStores(
   return { store, notifications };
 }
 
-async function buildEphemeral(redisUrl: string | undefined, telemetry: Telemetry): Promise<EphemeralState> {
-  if (redisUrl === undefined) {
+async function buildEphemeral(
+  redis: { url: string | undefined; auth: 'password' | 'entra' },
+  telemetry: Telemetry,
+): Promise<{ ephemeral: EphemeralState; stop?: () => void }> {
+  if (redis.url === undefined) {
     const { MemoryEphemeralState } = await import('../adapters/memory/memory-ephemeral.js');
-    return new MemoryEphemeralState();
+    return { ephemeral: new MemoryEphemeralState() };
   }
   const { createRedisClient } = await import('../adapters/redis/redis-client.js');
   const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
   let lastLogged = 0;
-  const client = createRedisClient(redisUrl, {
-    // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
-    onError: (e) => {
-      if (Date.now() - lastLogged < 60_000) return;
-      lastLogged = Date.now();
-      telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', {
-        error: e.message,
-      });
-    },
-  });
-  return new RedisEphemeralState(client);
+  // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
+  const onError = (e: Error) => {
+    if (Date.now() - lastLogged < 60_000) return;
+    lastLogged = Date.now();
+    telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', {
+      error: e.message,
+    });
+  };
+  if (redis.auth === 'entra') {
+    const { redisEntraAuth } = await import('../adapters/redis/entra-auth.js');
+    const auth = await redisEntraAuth(azureCredential());
+    const client = createRedisClient(redis.url, { onError, username: auth.username, password: auth.password });
+    auth.keepFresh(client, onError);
+    return { ephemeral: new RedisEphemeralState(client), stop: () => auth.stop() };
+  }
+  return { ephemeral: new RedisEphemeralState(createRedisClient(redis.url, { onError })) };
 }
 
 function buildConnectionInfo(settings: SignalRSettings): ConnectionInfoIssuer {
@@ -90,9 +98,9 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, ephemeral] = await Promise.all([
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }] = await Promise.all([
     buildStores(settings.store),
-    buildEphemeral(settings.redisUrl, telemetry),
+    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
   ]);
   const deps: AppDeps = {
     store,
@@ -112,6 +120,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     upstream: createUpstreamVerifier(settings.upstreamAuth),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
+      stopEphemeral?.();
       await ephemeral.close();
     },
   };
