@@ -15,6 +15,7 @@ import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
+import { withDependencyTelemetry } from './dependencies.js';
 import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
 
 /** Everything a function needs, built once per process from validated settings. */
@@ -33,6 +34,7 @@ const azureCredential = (): DefaultAzureCredential => (credential ??= new Defaul
 
 async function buildStores(
   settings: StoreSettings,
+  telemetry: Telemetry,
 ): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
   if (settings.kind === 'memory')
     return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
@@ -52,7 +54,11 @@ async function buildStores(
   const notifications = new CosmosNotificationStore(
     client.database(settings.database).container(settings.containers.users),
   );
-  return { store, notifications };
+  const cosmos = { type: 'Azure DocumentDB', target: new URL(settings.endpoint).host };
+  return {
+    store: withDependencyTelemetry<ConversationStore>(store, cosmos, telemetry),
+    notifications: withDependencyTelemetry<NotificationStore>(notifications, cosmos, telemetry),
+  };
 }
 
 async function buildEphemeral(
@@ -65,6 +71,8 @@ async function buildEphemeral(
   }
   const { createRedisClient } = await import('../adapters/redis/redis-client.js');
   const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
+  const target = { type: 'Redis', target: new URL(redis.url).host };
+  const measured = (state: EphemeralState) => withDependencyTelemetry(state, target, telemetry);
   let lastLogged = 0;
   // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
   const onError = (e: Error) => {
@@ -79,17 +87,21 @@ async function buildEphemeral(
     const auth = await redisEntraAuth(azureCredential());
     const client = createRedisClient(redis.url, { onError, username: auth.username, password: auth.password });
     auth.keepFresh(client, onError);
-    return { ephemeral: new RedisEphemeralState(client), stop: () => auth.stop() };
+    return { ephemeral: measured(new RedisEphemeralState(client)), stop: () => auth.stop() };
   }
-  return { ephemeral: new RedisEphemeralState(createRedisClient(redis.url, { onError })) };
+  return { ephemeral: measured(new RedisEphemeralState(createRedisClient(redis.url, { onError }))) };
 }
 
-function buildConnectionInfo(settings: SignalRSettings): ConnectionInfoIssuer {
-  if (settings.kind === 'identity') return new IdentityConnectionInfoIssuer(settings.serviceUri, azureCredential());
-  const conn = parseSignalRConnectionString(settings.connectionString);
-  return conn.accessKey === undefined
-    ? new IdentityConnectionInfoIssuer(conn.endpoint, azureCredential())
-    : new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
+/** With a key tokens are signed here; with the identity each negotiate is a SignalR REST call (:generateToken). */
+function buildConnectionInfo(settings: SignalRSettings, telemetry: Telemetry): ConnectionInfoIssuer {
+  const conn = settings.kind === 'identity' ? undefined : parseSignalRConnectionString(settings.connectionString);
+  if (conn?.accessKey !== undefined) return new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
+  const endpoint = conn?.endpoint ?? (settings.kind === 'identity' ? settings.serviceUri : '');
+  return withDependencyTelemetry<ConnectionInfoIssuer>(
+    new IdentityConnectionInfoIssuer(endpoint, azureCredential()),
+    { type: 'Azure SignalR', target: new URL(endpoint).host },
+    telemetry,
+  );
 }
 
 export async function buildRuntime(settings: Settings): Promise<Runtime> {
@@ -99,7 +111,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
   const [{ store, notifications }, { ephemeral, stop: stopEphemeral }] = await Promise.all([
-    buildStores(settings.store),
+    buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
   ]);
   const deps: AppDeps = {
@@ -116,7 +128,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings,
     deps,
     auth: createAuthenticator(settings),
-    connectionInfo: buildConnectionInfo(settings.signalR),
+    connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
     upstream: createUpstreamVerifier(settings.upstreamAuth),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
