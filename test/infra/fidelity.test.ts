@@ -78,6 +78,19 @@ describe('deployment fidelity (parsed templates)', () => {
     );
   });
 
+  it('when the upstream key is seeded, then it is at least 64 letters/digits and stays the same on the next provision', () => {
+    const hostKeys = infra.file('modules/host-keys.bicep');
+    expect(text(decl(hostKeys, 'var', 'longSignalRKey').value)).toBe(
+      'length(signalRExtensionKey) >= 64 ? signalRExtensionKey : stretchedSignalRKey',
+    );
+    // two dash-less GUIDs: 64 hex characters, safe in a URL
+    expect(text(decl(hostKeys, 'var', 'stretchedSignalRKey').value)).toMatch(
+      /^\$\{replace\(guid\(signalRExtensionKey, 'a'\), '-', ''\)\}\$\{replace\(guid\(signalRExtensionKey, 'b'\), '-', ''\)\}$/,
+    );
+    const secret = infra.resources.find((r) => r.name === 'signalRKeySecret');
+    expect(text(at(secret?.value, 'properties.value'))).toBe('longSignalRKey');
+  });
+
   it('when azd packages, then it ships the locally built dist with production dependencies and no remote build', () => {
     const azureYaml = readFileSync(join(INFRA, '..', 'azure.yaml'), 'utf8');
     expect(azureYaml).toMatch(/^ {4}dist: \.deploy$/m);
