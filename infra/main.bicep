@@ -1,6 +1,6 @@
 // The whole system for `azd up`: one resource group with the Function App (Flex Consumption), its storage,
-// monitoring, SignalR Service (Serverless), Cosmos DB, Redis, Service Bus, attachments storage, two Key Vaults
-// (app secrets; Functions host keys) and user-assigned identities holding least-privilege roles on every data plane.
+// monitoring, SignalR Service (Serverless), Cosmos DB, Azure Managed Redis, Service Bus, attachments storage, a Key
+// Vault for the Functions host keys and user-assigned identities holding least-privilege roles on every data plane.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -11,8 +11,9 @@ param environmentName string
 @minLength(1)
 param location string
 
-@description('Object id of whoever runs azd (AZURE_PRINCIPAL_ID). It may read the two seed secrets of the host-keys vault, so the next `azd provision` reads the same keys back instead of rotating them.')
-param principalId string = ''
+@description('Object id of whoever runs azd (AZURE_PRINCIPAL_ID). It may read the two seed secrets of the host-keys vault, so the next `azd provision` reads the same keys back instead of rotating them. Required: without it every provision would regenerate the host keys (and break the SignalR upstream).')
+@minLength(1)
+param principalId string
 
 @description('Also give principalId data access to Cosmos DB (debugging). Off in production.')
 param grantDeveloperDataAccess bool = false
@@ -43,7 +44,7 @@ param signalRSku string = 'Standard_S1'
 @allowed([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100])
 param signalRUnits int = 1
 
-@description('Optional audience for a managed-identity token on upstream calls (defence in depth behind an API gateway). Empty = no token; the Functions host authenticates the webhook by its system key either way.')
+@description('Audience of the managed-identity token SignalR sends on every upstream call, checked by the app (app id URI or client id of an app registration in this tenant). Empty = authAudience.')
 param signalRUpstreamAuthResource string = ''
 
 @description('Flex Consumption: most instances the app scales out to (the platform minimum is 40)')
@@ -54,8 +55,13 @@ param maximumInstanceCount int = 100
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
 
-@description('Browser origins allowed to call the API and upload attachments (["*"] for any)')
-param corsAllowedOrigins array = ['*']
+@description('Browser origins allowed to call the API (with credentials, as @microsoft/signalr does), SignalR and uploads: comma-separated exact origins, e.g. https://app.contoso.com. Empty = no browser clients.')
+param corsAllowedOrigins string = ''
+
+@description('Flex Consumption always-ready instances for the http group and the SignalR connected / SendMessage functions (each instance is billed while idle); 0 = none')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyInstances int = 1
 
 @description('Retention of conversations without a known category, in days; empty keeps messages')
 param retentionDefaultDays string = ''
@@ -69,7 +75,7 @@ param rateLimitTypingPerMinute int = 10
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
-@description('Key Vault purge protection. Recommended for production; it also keeps `azd down --purge` from freeing the vault names for 7 days.')
+@description('Key Vault purge protection (host-keys vault). Recommended for production; it also keeps `azd down --purge` from freeing the vault name for 7 days.')
 param keyVaultPurgeProtection bool = false
 
 @secure()
@@ -84,6 +90,9 @@ var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 // Hubs the code registers (shared/runtime/bindings.ts HUBS); the upstream only forwards these.
 var signalRHubs = ['messaging', 'notifications']
+var corsOrigins = filter(map(split(corsAllowedOrigins, ','), o => trim(o)), o => !empty(o))
+// why: none of the origins may be "*": browsers refuse a wildcard with credentials
+var corsChecked = contains(corsOrigins, '*') ? fail('CORS_ALLOWED_ORIGINS must list exact origins, not "*"') : corsOrigins
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -109,10 +118,11 @@ module app 'modules/app.bicep' = {
     signalRSku: signalRSku
     signalRUnits: signalRUnits
     signalRHubs: signalRHubs
-    signalRUpstreamAuthResource: signalRUpstreamAuthResource
+    signalRUpstreamAuthResource: empty(signalRUpstreamAuthResource) ? authAudience : signalRUpstreamAuthResource
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    corsAllowedOrigins: corsAllowedOrigins
+    corsAllowedOrigins: corsChecked
+    alwaysReadyInstances: alwaysReadyInstances
     retentionDefaultDays: retentionDefaultDays
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
@@ -137,7 +147,6 @@ output SERVICEBUS_NAMESPACE string = app.outputs.serviceBusNamespace
 output SERVICEBUS_QUEUES string = join(app.outputs.queueNames, ',')
 output ATTACHMENTS_ACCOUNT_URL string = app.outputs.attachmentsAccountUrl
 output ATTACHMENTS_CONTAINER string = app.outputs.attachmentsContainer
-output KEY_VAULT_NAME string = app.outputs.keyVaultName
 // read by main.parameters.json (secretOrRandomPassword) on the next provision
 output AZURE_HOSTKEYS_VAULT_NAME string = app.outputs.hostKeysVaultName
 output APPLICATIONINSIGHTS_NAME string = app.outputs.appInsightsName

@@ -84,6 +84,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   host.extras.push(demoPage);
   const baseUrl = await host.start(opts.port ?? 7071);
   emulator.setUpstreamUrl(`${baseUrl}/runtime/webhooks/signalr`);
+  // why: like the deployed app, only listed origins may call with credentials; by default the host's own origin
+  // (the demo page), by either name a browser may use for it
+  const port = new URL(baseUrl).port;
+  const origins =
+    settings.corsAllowedOrigins.length > 0
+      ? settings.corsAllowedOrigins
+      : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  host.allowedOrigins = origins;
+  emulator.setAllowedOrigins(origins);
   // why: the emulator goes first so its `disconnected` calls still reach the functions
   stops.splice(1, 0, () => host.stop());
 

@@ -3,7 +3,7 @@ import { markNotification, subscribeChannel } from '../../shared/app/notificatio
 import { ChannelSchema } from '../../shared/domain/notification.js';
 import { IdSchema } from '../../shared/domain/schemas-common.js';
 import { HUBS } from '../../shared/runtime/bindings.js';
-import { hubMethod } from '../../shared/runtime/hub.js';
+import { hubLifecycle, hubMethod } from '../../shared/runtime/hub.js';
 
 const hub = HUBS.notifications;
 
@@ -58,3 +58,7 @@ hubMethod(
 hubMethod({ hub, method: 'Ping', summary: 'Health check', args: z.tuple([]) }, () =>
   Promise.resolve({ result: 'pong' }),
 );
+
+// why: nothing to do on connect, but the runtime counts active connections per hub (ActiveConnections metric)
+hubLifecycle('connected', () => Promise.resolve([]), hub);
+hubLifecycle('disconnected', () => Promise.resolve([]), hub);

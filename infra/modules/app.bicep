@@ -17,6 +17,7 @@ param signalRUpstreamAuthResource string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param corsAllowedOrigins array
+param alwaysReadyInstances int
 param retentionDefaultDays string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
@@ -66,7 +67,7 @@ module cosmos 'cosmos.bicep' = {
 
 module redis 'redis.bicep' = {
   name: 'redis'
-  params: { location: location, tags: tags, token: token, purgeProtection: keyVaultPurgeProtection }
+  params: { location: location, tags: tags, token: token, appPrincipalId: identity.properties.principalId }
 }
 
 module serviceBus 'servicebus.bicep' = {
@@ -121,7 +122,6 @@ module rbac 'rbac.bicep' = {
     sendQueues: serviceBus.outputs.sendQueueNames
     receiveQueues: serviceBus.outputs.queueNames
     signalRName: signalR.outputs.name
-    keyVaultName: redis.outputs.keyVaultName
     appInsightsName: monitoring.outputs.appInsightsName
   }
 }
@@ -140,6 +140,7 @@ module functionApp 'function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     corsAllowedOrigins: corsAllowedOrigins
+    alwaysReadyInstances: alwaysReadyInstances
     hostStorageAccountName: storage.outputs.hostAccountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
@@ -147,8 +148,10 @@ module functionApp 'function-app.bicep' = {
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabase: cosmos.outputs.databaseName
     cosmosContainers: cosmos.outputs.containers
-    redisUrlSecretUri: redis.outputs.redisUrlSecretUri
+    redisUrl: redis.outputs.redisUrl
     signalREndpoint: signalR.outputs.endpoint
+    signalRUpstreamAudience: signalRUpstreamAuthResource
+    signalRPrincipalId: signalRIdentity.properties.principalId
     serviceBusNamespaceFqdn: serviceBus.outputs.fullyQualifiedNamespace
     attachmentsAccountUrl: storage.outputs.attachmentsAccountUrl
     attachmentsContainer: storage.outputs.attachmentsContainer
@@ -173,6 +176,5 @@ output serviceBusNamespace string = serviceBus.outputs.namespaceName
 output queueNames array = serviceBus.outputs.queueNames
 output attachmentsAccountUrl string = storage.outputs.attachmentsAccountUrl
 output attachmentsContainer string = storage.outputs.attachmentsContainer
-output keyVaultName string = redis.outputs.keyVaultName
 output hostKeysVaultName string = hostKeys.outputs.vaultName
 output appInsightsName string = monitoring.outputs.appInsightsName

@@ -1,4 +1,4 @@
-// Function App on Flex Consumption (Node 20). The app settings below are exactly the code's settings schema
+// Function App on Flex Consumption (Node 22: Node 20 is past end of life on Azure Functions). The app settings below are exactly the code's settings schema
 // (shared/config/settings.ts SettingsSchema), minus the local-only ones, plus the platform settings listed in
 // test/infra/infra.test.ts — the test fails when either side changes alone.
 param location string
@@ -10,6 +10,8 @@ param identityClientId string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param corsAllowedOrigins array
+@description('Always-ready instances for the http group and the hot SignalR functions; 0 = none')
+param alwaysReadyInstances int
 param hostStorageAccountName string
 param deploymentContainerUrl string
 param appInsightsConnectionString string
@@ -17,8 +19,10 @@ param hostKeysVaultUri string
 param cosmosEndpoint string
 param cosmosDatabase string
 param cosmosContainers object
-param redisUrlSecretUri string
+param redisUrl string
 param signalREndpoint string
+param signalRUpstreamAudience string
+param signalRPrincipalId string
 param serviceBusNamespaceFqdn string
 param attachmentsAccountUrl string
 param attachmentsContainer string
@@ -30,6 +34,14 @@ param retentionDefaultDays string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
+
+// why: no cold start where users wait: the HTTP group (negotiate, the API) and the SignalR functions every session
+// and every message go through (Flex function groups: http, function:<name>; names from shared/runtime/hub.ts)
+var alwaysReady = [
+  { name: 'http', instanceCount: alwaysReadyInstances }
+  { name: 'function:hub-messaging-connected', instanceCount: alwaysReadyInstances }
+  { name: 'function:hub-messaging-send-message', instanceCount: alwaysReadyInstances }
+]
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${token}'
@@ -52,12 +64,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    // Key Vault references (REDIS_URL) resolve with the user-assigned identity
-    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      cors: { allowedOrigins: corsAllowedOrigins, supportCredentials: false }
+      // why credentials: @microsoft/signalr negotiates with credentials by default, so browsers need an explicit origin
+      // echoed with Access-Control-Allow-Credentials (never "*")
+      cors: { allowedOrigins: corsAllowedOrigins, supportCredentials: true }
     }
     functionAppConfig: {
       deployment: {
@@ -70,8 +82,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReadyInstances > 0 ? alwaysReady : []
       }
-      runtime: { name: 'node', version: '20' }
+      runtime: { name: 'node', version: '22' }
     }
   }
 }
@@ -99,10 +112,17 @@ var appSettings = {
   COSMOS_CONVERSATIONS_CONTAINER: cosmosContainers.conversations
   COSMOS_MEMBERSHIPS_CONTAINER: cosmosContainers.memberships
   COSMOS_USERS_CONTAINER: cosmosContainers.users
-  REDIS_URL: '@Microsoft.KeyVault(SecretUri=${redisUrlSecretUri})'
+  REDIS_URL: redisUrl
+  REDIS_AUTH: 'entra'
   AzureSignalRConnectionString__serviceUri: signalREndpoint
   AzureSignalRConnectionString__credential: 'managedidentity'
   AzureSignalRConnectionString__clientId: identityClientId
+  // upstream calls carry a token of SignalR's identity for the app's audience; the hub runtime checks all of it
+  SIGNALR_UPSTREAM_AUDIENCE: signalRUpstreamAudience
+  SIGNALR_UPSTREAM_ISSUER: 'https://sts.windows.net/${tenant().tenantId}/,https://login.microsoftonline.com/${tenant().tenantId}/v2.0'
+  SIGNALR_UPSTREAM_JWKS_URI: '${environment().authentication.loginEndpoint}${tenant().tenantId}/discovery/v2.0/keys'
+  SIGNALR_UPSTREAM_PRINCIPAL_ID: signalRPrincipalId
+  CORS_ALLOWED_ORIGINS: join(corsAllowedOrigins, ',')
   AUTH_MODE: 'jwks'
   AUTH_JWKS_URI: authJwksUri
   AUTH_ISSUER: authIssuer

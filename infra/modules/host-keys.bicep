@@ -50,10 +50,16 @@ resource masterKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   properties: { value: masterKey, contentType: 'Functions host master key' }
 }
 
+// why: the key is the first guard of the upstream webhook and travels in a URL: at least 64 letters/digits. A shorter
+// seed (azd's first random password) is stretched by hashing; a key already that long (read back on the next
+// provision) is kept as is, so re-provisioning never changes it.
+var stretchedSignalRKey = '${replace(guid(signalRExtensionKey, 'a'), '-', '')}${replace(guid(signalRExtensionKey, 'b'), '-', '')}'
+var longSignalRKey = length(signalRExtensionKey) >= 64 ? signalRExtensionKey : stretchedSignalRKey
+
 resource signalRKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: signalRKeySecretName
-  properties: { value: signalRExtensionKey, contentType: 'Functions system key signalr_extension (SignalR upstream)' }
+  properties: { value: longSignalRKey, contentType: 'Functions system key signalr_extension (SignalR upstream)' }
 }
 
 resource appOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {

@@ -13,7 +13,6 @@ param sendQueues array
 @description('Queues the app consumes (Data Receiver on each)')
 param receiveQueues array
 param signalRName string
-param keyVaultName string
 param appInsightsName string
 
 // Built-in role definition ids (the same in every tenant)
@@ -27,7 +26,6 @@ var roles = {
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   signalRAppServer: '420fcaa2-552c-430f-98ca-3264be4806c7'
   signalRRestApiOwner: 'fd53cd77-2268-407a-8f46-7e7863d0f521'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 // Cosmos DB Built-in Data Contributor: a Cosmos SQL (data-plane) role definition of the account, not an ARM role
@@ -58,7 +56,6 @@ resource receiveQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' existi
   }
 ]
 resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' existing = { name: signalRName }
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = { name: keyVaultName }
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = { name: appInsightsName }
 
 // Host storage (Flex Consumption, identity-based AzureWebJobsStorage): the deployment package and blob leases /
@@ -121,13 +118,6 @@ resource signalRRestApi 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(signalR.id, appPrincipalId, roles.signalRRestApiOwner)
   scope: signalR
   properties: { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.signalRRestApiOwner) }
-}
-
-// The app's vault: Key Vault references (REDIS_URL) resolve with the app identity (keyVaultReferenceIdentity).
-resource vaultSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsUser)
-  scope: vault
-  properties: { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser) }
 }
 
 // The host's telemetry with Entra auth (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)

@@ -1,54 +1,47 @@
-// Azure Cache for Redis, TLS only. ioredis authenticates with the access key, the one secret we cannot avoid:
-// it lives in the app's Key Vault as a full rediss:// URL and the REDIS_URL app setting is a Key Vault reference.
+// Azure Managed Redis (Azure Cache for Redis is retiring, all tiers). TLS only on port 10000; no access keys: the app
+// authenticates with Entra ID (its managed identity; username = the identity's object id, password = a token),
+// so there is no Redis secret anywhere. Clustering: EnterpriseCluster presents one endpoint (plain ioredis client);
+// every Lua script's keys share one hash tag ({…}), so multi-key scripts stay in one slot (shared/adapters/redis/scripts.ts).
 param location string
 param tags object
 param token string
-param purgeProtection bool
+@description('Object id of the app identity: gets the default data access policy')
+param appPrincipalId string
 
-resource redis 'Microsoft.Cache/redis@2024-11-01' = {
+resource redis 'Microsoft.Cache/redisEnterprise@2025-04-01' = {
   name: 'redis-${token}'
   location: location
   tags: tags
+  // Balanced B0: the smallest Managed Redis with high availability (about the price of the old Standard C1)
+  sku: { name: 'Balanced_B0' }
   properties: {
-    sku: { name: 'Standard', family: 'C', capacity: 1 }
-    enableNonSslPort: false
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
-    redisVersion: '6'
-    redisConfiguration: {
-      // why: ephemeral state only; every key has a TTL, so evict the soonest-expiring first under pressure
-      'maxmemory-policy': 'volatile-ttl'
-    }
+    highAvailability: 'Enabled'
   }
 }
 
-// The app's secrets (today only redis-url). The Functions host keys live in their own vault (host-keys.bicep).
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: 'kv-${take(token, 20)}'
-  location: location
-  tags: tags
+resource database 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' = {
+  parent: redis
+  name: 'default'
   properties: {
-    tenantId: subscription().tenantId
-    sku: { family: 'A', name: 'standard' }
-    enableRbacAuthorization: true
-    enableSoftDelete: true
-    softDeleteRetentionInDays: 7
-    enablePurgeProtection: purgeProtection ? true : null
-    publicNetworkAccess: 'Enabled'
+    clientProtocol: 'Encrypted'
+    port: 10000
+    clusteringPolicy: 'EnterpriseCluster'
+    // why: ephemeral state only; every key has a TTL, so evict the soonest-expiring first under pressure
+    evictionPolicy: 'VolatileTTL'
+    accessKeysAuthentication: 'Disabled'
   }
 }
 
-resource redisUrl 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
-  parent: vault
-  name: 'redis-url'
+// Entra ID data access for the app identity (the built-in "default" policy: all commands the app uses)
+resource appAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-04-01' = {
+  parent: database
+  name: 'app${take(uniqueString(appPrincipalId), 8)}'
   properties: {
-    contentType: 'text/plain'
-    // why uriComponent: the key is base64 ('/', '+', '='); a raw '/' ends the URL's authority, and ioredis
-    // percent-decodes the password it parses
-    value: 'rediss://:${uriComponent(redis.listKeys().primaryKey)}@${redis.properties.hostName}:${redis.properties.sslPort}'
+    accessPolicyName: 'default'
+    user: { objectId: appPrincipalId }
   }
 }
 
-output keyVaultName string = vault.name
-// versionless: the app picks up a rotated secret without a redeploy (the platform rereads it within 24 h, or on restart)
-output redisUrlSecretUri string = '${vault.properties.vaultUri}secrets/${redisUrl.name}'
+// not a secret: no password in it (REDIS_AUTH=entra)
+output redisUrl string = 'rediss://${redis.properties.hostName}:${database.properties.port}'

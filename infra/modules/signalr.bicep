@@ -11,7 +11,8 @@ param functionAppHostName string
 param upstreamKeySecretUri string
 @description('User-assigned identity SignalR uses to read that secret')
 param identityId string
-@description('Optional audience of a managed-identity token added to upstream calls; empty = none')
+@description('Audience of the managed-identity token SignalR adds to every upstream call (the app checks it)')
+@minLength(1)
 param upstreamAuthResource string
 param corsAllowedOrigins array
 
@@ -31,6 +32,7 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
       { flag: 'EnableConnectivityLogs', value: 'True' }
       { flag: 'EnableMessagingLogs', value: 'False' }
     ]
+    // explicit origins only: clients negotiate with credentials
     cors: { allowedOrigins: corsAllowedOrigins }
     // why: the app uses Entra ID for REST calls and for minting client tokens; nothing needs the access keys
     disableLocalAuth: true
@@ -43,11 +45,12 @@ resource signalR 'Microsoft.SignalRService/signalR@2024-03-01' = {
           hubPattern: join(hubs, ',')
           categoryPattern: '*'
           eventPattern: '*'
-          // The Functions SignalR webhook. The host requires the signalr_extension system key (`code`) on it, even
-          // when a managed-identity token is sent, so the key is a Key Vault reference that SignalR resolves with its
-          // identity (reread every 30 min). No key is written into this resource.
+          // The Functions SignalR webhook. The host requires the signalr_extension system key (`code`) on it, so the
+          // key is a Key Vault reference that SignalR resolves with its identity (reread every 30 min). With
+          // identity-based connections the extension checks no signature, so each call also carries a token of
+          // SignalR's identity that the hub runtime validates (shared/runtime/upstream-auth.ts).
           urlTemplate: 'https://${functionAppHostName}/runtime/webhooks/signalr?code={@Microsoft.KeyVault(SecretUri=${upstreamKeySecretUri})}'
-          auth: empty(upstreamAuthResource) ? { type: 'None' } : { type: 'ManagedIdentity', managedIdentity: { resource: upstreamAuthResource } }
+          auth: { type: 'ManagedIdentity', managedIdentity: { resource: upstreamAuthResource } }
         }
       ]
     }

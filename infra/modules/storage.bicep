@@ -43,23 +43,24 @@ resource attachments 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   properties: commonProperties
 }
 
+var uploadCors = [
+  {
+    // why: clients upload with short-lived user-delegation SAS URLs straight from the browser
+    allowedOrigins: corsAllowedOrigins
+    allowedMethods: ['GET', 'PUT', 'HEAD']
+    allowedHeaders: ['*']
+    exposedHeaders: ['etag']
+    maxAgeInSeconds: 3600
+  }
+]
+
 resource attachmentBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: attachments
   name: 'default'
   properties: {
     deleteRetentionPolicy: { enabled: true, days: 7 }
-    cors: {
-      corsRules: [
-        {
-          // why: clients upload with short-lived user-delegation SAS URLs straight from the browser
-          allowedOrigins: corsAllowedOrigins
-          allowedMethods: ['GET', 'PUT', 'HEAD']
-          allowedHeaders: ['*']
-          exposedHeaders: ['etag']
-          maxAgeInSeconds: 3600
-        }
-      ]
-    }
+    // no browser origins, no CORS rule (a rule needs at least one origin)
+    cors: { corsRules: empty(corsAllowedOrigins) ? [] : uploadCors }
   }
 }
 

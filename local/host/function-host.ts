@@ -18,14 +18,20 @@ function problem(
   res.end(JSON.stringify({ type: `urn:chat-backend:problem:${code}`, title: code, status, detail, code }));
 }
 
-function cors(req: IncomingMessage, res: ServerResponse): void {
+/**
+ * CORS like the platform's (siteConfig.cors with supportCredentials): only the listed origins get allow headers,
+ * with credentials, because @microsoft/signalr negotiates with credentials. Returns false for a foreign origin.
+ */
+function cors(req: IncomingMessage, res: ServerResponse, allowed: readonly string[]): boolean {
   const origin = req.headers.origin;
-  if (!origin) return;
+  if (!origin) return true;
+  res.setHeader('vary', 'origin');
+  if (!allowed.includes(origin)) return false;
   res.setHeader('access-control-allow-origin', origin);
   res.setHeader('access-control-allow-credentials', 'true');
   res.setHeader('access-control-allow-headers', 'authorization, content-type, x-requested-with, x-signalr-user-agent');
   res.setHeader('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-  res.setHeader('vary', 'origin');
+  return true;
 }
 
 class BodyTooLarge extends Error {}
@@ -51,6 +57,8 @@ export class FunctionHost {
   private routes: HttpRoute[] = [];
   /** Extra handlers for paths outside /api (the demo page). Return true when handled. */
   readonly extras: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
+  /** Exact browser origins allowed (CORS_ALLOWED_ORIGINS); the stack defaults it to the host's own origin. */
+  allowedOrigins: readonly string[] = [];
 
   async start(port: number, host = '127.0.0.1'): Promise<string> {
     this.routes = httpRoutes();
@@ -81,9 +89,10 @@ export class FunctionHost {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
-    cors(req, res);
+    const corsAllowed = cors(req, res, this.allowedOrigins);
     if (method === 'OPTIONS') {
-      res.writeHead(204).end();
+      // why: a preflight from a foreign origin is refused outright, as the platform does
+      res.writeHead(corsAllowed ? 204 : 403).end();
       return;
     }
     let body: Buffer;

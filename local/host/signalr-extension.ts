@@ -218,11 +218,22 @@ export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnsw
     };
   } catch (e) {
     if (invocationId === undefined) return { status: category === 'connections' && event === 'connected' ? 403 : 500 };
-    // why: the function's exception message becomes the hub error the caller's invoke() rejects with
     return {
       status: 200,
-      body: completion(invocationId, { error: e instanceof Error ? e.message : String(e) }),
+      body: completion(invocationId, { error: hostFailureText(e) }),
       contentType: 'application/json',
     };
   }
+}
+
+/**
+ * What the SignalR extension puts into the Completion's `error` when the function fails: the text of the exception
+ * the Functions host raises for a failed out-of-process invocation, `Result: Failure\nException: <message>\nStack:
+ * <stack>` (the Node worker reports `error.message` and `error.stack`). Modelled so that what a client sees locally
+ * is what it sees on Azure: a stack here is a stack there.
+ */
+function hostFailureText(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const stack = e instanceof Error ? (e.stack ?? '') : '';
+  return `Result: Failure\nException: ${message}\nStack: ${stack}`;
 }

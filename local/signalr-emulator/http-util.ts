@@ -4,17 +4,28 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const ALLOWED_HEADERS = 'authorization, x-requested-with, x-signalr-user-agent, content-type';
 const ALLOWED_METHODS = 'GET, POST, PUT, DELETE, HEAD, OPTIONS';
 
-/** Browsers call with credentials (the SignalR client's default), so the Origin is echoed, never `*`. */
-export function applyCors(req: IncomingMessage, res: ServerResponse): void {
+/** Origins allowed to call with credentials; undefined = any (Microsoft's emulator behaviour). */
+export type AllowedOrigins = readonly string[] | undefined;
+
+/**
+ * Browsers call with credentials (the SignalR client's default), so an allowed Origin is echoed, never `*`, like
+ * the service's CORS setting; a foreign origin gets no allow headers. Returns whether the origin is allowed.
+ */
+export function applyCors(req: IncomingMessage, res: ServerResponse, allowed: AllowedOrigins): boolean {
   const origin = req.headers.origin;
-  if (origin === undefined) return;
+  if (origin === undefined) return true;
+  res.setHeader('Vary', 'Origin');
+  if (allowed !== undefined && !allowed.includes(origin)) return false;
   res.setHeader('Access-Control-Allow-Origin', origin);
   res.setHeader('Access-Control-Allow-Credentials', 'true');
-  res.setHeader('Vary', 'Origin');
+  return true;
 }
 
-export function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
-  applyCors(req, res);
+export function answerPreflight(req: IncomingMessage, res: ServerResponse, allowed: AllowedOrigins): void {
+  if (!applyCors(req, res, allowed)) {
+    res.writeHead(403).end();
+    return;
+  }
   res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
   res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
   res.setHeader('Access-Control-Max-Age', '600');

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { ClientConnection } from './client-connection.js';
 import { ClientEndpoint } from './client-endpoint.js';
 import { buildConnectionString } from './connection-string.js';
-import { answerPreflight, applyCors, sendJson } from './http-util.js';
+import { type AllowedOrigins, answerPreflight, applyCors, sendJson } from './http-util.js';
 import { HubRegistry } from './hub-state.js';
 import { handleRestRequest } from './rest-api.js';
 import { Upstream } from './upstream.js';
@@ -31,6 +31,8 @@ export interface SignalREmulatorOptions {
   keepAliveMs?: number;
   /** Close a connection whose client sent nothing for this long; default 30000. */
   clientTimeoutMs?: number;
+  /** Browser origins allowed with credentials (CORS_ALLOWED_ORIGINS); default: any, like Microsoft's emulator. */
+  allowedOrigins?: readonly string[];
   /** Diagnostics (upstream failures, dropped messages); default: silent. */
   log?: (message: string) => void;
 }
@@ -46,10 +48,12 @@ export class SignalREmulator {
   private readonly server: Server;
   private readonly log: (message: string) => void;
   private url: string | undefined;
+  private allowedOrigins: AllowedOrigins;
 
   constructor(private readonly opts: SignalREmulatorOptions) {
     if (opts.accessKey === '') throw new Error('SignalREmulator: accessKey must not be empty');
     this.log = opts.log ?? (() => undefined);
+    this.allowedOrigins = opts.allowedOrigins;
     this.upstream = new Upstream(opts.accessKey, opts.upstreamUrl);
     this.clients = new ClientEndpoint({
       hubs: this.hubs,
@@ -111,6 +115,10 @@ export class SignalREmulator {
     return buildConnectionString(this.endpoint, this.opts.accessKey);
   }
 
+  setAllowedOrigins(origins: readonly string[]): void {
+    this.allowedOrigins = origins;
+  }
+
   setUpstreamUrl(url: string): void {
     this.upstream.setUrl(url);
   }
@@ -140,8 +148,8 @@ export class SignalREmulator {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (req.method === 'OPTIONS') return answerPreflight(req, res);
-      applyCors(req, res);
+      if (req.method === 'OPTIONS') return answerPreflight(req, res, this.allowedOrigins);
+      applyCors(req, res, this.allowedOrigins);
       const url = this.requestUrl(req);
       if (await this.clients.handleHttp(req, res, url)) return;
       if (

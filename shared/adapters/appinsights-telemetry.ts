@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { connectionStringFields } from '../domain/connection-string.js';
-import type { Telemetry } from '../ports/system.js';
+import type { DependencyCall, Telemetry } from '../ports/system.js';
 
 type Envelope = Record<string, unknown>;
 
@@ -47,6 +48,23 @@ export class AppInsightsTelemetry implements Telemetry {
     });
   }
 
+  dependency(call: DependencyCall): void {
+    this.console.dependency(call);
+    this.enqueue('RemoteDependency', {
+      baseType: 'RemoteDependencyData',
+      baseData: {
+        ver: 2,
+        name: call.name,
+        id: randomUUID(),
+        duration: aiDuration(call.durationMs),
+        success: call.success,
+        resultCode: call.success ? '0' : '1',
+        type: call.type,
+        target: call.target,
+      },
+    });
+  }
+
   private enqueue(kind: string, data: Envelope): void {
     this.queue.push({
       name: `Microsoft.ApplicationInsights.${kind}`,
@@ -84,3 +102,11 @@ export class AppInsightsTelemetry implements Telemetry {
 
 const stringify = (props: Record<string, string | number | boolean>): Record<string, string> =>
   Object.fromEntries(Object.entries(props).map(([k, v]) => [k, String(v)]));
+
+/** App Insights duration: d.hh:mm:ss.fff */
+function aiDuration(ms: number): string {
+  const t = Math.max(0, Math.round(ms));
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const d = Math.floor(t / 86_400_000);
+  return `${d}.${pad(Math.floor(t / 3_600_000) % 24)}:${pad(Math.floor(t / 60_000) % 60)}:${pad(Math.floor(t / 1000) % 60)}.${pad(t % 1000, 3)}`;
+}

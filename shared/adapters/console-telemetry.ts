@@ -1,4 +1,4 @@
-import type { Telemetry } from '../ports/system.js';
+import type { DependencyCall, Telemetry } from '../ports/system.js';
 
 /**
  * Telemetry as one JSON line per record on stdout/stderr. On Azure the Functions host forwards console output to
@@ -22,6 +22,15 @@ export class ConsoleTelemetry implements Telemetry {
   metric(name: string, value: number, props: Record<string, string> = {}): void {
     if (RANK.info < RANK[this.minLevel]) return;
     console.log(JSON.stringify({ time: new Date().toISOString(), kind: 'metric', name, value, ...props }));
+  }
+
+  /** Debug level: one line per call would drown everything else; failures show at warn. */
+  dependency(call: DependencyCall): void {
+    const level = call.success ? 'debug' : 'warn';
+    if (RANK[level] < RANK[this.minLevel]) return;
+    const line = JSON.stringify({ time: new Date().toISOString(), kind: 'dependency', ...call });
+    if (call.success) console.log(line);
+    else console.error(line);
   }
 }
 

@@ -2,6 +2,7 @@ import { EVENTS, type Outcome, type Push, toUsers } from '../domain/events.js';
 import { PRESENCE_STATUSES, type PresenceInfo, type PresenceStatus } from '../ports/ephemeral.js';
 import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
+import { joinBigConversations } from './delivery.js';
 import type { AppDeps, Caller } from './deps.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
@@ -37,14 +38,15 @@ export async function connected(deps: PresenceDeps, caller: Caller): Promise<Pus
   const connectionId = requireConnection(caller);
   const r = await quietly(deps, 'presence', () => deps.ephemeral.connect(caller.userId, connectionId));
   deps.telemetry.metric('ConnectionOpened', 1);
-  if (!r?.firstConnection) return [];
+  const groups = await joinBigConversations(deps, caller, connectionId);
+  if (!r?.firstConnection) return groups;
   // why: someone who chose to appear offline must not be announced when a device connects
   const me = (await quietly(deps, 'presence', () => deps.ephemeral.getPresence([caller.userId])))?.[caller.userId];
-  if (me && !me.isOnline) return [];
+  if (me && !me.isOnline) return groups;
   const contacts = await contactsOf(deps, caller.userId);
   return contacts.length > 0
-    ? [toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: me?.status ?? 'online' })]
-    : [];
+    ? [...groups, toUsers(contacts, EVENTS.userOnline, { userId: caller.userId, status: me?.status ?? 'online' })]
+    : groups;
 }
 
 export async function disconnected(deps: PresenceDeps, caller: Caller): Promise<Push[]> {

@@ -41,11 +41,29 @@ export const SettingsSchema = z.object({
   REDIS_URL: optStr().describe(
     'Redis for presence, typing, receipts and rate limits (redis:// or rediss://); empty = in-process memory',
   ),
+  REDIS_AUTH: z
+    .preprocess(blank, z.enum(['password', 'entra']).default('password'))
+    .describe(
+      'password: REDIS_URL carries the credentials (or none, locally); entra: Azure Managed Redis with a token of the managed identity (REDIS_URL without password)',
+    ),
   AzureSignalRConnectionString: optStr().describe(
     'SignalR Service connection string with AccessKey (local emulator or key auth)',
   ),
   AzureSignalRConnectionString__serviceUri: optUrl().describe(
     'SignalR Service endpoint for managed-identity auth (Azure)',
+  ),
+  SIGNALR_UPSTREAM_AUDIENCE: optStr().describe(
+    'Upstream calls carry a managed-identity token for this audience (app id URI / client id); set = tokens are required and checked',
+  ),
+  SIGNALR_UPSTREAM_ISSUER: optStr().describe(
+    'Accepted issuers of upstream tokens, comma-separated (Entra ID v1 and v2 forms of the tenant)',
+  ),
+  SIGNALR_UPSTREAM_JWKS_URI: optUrl().describe('JWKS URL that signs upstream tokens (the tenant’s Entra ID keys)'),
+  SIGNALR_UPSTREAM_PRINCIPAL_ID: optStr().describe(
+    'Object id (oid) of the SignalR Service identity; upstream tokens of any other principal are refused',
+  ),
+  CORS_ALLOWED_ORIGINS: optStr().describe(
+    'Browser origins allowed to call the API with credentials, comma-separated (npm start: its own origin)',
   ),
   AUTH_MODE: z
     .preprocess(blank, z.enum(['dev', 'jwks']))
@@ -91,6 +109,13 @@ export type AuthSettings =
   | { mode: 'dev'; secret: string; userClaim: string }
   | { mode: 'jwks'; jwksUri: string; issuer: string; audience: string; userClaim: string };
 
+/** How the hub runtime proves an upstream call comes from our SignalR Service (see shared/runtime/upstream-auth.ts). */
+export type UpstreamAuthSettings =
+  /** Key auth: `X-ASRS-Signature`, HMAC-SHA256 of the connection id with the access key. */
+  | { kind: 'signature'; accessKey: string }
+  /** Identity auth: an Entra ID bearer token of SignalR's managed identity. */
+  | { kind: 'token'; jwksUri: string; issuers: string[]; audience: string; principalId: string | undefined };
+
 export type SignalRSettings =
   /** With AccessKey tokens are signed here; without (`AuthType=azure.msi`) its Endpoint is used with the identity. */
   | { kind: 'connection-string'; connectionString: string }
@@ -102,8 +127,13 @@ export interface Settings {
   store: StoreSettings;
   auth: AuthSettings;
   signalR: SignalRSettings;
+  upstreamAuth: UpstreamAuthSettings;
   /** undefined: in-process memory for the ephemeral state */
   redisUrl: string | undefined;
+  /** entra: authenticate to Redis with a token of the managed identity (Azure Managed Redis). */
+  redisAuth: 'password' | 'entra';
+  /** Exact origins (scheme://host[:port]) browsers may call from with credentials. */
+  corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
   limits: { sendPerMinute: number; typingPerMinute: number };
   logLevel: LogLevel;
@@ -143,6 +173,42 @@ function signalROf(e: EnvSettings, report: Report): SignalRSettings | undefined 
   return report('AzureSignalRConnectionString', 'or AzureSignalRConnectionString__serviceUri is required');
 }
 
+const list = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+function upstreamAuthOf(e: EnvSettings, signalR: SignalRSettings, report: Report): UpstreamAuthSettings | undefined {
+  const audience = e.SIGNALR_UPSTREAM_AUDIENCE;
+  if (audience !== undefined) {
+    const jwksUri =
+      e.SIGNALR_UPSTREAM_JWKS_URI ?? report('SIGNALR_UPSTREAM_JWKS_URI', 'is required with SIGNALR_UPSTREAM_AUDIENCE');
+    const issuers = list(e.SIGNALR_UPSTREAM_ISSUER);
+    if (issuers.length === 0) report('SIGNALR_UPSTREAM_ISSUER', 'is required with SIGNALR_UPSTREAM_AUDIENCE');
+    if (jwksUri === undefined || issuers.length === 0) return undefined;
+    return { kind: 'token', jwksUri, issuers, audience, principalId: e.SIGNALR_UPSTREAM_PRINCIPAL_ID };
+  }
+  const accessKey =
+    signalR.kind === 'connection-string'
+      ? connectionStringFields(signalR.connectionString).get('accesskey')
+      : undefined;
+  if (accessKey) return { kind: 'signature', accessKey };
+  // why: with identity-based connections the SignalR extension checks no signature; without a token check anyone
+  // holding the webhook URL could call hub functions as any user
+  return report('SIGNALR_UPSTREAM_AUDIENCE', 'is required when SignalR uses a managed identity (no AccessKey)');
+}
+
+function corsOf(e: EnvSettings, report: Report): string[] {
+  const origins = list(e.CORS_ALLOWED_ORIGINS);
+  for (const o of origins) {
+    const u = URL.canParse(o) ? new URL(o) : undefined;
+    const ok = u !== undefined && (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+    if (!ok) report('CORS_ALLOWED_ORIGINS', `"${o}" is not an origin (scheme://host[:port], no path, no "*")`);
+  }
+  return origins;
+}
+
 function authOf(e: EnvSettings, report: Report): AuthSettings | undefined {
   const userClaim = e.AUTH_USER_CLAIM;
   if (e.AUTH_MODE === 'dev') {
@@ -164,12 +230,18 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   const store = storeOf(e, report);
   const signalR = signalROf(e, report);
   const auth = authOf(e, report);
-  if (!store || !signalR || !auth) return undefined;
+  const upstreamAuth = signalR && upstreamAuthOf(e, signalR, report);
+  const corsAllowedOrigins = corsOf(e, report);
+  if (e.REDIS_AUTH === 'entra' && e.REDIS_URL === undefined) report('REDIS_URL', 'is required when REDIS_AUTH=entra');
+  if (!store || !signalR || !auth || !upstreamAuth) return undefined;
   return {
     store,
     auth,
     signalR,
+    upstreamAuth,
     redisUrl: e.REDIS_URL,
+    redisAuth: e.REDIS_AUTH,
+    corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
     logLevel: e.LOG_LEVEL,

@@ -12,4 +12,17 @@ export interface Telemetry {
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, props?: Record<string, unknown>): void;
   event(name: string, props?: Record<string, string | number | boolean>): void;
   metric(name: string, value: number, props?: Record<string, string>): void;
+  /** A call to another service (App Insights "dependency"): Redis, Cosmos, SignalR REST, a queue. */
+  dependency(call: DependencyCall): void;
+}
+
+export interface DependencyCall {
+  /** App Insights dependency type, e.g. Redis, Azure DocumentDB, Azure SignalR, Azure Service Bus. */
+  type: string;
+  /** The service reached (host or logical name). */
+  target: string;
+  /** The operation, e.g. the port method called. */
+  name: string;
+  durationMs: number;
+  success: boolean;
 }

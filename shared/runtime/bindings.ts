@@ -1,5 +1,6 @@
 import { type InvocationContext, output } from '@azure/functions';
 import { toBindingItems } from '../adapters/signalr/binding-messages.js';
+import { type DeliveryDeps, planDelivery } from '../app/delivery.js';
 import type { Push } from '../domain/events.js';
 
 /** Hub names clients connect to. */
@@ -29,6 +30,12 @@ export function setPushOutputs(context: InvocationContext, pushes: Push[]): void
   const notifications = pushes.filter((p) => p.hub === 'notifications');
   if (messaging.length > 0) context.extraOutputs.set(signalRMessagingOutput, toBindingItems(messaging));
   if (notifications.length > 0) context.extraOutputs.set(signalRNotificationsOutput, toBindingItems(notifications));
+}
+
+/** Resolves who receives each event (shared/app/delivery.ts), then sets the outputs. */
+export async function deliver(deps: DeliveryDeps, context: InvocationContext, pushes: Push[]): Promise<void> {
+  if (pushes.length === 0) return;
+  setPushOutputs(context, await planDelivery(deps, pushes));
 }
 
 /** Both outputs, for every function that may push. */

@@ -15,6 +15,8 @@ import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
+import { withDependencyTelemetry } from './dependencies.js';
+import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
 
 /** Everything a function needs, built once per process from validated settings. */
 export interface Runtime {
@@ -22,6 +24,8 @@ export interface Runtime {
   deps: AppDeps;
   auth: Authenticator;
   connectionInfo: ConnectionInfoIssuer;
+  /** Proves upstream calls come from our SignalR Service. */
+  upstream: UpstreamVerifier;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,7 @@ const azureCredential = (): DefaultAzureCredential => (credential ??= new Defaul
 
 async function buildStores(
   settings: StoreSettings,
+  telemetry: Telemetry,
 ): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
   if (settings.kind === 'memory')
     return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
@@ -49,36 +54,54 @@ async function buildStores(
   const notifications = new CosmosNotificationStore(
     client.database(settings.database).container(settings.containers.users),
   );
-  return { store, notifications };
+  const cosmos = { type: 'Azure DocumentDB', target: new URL(settings.endpoint).host };
+  return {
+    store: withDependencyTelemetry<ConversationStore>(store, cosmos, telemetry),
+    notifications: withDependencyTelemetry<NotificationStore>(notifications, cosmos, telemetry),
+  };
 }
 
-async function buildEphemeral(redisUrl: string | undefined, telemetry: Telemetry): Promise<EphemeralState> {
-  if (redisUrl === undefined) {
+async function buildEphemeral(
+  redis: { url: string | undefined; auth: 'password' | 'entra' },
+  telemetry: Telemetry,
+): Promise<{ ephemeral: EphemeralState; stop?: () => void }> {
+  if (redis.url === undefined) {
     const { MemoryEphemeralState } = await import('../adapters/memory/memory-ephemeral.js');
-    return new MemoryEphemeralState();
+    return { ephemeral: new MemoryEphemeralState() };
   }
   const { createRedisClient } = await import('../adapters/redis/redis-client.js');
   const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
+  const target = { type: 'Redis', target: new URL(redis.url).host };
+  const measured = (state: EphemeralState) => withDependencyTelemetry(state, target, telemetry);
   let lastLogged = 0;
-  const client = createRedisClient(redisUrl, {
-    // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
-    onError: (e) => {
-      if (Date.now() - lastLogged < 60_000) return;
-      lastLogged = Date.now();
-      telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', {
-        error: e.message,
-      });
-    },
-  });
-  return new RedisEphemeralState(client);
+  // why: ioredis reports every reconnect attempt; one line a minute is enough to see an outage
+  const onError = (e: Error) => {
+    if (Date.now() - lastLogged < 60_000) return;
+    lastLogged = Date.now();
+    telemetry.log('warn', 'redis unavailable; presence, typing, receipts cache and rate limits are degraded', {
+      error: e.message,
+    });
+  };
+  if (redis.auth === 'entra') {
+    const { redisEntraAuth } = await import('../adapters/redis/entra-auth.js');
+    const auth = await redisEntraAuth(azureCredential());
+    const client = createRedisClient(redis.url, { onError, username: auth.username, password: auth.password });
+    auth.keepFresh(client, onError);
+    return { ephemeral: measured(new RedisEphemeralState(client)), stop: () => auth.stop() };
+  }
+  return { ephemeral: measured(new RedisEphemeralState(createRedisClient(redis.url, { onError }))) };
 }
 
-function buildConnectionInfo(settings: SignalRSettings): ConnectionInfoIssuer {
-  if (settings.kind === 'identity') return new IdentityConnectionInfoIssuer(settings.serviceUri, azureCredential());
-  const conn = parseSignalRConnectionString(settings.connectionString);
-  return conn.accessKey === undefined
-    ? new IdentityConnectionInfoIssuer(conn.endpoint, azureCredential())
-    : new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
+/** With a key tokens are signed here; with the identity each negotiate is a SignalR REST call (:generateToken). */
+function buildConnectionInfo(settings: SignalRSettings, telemetry: Telemetry): ConnectionInfoIssuer {
+  const conn = settings.kind === 'identity' ? undefined : parseSignalRConnectionString(settings.connectionString);
+  if (conn?.accessKey !== undefined) return new KeyConnectionInfoIssuer({ ...conn, accessKey: conn.accessKey });
+  const endpoint = conn?.endpoint ?? (settings.kind === 'identity' ? settings.serviceUri : '');
+  return withDependencyTelemetry<ConnectionInfoIssuer>(
+    new IdentityConnectionInfoIssuer(endpoint, azureCredential()),
+    { type: 'Azure SignalR', target: new URL(endpoint).host },
+    telemetry,
+  );
 }
 
 export async function buildRuntime(settings: Settings): Promise<Runtime> {
@@ -87,9 +110,9 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, ephemeral] = await Promise.all([
-    buildStores(settings.store),
-    buildEphemeral(settings.redisUrl, telemetry),
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }] = await Promise.all([
+    buildStores(settings.store, telemetry),
+    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
   ]);
   const deps: AppDeps = {
     store,
@@ -105,9 +128,11 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings,
     deps,
     auth: createAuthenticator(settings),
-    connectionInfo: buildConnectionInfo(settings.signalR),
+    connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
+    upstream: createUpstreamVerifier(settings.upstreamAuth),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
+      stopEphemeral?.();
       await ephemeral.close();
     },
   };

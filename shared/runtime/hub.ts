@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING, setPushOutputs } from './bindings.js';
+import { deliver, HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
 import { describeZodError } from './validation.js';
 
@@ -13,7 +13,9 @@ const TriggerInputSchema = z.object({
   ConnectionId: z.string().min(1),
   UserId: z.string().nullish(),
   Error: z.string().nullish(),
+  Headers: z.record(z.string(), z.string().optional()).nullish(),
 });
+type TriggerInput = z.infer<typeof TriggerInputSchema>;
 
 export interface HubCall<A> {
   userId: string;
@@ -39,15 +41,33 @@ export const HUB_METHODS: HubMethodDoc[] = [];
 
 const kebab = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 
-/** The hub error text a client's invoke() rejects with. */
-function hubError(e: unknown, context: InvocationContext): Error {
-  if (e instanceof AppError) {
-    return new Error(e.kind === 'rate_limited' ? e.detail : `${e.detail} (${e.code})`);
-  }
-  context.error('hub method failed', e);
-  return new Error(
-    'the server failed to handle this call; it was logged. Retrying a SendMessage with the same clientMessageId is safe',
-  );
+/**
+ * The error a hub method throws: only the documented text, `<message> (<CODE>)`, and no stack.
+ *
+ * What reaches the client (the behaviour this relies on, modelled by local/host/signalr-extension.ts): the Node
+ * worker reports a thrown error as `{message, stackTrace: error.stack}`; the Functions host turns that into an
+ * exception whose text is `Result: Failure\nException: <message>\nStack: <stack>`, and the SignalR extension copies
+ * the exception text into the Completion's `error` (there is no way for a trigger function to hand the extension an
+ * error completion of its own). So the stack is emptied here: a client sees the documented text behind the host's
+ * fixed `Result: Failure\nException: ` prefix, never a stack frame or a file path. Unexpected errors are logged
+ * with their stack and answered with a fixed text.
+ */
+export function hubError(e: unknown, log: (message: string, error: unknown) => void): Error {
+  const text =
+    e instanceof AppError
+      ? e.kind === 'rate_limited'
+        ? e.detail
+        : `${e.detail} (${e.code})`
+      : 'the server failed to handle this call; it was logged. Retrying a SendMessage with the same clientMessageId is safe (SERVER.ERROR)';
+  if (!(e instanceof AppError)) log('hub method failed', e);
+  const error = new Error(text);
+  error.stack = '';
+  return error;
+}
+
+/** Refuses calls that do not come from our SignalR Service (signature with a key, bearer token with identity). */
+async function authenticUpstream(runtime: Runtime, trig: TriggerInput): Promise<void> {
+  await runtime.upstream.verify(trig.Headers ?? {}, trig.ConnectionId);
 }
 
 function registerTrigger(
@@ -84,6 +104,8 @@ export function hubMethod<A extends unknown[]>(
   registerTrigger(`hub-${hub}-${kebab(doc.method)}`, hub, 'messages', doc.method, async (input, context) => {
     try {
       const trig = TriggerInputSchema.parse(input);
+      const runtime = await getRuntime();
+      await authenticUpstream(runtime, trig);
       if (!trig.UserId)
         throw new AppError(
           'unauthorized',
@@ -106,7 +128,6 @@ export function hubMethod<A extends unknown[]>(
           `${doc.method}: ${describeZodError(parsed.error, 'arguments').detail}`,
         );
       }
-      const runtime = await getRuntime();
       const reply = await run({
         userId: trig.UserId,
         connectionId: trig.ConnectionId,
@@ -114,15 +135,18 @@ export function hubMethod<A extends unknown[]>(
         runtime,
         context,
       });
-      if (reply.pushes) setPushOutputs(context, reply.pushes);
+      if (reply.pushes) await deliver(runtime.deps, context, reply.pushes);
       return reply.result ?? null;
     } catch (e) {
-      throw hubError(e, context);
+      throw hubError(e, (m, err) => context.error(m, err));
     }
   });
 }
 
-/** connected / disconnected of a hub. Failures are logged: they must not cut the connection. */
+/**
+ * connected / disconnected of a hub. A call that is not from our SignalR Service fails (connected → 403); other
+ * failures are logged: they must not cut the connection.
+ */
 export function hubLifecycle(
   event: 'connected' | 'disconnected',
   run: (call: Omit<HubCall<[]>, 'args'>) => Promise<Push[]>,
@@ -130,11 +154,19 @@ export function hubLifecycle(
 ): void {
   registerTrigger(`hub-${hub}-${event}`, hub, 'connections', event, async (input, context) => {
     const trig = TriggerInputSchema.safeParse(input);
-    if (!trig.success || !trig.data.UserId) return;
+    if (!trig.success) return;
+    const runtime = await getRuntime();
     try {
-      const runtime = await getRuntime();
+      await authenticUpstream(runtime, trig.data);
+    } catch (e) {
+      throw hubError(e, (m, err) => context.error(m, err));
+    }
+    // why: an App Insights metric per hub; its sum over a window is the change in active connections
+    runtime.deps.telemetry.metric('ActiveConnections', event === 'connected' ? 1 : -1, { hub });
+    if (!trig.data.UserId) return;
+    try {
       const pushes = await run({ userId: trig.data.UserId, connectionId: trig.data.ConnectionId, runtime, context });
-      setPushOutputs(context, pushes);
+      await deliver(runtime.deps, context, pushes);
     } catch (e) {
       context.error(`${event} failed`, e);
     }

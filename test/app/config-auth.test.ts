@@ -91,9 +91,31 @@ describe('configuration', () => {
       kind: 'connection-string',
       connectionString: base.AzureSignalRConnectionString,
     });
-    expect(loadSettings({ ...jwks, AzureSignalRConnectionString__serviceUri: 'https://sigr.example' }).signalR).toEqual(
-      { kind: 'identity', serviceUri: 'https://sigr.example' },
-    );
+    const upstream = {
+      SIGNALR_UPSTREAM_AUDIENCE: 'api://chat',
+      SIGNALR_UPSTREAM_ISSUER: 'https://sts.example/t/, https://login.example/t/v2.0',
+      SIGNALR_UPSTREAM_JWKS_URI: 'https://login.example/t/keys',
+    };
+    const identity = { ...jwks, ...upstream, AzureSignalRConnectionString__serviceUri: 'https://sigr.example' };
+    expect(loadSettings(identity).signalR).toEqual({ kind: 'identity', serviceUri: 'https://sigr.example' });
+    expect(loadSettings(identity).upstreamAuth).toEqual({
+      kind: 'token',
+      jwksUri: 'https://login.example/t/keys',
+      issuers: ['https://sts.example/t/', 'https://login.example/t/v2.0'],
+      audience: 'api://chat',
+      principalId: undefined,
+    });
+    // why: with identity the extension checks no upstream signature, so the app must check tokens
+    expect(problems({ ...jwks, AzureSignalRConnectionString__serviceUri: 'https://sigr.example' })).toEqual([
+      'SIGNALR_UPSTREAM_AUDIENCE: is required when SignalR uses a managed identity (no AccessKey)',
+    ]);
+    expect(problems({ ...base, ...jwks, CORS_ALLOWED_ORIGINS: 'https://app.example, *' })).toEqual([
+      'CORS_ALLOWED_ORIGINS: "*" is not an origin (scheme://host[:port], no path, no "*")',
+    ]);
+    expect(
+      loadSettings({ ...base, ...jwks, CORS_ALLOWED_ORIGINS: 'https://a.example,http://localhost:3000' })
+        .corsAllowedOrigins,
+    ).toEqual(['https://a.example', 'http://localhost:3000']);
     expect(
       problems({ ...jwks, AUTH_ISSUER: '', AUTH_AUDIENCE: '', AzureSignalRConnectionString: 'AccessKey=k;' }),
     ).toEqual([

@@ -7,6 +7,7 @@ import {
   triggerBinding,
   typedDataToValue,
 } from '../../local/host/core-api.js';
+import { connectionSignature } from '../../local/signalr-emulator/upstream.js';
 import { resetRuntime } from '../../shared/runtime/container.js';
 
 // The LeaveConversation hub method as the Functions host runs it: trigger input in, result and output binding out.
@@ -43,7 +44,14 @@ describe('LeaveConversation hub method', () => {
     invokeRegistered(reg, [
       {
         name: triggerBinding(reg)[0],
-        data: { json: JSON.stringify({ Arguments: args, ConnectionId: 'conn-1', UserId: 'bob' }) },
+        data: {
+          json: JSON.stringify({
+            Arguments: args,
+            ConnectionId: 'conn-1',
+            UserId: 'bob',
+            Headers: { 'X-ASRS-Signature': connectionSignature('k', 'conn-1') },
+          }),
+        },
       },
     ]);
 

@@ -55,7 +55,12 @@ describe('telemetry', () => {
   it('when ingestion fails, then nothing throws and the failure is logged', async () => {
     status = 500;
     const logs: string[] = [];
-    const sink = { log: (_l: string, m: string) => void logs.push(m), event: () => undefined, metric: () => undefined };
+    const sink = {
+      log: (_l: string, m: string) => void logs.push(m),
+      event: () => undefined,
+      metric: () => undefined,
+      dependency: () => undefined,
+    };
     const t = new AppInsightsTelemetry(`InstrumentationKey=k;IngestionEndpoint=${endpoint}`, sink, { flushMs: 60_000 });
     t.event('X');
     await expect(t.flush()).resolves.toBeUndefined();

@@ -133,12 +133,8 @@ describe('the infra checks catch broken templates (mutations of the real files)'
   });
 
   it('when a secret is inlined or a key is read into a setting, then the value checks name the setting', () => {
-    const inline = broken(
-      'modules/function-app.bicep',
-      /REDIS_URL: '@Microsoft\.KeyVault\(SecretUri=\$\{redisUrlSecretUri\}\)'/,
-      "REDIS_URL: 'rediss://:c2VjcmV0@host:6380'",
-    );
-    expect(checkSettingValues(appSettings(inline), KEY_VAULT_REFERENCED)).toEqual([
+    const inline = broken('modules/function-app.bicep', /^ {2}REDIS_URL: redisUrl$/m, "  REDIS_URL: 'plain'");
+    expect(checkSettingValues(appSettings(inline), ['REDIS_URL'])).toEqual([
       expect.stringMatching(/^setting REDIS_URL must be a Key Vault reference/),
     ]);
     const keyed = broken('modules/function-app.bicep', /^ {2}LOG_LEVEL: logLevel$/m, "  LOG_LEVEL: 'AccountKey=abc'");
@@ -155,8 +151,8 @@ describe('the infra checks catch broken templates (mutations of the real files)'
     ]);
     const listed = broken(
       'modules/redis.bicep',
-      /^output keyVaultName string = vault\.name$/m,
-      'output keyVaultName string = vault.name\noutput leak string = redis.listKeys().primaryKey',
+      /^output redisUrl string = (.*)$/m,
+      'output redisUrl string = $1\noutput leak string = redis.listKeys().primaryKey',
     );
     expect(checkKeyUse(listed)).toEqual([
       'modules/redis.bicep: output leak reads keys (listKeys); only Key Vault secrets may',

@@ -78,7 +78,9 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
         'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
         'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers',
         'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
-        'Microsoft.Cache/redis',
+        'Microsoft.Cache/redisEnterprise',
+        'Microsoft.Cache/redisEnterprise/databases',
+        'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments',
         'Microsoft.KeyVault/vaults',
         'Microsoft.KeyVault/vaults/secrets',
         'Microsoft.ServiceBus/namespaces',
@@ -89,14 +91,19 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     for (const r of infra.resources) expect(r.apiVersion, `${r.file.path}: ${r.name}`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
-  it('when the function app is read, then it is Flex Consumption (FC1), Node 20, deployed from blob storage with the identity, and tagged for azd', () => {
+  it('when the function app is read, then it is Flex Consumption (FC1), Node 22, deployed from blob storage with the identity, and tagged for azd', () => {
     const plan = one('Microsoft.Web/serverfarms');
     expect(literal(at(plan.value, 'sku.name')), 'plan sku').toBe('FC1');
     expect(literal(at(plan.value, 'sku.tier')), 'plan tier').toBe('FlexConsumption');
     const site = one('Microsoft.Web/sites');
     expect(literal(at(site.value, 'kind'))).toBe('functionapp,linux');
     expect(literal(at(site.value, 'properties.functionAppConfig.runtime.name'))).toBe('node');
-    expect(literal(at(site.value, 'properties.functionAppConfig.runtime.version'))).toBe('20');
+    // Node 20 is past end of life on Azure Functions; the code still runs on 20 locally (engines >=20, CI on 20)
+    expect(literal(at(site.value, 'properties.functionAppConfig.runtime.version'))).toBe('22');
+    const pkgEngines = JSON.parse(readFileSync(join(INFRA, '..', 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    expect(pkgEngines.engines.node).toBe('>=20');
     expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.type'))).toBe('blobContainer');
     expect(literal(at(site.value, 'properties.functionAppConfig.deployment.storage.authentication.type'))).toBe(
       'UserAssignedIdentity',
@@ -112,10 +119,6 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
       'azd finds the app by the tag azd-service-name: api',
     ).toBe(true);
     expect(literal(at(site.value, 'identity.type'))).toBe('UserAssigned');
-    expect(
-      text(at(site.value, 'properties.keyVaultReferenceIdentity')),
-      'Key Vault references must resolve with the user-assigned identity',
-    ).toBe('identityId');
     expect(argumentOf(infra, 'modules/function-app.bicep', 'identityId')).toEqual(['identity.id']);
     const maxInstances = decl(main, 'param', 'maximumInstanceCount');
     expect(maxInstances.decorators, 'Flex Consumption: the lowest maximum instance count is 40').toContain(
@@ -160,22 +163,25 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     }
   });
 
-  it('when setting values are read, then none holds a secret or a key, and the unavoidable one is a Key Vault reference', () => {
+  it('when setting values are read, then none holds a secret or a key; Redis is reached with Entra ID, not a key', () => {
     const settings = appSettings(infra);
     expect(checkSettingValues(settings, KEY_VAULT_REFERENCED)).toEqual([]);
     expect(checkKeyUse(infra)).toEqual([]);
-    const secret = infra.resources.find(
-      (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && literal(at(r.value, 'name')) === 'redis-url',
+    expect(text(settings.get('REDIS_URL'))).toBe('redisUrl');
+    expect(literal(settings.get('REDIS_AUTH'))).toBe('entra');
+    expect(argumentOf(infra, 'modules/function-app.bicep', 'redisUrl')).toEqual(['redis.outputs.redisUrl']);
+    const redisUrl = infra
+      .file('modules/redis.bicep')
+      .decls.find((d) => d.keyword === 'output' && d.name === 'redisUrl');
+    expect(text(redisUrl?.value), 'TLS, port 10000, no password').toBe(
+      'rediss://${redis.properties.hostName}:${database.properties.port}',
     );
-    expect(secret, 'the redis-url secret').toBeDefined();
-    const url = text(at(secret!.value, 'properties.value'));
-    expect(url, 'TLS port, rediss://').toMatch(
-      /^rediss:\/\/:\$\{uriComponent\(redis\.listKeys\(\)\.primaryKey\)\}@\$\{redis\.properties\.hostName\}:\$\{redis\.properties\.sslPort\}$/,
-    );
-    expect(text(settings.get('REDIS_URL'))).toBe('@Microsoft.KeyVault(SecretUri=${redisUrlSecretUri})');
-    expect(argumentOf(infra, 'modules/function-app.bicep', 'redisUrlSecretUri')).toEqual([
-      'redis.outputs.redisUrlSecretUri',
-    ]);
+    expect(
+      infra.resources.some(
+        (r) => r.type === 'Microsoft.KeyVault/vaults/secrets' && literal(at(r.value, 'name')) === 'redis-url',
+      ),
+      'no Redis secret any more',
+    ).toBe(false);
     for (const v of declared('Microsoft.KeyVault/vaults')) {
       expect(
         literal(at(v.value, 'properties.enableRbacAuthorization')),
@@ -238,10 +244,26 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     expect(storage.decls.some((d) => d.keyword === 'output' && d.name === 'deploymentContainerUrl')).toBe(true);
   });
 
-  it('when Redis is read, then only TLS 1.2+ on the TLS port is open', () => {
-    const redis = one('Microsoft.Cache/redis');
-    expect(literal(at(redis.value, 'properties.enableNonSslPort'))).toBe(false);
+  it('when Redis is read, then it is Azure Managed Redis: TLS on 10000, no access keys, the app identity with a data access policy, a cluster policy the Lua scripts fit', () => {
+    const redis = one('Microsoft.Cache/redisEnterprise');
     expect(literal(at(redis.value, 'properties.minimumTlsVersion'))).toBe('1.2');
+    const db = one('Microsoft.Cache/redisEnterprise/databases');
+    expect(literal(at(db.value, 'properties.clientProtocol'))).toBe('Encrypted');
+    expect(literal(at(db.value, 'properties.port'))).toBe(10000);
+    expect(literal(at(db.value, 'properties.accessKeysAuthentication'))).toBe('Disabled');
+    expect(literal(at(db.value, 'properties.evictionPolicy'))).toBe('VolatileTTL');
+    expect(['EnterpriseCluster', 'OSSCluster']).toContain(literal(at(db.value, 'properties.clusteringPolicy')));
+    const access = one('Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments');
+    expect(literal(at(access.value, 'properties.accessPolicyName'))).toBe('default');
+    expect(text(at(access.value, 'properties.user.objectId'))).toBe('appPrincipalId');
+    expect(argumentOf(infra, 'modules/redis.bicep', 'appPrincipalId')).toEqual(['identity.properties.principalId']);
+    // every script call's keys share one hash tag, so a clustered database keeps each script in one slot
+    const source = readFileSync(join(INFRA, '..', 'shared/adapters/redis/redis-ephemeral.ts'), 'utf8');
+    const keyShapes = [...source.matchAll(/^ {4}\w+: \(\w+: string\) => `\$\{this\.prefix\}([^`]*)`,$/gm)].map(
+      (m) => m[1],
+    );
+    expect(keyShapes.length).toBeGreaterThanOrEqual(6);
+    for (const k of keyShapes) expect(k, 'hash tag around the id').toMatch(/^[a-z:]+\{\$\{\w+\}\}$/);
   });
 
   it('when SignalR is read, then it is Serverless, keyless, and its upstream reaches /runtime/webhooks/signalr with the extension key from Key Vault', () => {
@@ -373,7 +395,6 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
       'SERVICEBUS_NAMESPACE',
       'SERVICEBUS_QUEUES',
       'ATTACHMENTS_ACCOUNT_URL',
-      'KEY_VAULT_NAME',
       'AZURE_HOSTKEYS_VAULT_NAME',
       'AZURE_RESOURCE_GROUP',
     ]) {

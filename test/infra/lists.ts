@@ -27,8 +27,8 @@ export const PLATFORM_AND_FUTURE = new Set([
   'ATTACHMENTS_ACCOUNT_URL',
   'ATTACHMENTS_CONTAINER',
 ]);
-/** Settings whose value is a secret: each must be a Key Vault reference. */
-export const KEY_VAULT_REFERENCED = ['REDIS_URL'];
+/** Settings whose value is a secret: each must be a Key Vault reference. None left: Redis uses Entra ID (REDIS_AUTH=entra). */
+export const KEY_VAULT_REFERENCED: string[] = [];
 
 export const REQUIRED_QUEUES = ['push-notifications', 'link-previews', 'translations', 'retention', 'booking-events'];
 
@@ -44,7 +44,6 @@ export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]
     ['Azure Service Bus Data Receiver', 'Microsoft.ServiceBus/namespaces/queues'],
     ['SignalR App Server', 'Microsoft.SignalRService/signalR'],
     ['SignalR REST API Owner', 'Microsoft.SignalRService/signalR'],
-    ['Key Vault Secrets User', 'Microsoft.KeyVault/vaults'],
     ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
     ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
   ],

@@ -26,6 +26,9 @@ const queues = queueSpecs(infra);
 const example = JSON.parse(readFileSync(join(INFRA, '..', 'local.settings.json.example'), 'utf8')) as {
   IsEncrypted?: boolean;
   Values: Record<string, string>;
+  /** Settings of the schema deliberately left out of Values, each with why. */
+  NotSetLocally?: Record<string, string>;
+  Host?: { CORS?: string; CORSCredentials?: boolean };
 };
 
 /** Default connection setting of each extension when a binding names none. */
@@ -65,6 +68,9 @@ describe('function registrations vs the deployed infrastructure', () => {
       STORE: 'cosmos',
       COSMOS_ENDPOINT: 'https://cosmos.example.com:443/',
       AzureSignalRConnectionString__serviceUri: 'https://sigr.example.com',
+      SIGNALR_UPSTREAM_AUDIENCE: 'api://chat',
+      SIGNALR_UPSTREAM_ISSUER: 'https://sts.windows.net/t/',
+      SIGNALR_UPSTREAM_JWKS_URI: 'https://login.example.com/t/keys',
     });
     installCoreApi();
     await import('../../functions/index.js');
@@ -170,10 +176,14 @@ describe('function registrations vs the deployed infrastructure', () => {
     expect(hostJson.extensions?.http?.routePrefix ?? 'api', 'API_BASE_URL assumes the api/ route prefix').toBe('api');
   });
 
-  it('when local.settings.json.example is read, then it has the Functions shape and lists every setting of the schema', async () => {
+  it('when local.settings.json.example is read, then it has the Functions shape, names every setting of the schema, and sets none to an empty value', async () => {
     const { SETTING_NAMES } = await import('../../shared/config/settings.js');
     expect(example.IsEncrypted).toBe(false);
+    // why: an empty value is not "unset" to the SignalR extension (…__serviceUri: "" makes it look for an identity)
+    for (const [name, value] of Object.entries(example.Values)) expect(value, `${name} is empty`).not.toBe('');
+    const notSet = Object.keys(example.NotSetLocally ?? {});
     for (const name of SETTING_NAMES)
-      expect(Object.keys(example.Values), `local.settings.json.example lacks ${name}`).toContain(name);
+      expect([...Object.keys(example.Values), ...notSet], `local.settings.json.example lacks ${name}`).toContain(name);
+    expect(example.Host?.CORSCredentials, 'the SignalR client negotiates with credentials').toBe(true);
   });
 });

@@ -16,6 +16,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     log: (level, message) => void logs.push({ level, message }),
     event: () => undefined,
     metric: () => undefined,
+    dependency: () => undefined,
   };
   const deps: AppDeps = {
     store: new MemoryConversationStore(),
