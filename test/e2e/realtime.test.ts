@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
 import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
+import { SMALL_CONVERSATION_MAX } from '../../shared/app/delivery.js';
 import type * as Ephemeral from '../../shared/ports/ephemeral.js';
 import { apiClient, M } from '../support/api.js';
 import { connectClient, sleep, type TestClient } from '../support/hub.js';
@@ -212,15 +213,24 @@ describe('realtime end to end', () => {
 
   it('when a connection joined a conversation explicitly, then after LeaveConversation it no longer receives its events', async () => {
     const [alice, bob] = await people('alice', 'bob');
-    const conversationId = await direct(alice, bob);
-    const b1 = await connect(bob);
-    // why: participants normally receive through their user's group membership; without it only the explicit join
-    // of this connection delivers, which is what LeaveConversation undoes
+    // why: only conversations bigger than SMALL_CONVERSATION_MAX are delivered through the group (smaller ones go to
+    // each participant by user id, where joining and leaving change nothing)
+    const others = await Promise.all(Array.from({ length: SMALL_CONVERSATION_MAX }, () => person('member')));
+    const created = await api.call('POST', `${M}/conversations`, {
+      token: alice.token,
+      body: { type: 'group', title: 'big', participants: [bob.id, ...others.map((o) => o.id)] },
+    });
+    expect(created.status).toBe(201);
+    const conversationId = created.body.conversationId as string;
+    // why: participants also receive through their user's group membership and this connection joined the group on
+    // connect; without both, only the explicit join delivers, which is what LeaveConversation undoes
     const dropped = await serviceCall(
       'DELETE',
       `users/${encodeURIComponent(bob.id)}/groups/${encodeURIComponent(`conversation:${conversationId}`)}`,
     );
     expect(dropped.status).toBe(204);
+    const b1 = await connect(bob);
+    expect(await b1.conn.invoke('LeaveConversation', conversationId)).toEqual({ conversationId });
     const send = async (content: string) => {
       const r = await api.call('POST', `${M}/conversations/${conversationId}/messages`, {
         token: alice.token,
