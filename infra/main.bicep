@@ -60,6 +60,9 @@ param corsAllowedOrigins array = ['*']
 @description('Retention of conversations without a known category, in days; empty keeps messages')
 param retentionDefaultDays string = ''
 
+@description('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)')
+param notificationTopics string = ''
+
 @minValue(1)
 param rateLimitSendPerMinute int = 60
 
@@ -114,6 +117,7 @@ module app 'modules/app.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     corsAllowedOrigins: corsAllowedOrigins
     retentionDefaultDays: retentionDefaultDays
+    notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel

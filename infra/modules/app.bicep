@@ -18,6 +18,7 @@ param maximumInstanceCount int
 param instanceMemoryMB int
 param corsAllowedOrigins array
 param retentionDefaultDays string
+param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
@@ -157,6 +158,7 @@ module functionApp 'function-app.bicep' = {
     authAudience: authAudience
     authUserClaim: authUserClaim
     retentionDefaultDays: retentionDefaultDays
+    notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel

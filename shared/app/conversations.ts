@@ -15,9 +15,9 @@ import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } 
 import { LIMITS } from '../domain/limits.js';
 import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
 import { loadAsParticipant, type StoreDeps } from './access.js';
-import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
+import { requireNoBlockWith } from './policy.js';
 
 export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
 export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
@@ -51,9 +51,6 @@ export async function createConversation(
     case 'direct':
       if (others.length !== 1)
         throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
-      if (await isBlockedBetween(deps, caller.userId, others[0] as string)) {
-        throw forbidden('you cannot start a conversation with this user', 'USER.BLOCKED');
-      }
       id = directConversationId(caller.userId, others[0] as string);
       break;
     case 'booking':
@@ -71,6 +68,7 @@ export async function createConversation(
   }
   if (others.length + 1 > LIMITS.participantsPerConversation)
     throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
+  await requireNoBlockWith(deps, caller.userId, others, 'start a conversation with');
 
   const now = deps.clock.now().toISOString();
   const creatorRole: Role = body.type === 'direct' ? 'member' : 'owner';
@@ -191,6 +189,7 @@ export async function addParticipants(
     );
   requireRole(me, 'admin', 'add participants');
   if (body.role === 'admin') requireRole(me, 'owner', 'add admins');
+  await requireNoBlockWith(deps, caller.userId, body.userIds, 'add');
   const now = deps.clock.now().toISOString();
   let added: Participant[] = [];
   const updated = await deps.store.updateConversation(conversationId, (c) => {

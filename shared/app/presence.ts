@@ -3,22 +3,13 @@ import { PRESENCE_STATUSES, type PresenceInfo, type PresenceStatus } from '../po
 import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
+import { contactsOf } from './policy.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
 export { PRESENCE_STATUSES };
 
 export type PresenceDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
 export type RefreshDeps = Pick<AppDeps, 'ephemeral' | 'telemetry'>;
-
-/** Everyone who shares a conversation with the user (the audience of their presence). */
-export async function contactsOf(deps: Pick<AppDeps, 'store'>, userId: string): Promise<string[]> {
-  const memberships = await deps.store.allMemberships(userId);
-  const recent = memberships.sort((a, b) => (a.lastActivityAt < b.lastActivityAt ? 1 : -1)).slice(0, 500);
-  const conversations = await Promise.all(recent.map((m) => deps.store.getConversation(m.conversationId)));
-  const contacts = new Set<string>();
-  for (const c of conversations) for (const p of c?.participants ?? []) if (p.userId !== userId) contacts.add(p.userId);
-  return [...contacts];
-}
 
 /** Activity on a realtime connection keeps it from expiring (presence TTL); HTTP calls have none to refresh. */
 export async function refreshPresence(deps: RefreshDeps, caller: Caller): Promise<void> {
