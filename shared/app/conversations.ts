@@ -17,7 +17,7 @@ import { directConversationId, requireRole, retentionDaysFor } from '../domain/r
 import { loadAsParticipant, type StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
-import { requireNoBlockWith } from './policy.js';
+import { bookingConversationId, requireNoBlockWith } from './policy.js';
 
 export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
 export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
@@ -56,8 +56,7 @@ export async function createConversation(
     case 'booking':
       if (body.bookingId === undefined)
         throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
-      // why: one conversation per booking, so retries and both parties' apps land in the same one
-      id = `bk_${body.bookingId}`;
+      id = bookingConversationId(body.bookingId);
       break;
     case 'group':
     case 'system':
@@ -100,8 +99,9 @@ export async function createConversation(
     participants.map((p) => newMembership(draft, p, now)),
   );
   if (!conversation.participants.some((p) => p.userId === caller.userId)) {
-    // why: a booking id is not a secret; someone outside the booking must not learn or join its conversation
-    throw conflict('a conversation with this identity exists and you are not a participant', 'CONVERSATION.EXISTS');
+    // why: a booking id is not a secret; someone outside the booking must not join its conversation, nor learn who
+    // is in it: a neutral refusal that names neither the conversation nor its participants
+    throw forbidden('you cannot create this conversation', 'CONVERSATION.CREATE_REFUSED');
   }
   const pushes: Push[] = [];
   if (created) {

@@ -3,7 +3,7 @@ import { PRESENCE_STATUSES, type PresenceInfo, type PresenceStatus } from '../po
 import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
-import { contactsOf } from './policy.js';
+import { contactsOf, presenceVisibleTo } from './policy.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
 export { PRESENCE_STATUSES };
@@ -72,9 +72,26 @@ export async function updatePresence(
   return { result: info, pushes };
 }
 
+/**
+ * Presence of users who share a conversation with the caller (and the caller's own). Anyone else reads as offline,
+ * never seen, exactly like an id nobody uses, so the answer reveals neither presence nor existence.
+ */
 export async function getPresence(
-  deps: Pick<AppDeps, 'ephemeral'>,
+  deps: Pick<AppDeps, 'store' | 'ephemeral'>,
+  caller: Caller,
   userIds: string[],
 ): Promise<Record<string, PresenceInfo>> {
-  return deps.ephemeral.getPresence([...new Set(userIds)]);
+  const asked = [...new Set(userIds)];
+  const visible = await presenceVisibleTo(deps, caller, asked);
+  const known = visible.size === 0 ? {} : await deps.ephemeral.getPresence([...visible]);
+  return Object.fromEntries(asked.map((userId) => [userId, known[userId] ?? unknownPresence(userId)]));
 }
+
+const unknownPresence = (userId: string): PresenceInfo => ({
+  userId,
+  status: 'offline',
+  statusMessage: null,
+  isOnline: false,
+  lastSeen: null,
+  connections: 0,
+});

@@ -3,6 +3,8 @@ import { blockUser, unblockUser } from '../../shared/app/blocks.js';
 import { initiateCall, signalCall } from '../../shared/app/calls.js';
 import { addParticipants, createConversation } from '../../shared/app/conversations.js';
 import { editMessage, react, sendMessage } from '../../shared/app/messages.js';
+import { subscribeChannel } from '../../shared/app/notifications.js';
+import { getPresence, updatePresence } from '../../shared/app/presence.js';
 import { setTyping } from '../../shared/app/typing.js';
 import { kindOf, memoryDeps, withDirect, withGroup } from '../support/deps.js';
 
@@ -167,5 +169,67 @@ describe('D13: an edit racing a delete for everyone', () => {
     expect(await kindOf(editMessage(deps, alice, id, mid, 'edited'))).toBe('conflict:MESSAGE.DELETED');
     const stored = await store.getMessage(id, mid);
     expect(stored).toMatchObject({ isDeleted: true, content: 'original', isEdited: false });
+  });
+});
+
+describe('D2: notification channels have a grammar and a rule', () => {
+  it('D2: when users subscribe to channels, then only the owner, participants, booking parties or anyone (configured topics) get in; anything else is refused', async () => {
+    const { deps, id } = await withGroup();
+    await createConversation(deps, alice, { type: 'booking', bookingId: '123', participants: ['bob'] });
+    const as = (userId: string, channel: string) =>
+      kindOf(subscribeChannel(deps, { userId, connectionId: `c-${userId}` }, channel, true));
+    const cases: [string, string, string][] = [
+      ['alice', 'user:alice', 'ok'],
+      ['mallory', 'user:alice', 'forbidden:CHANNEL.FORBIDDEN'],
+      ['bob', `conversation:${id}`, 'ok'],
+      ['mallory', `conversation:${id}`, 'forbidden:CHANNEL.FORBIDDEN'],
+      ['mallory', 'conversation:nope', 'forbidden:CHANNEL.FORBIDDEN'],
+      ['bob', 'booking:123', 'ok'],
+      ['mallory', 'booking:123', 'forbidden:CHANNEL.FORBIDDEN'],
+      ['mallory', 'booking:999', 'forbidden:CHANNEL.FORBIDDEN'],
+      ['mallory', 'orders', 'ok'],
+      ['mallory', 'booking-123', 'validation:CHANNEL.UNKNOWN'],
+      ['mallory', 'payments', 'validation:CHANNEL.UNKNOWN'],
+      ['mallory', 'team:1', 'validation:CHANNEL.UNKNOWN'],
+    ];
+    const outcomes = await Promise.all(cases.map(([user, channel]) => as(user, channel)));
+    expect(outcomes).toEqual(cases.map(([, , expected]) => expected));
+    // leaving a channel needs no check
+    expect(await kindOf(subscribeChannel(deps, { userId: 'mallory', connectionId: 'c' }, 'booking:123', false))).toBe(
+      'ok',
+    );
+  });
+});
+
+describe('D3: presence is visible only to people who share a conversation', () => {
+  it('D3: when a stranger asks for a user’s presence, then it reads offline with no last seen, like an unknown id; a contact sees it', async () => {
+    const { deps } = await withDirect();
+    await deps.ephemeral.connect('alice', 'conn-a');
+    await updatePresence(deps, alice, 'busy', 'in a meeting');
+    const stranger = await getPresence(deps, { userId: 'mallory' }, ['alice', 'nobody']);
+    const hidden = { status: 'offline', statusMessage: null, isOnline: false, lastSeen: null, connections: 0 };
+    expect(stranger).toEqual({ alice: { userId: 'alice', ...hidden }, nobody: { userId: 'nobody', ...hidden } });
+    const contact = await getPresence(deps, bob, ['alice']);
+    expect(contact.alice).toMatchObject({
+      status: 'busy',
+      statusMessage: 'in a meeting',
+      isOnline: true,
+      connections: 1,
+    });
+    expect((await getPresence(deps, alice, ['alice'])).alice?.isOnline).toBe(true);
+  });
+});
+
+describe('D4: a booking conversation someone else created', () => {
+  it('D4: when an outsider or a real party finds the booking taken, then the answer is a neutral 403 that names no conversation or participant', async () => {
+    const { deps } = memoryDeps();
+    await createConversation(deps, { userId: 'squatter' }, { type: 'booking', bookingId: 'b7', participants: ['x'] });
+    try {
+      await createConversation(deps, alice, { type: 'booking', bookingId: 'b7', participants: ['bob'] });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toMatchObject({ kind: 'forbidden', code: 'CONVERSATION.CREATE_REFUSED' });
+      expect(String((e as Error).message)).not.toMatch(/exist|bk_b7|squatter|participant/);
+    }
   });
 });
