@@ -121,7 +121,13 @@ export class MemoryConversationStore implements ConversationStore {
     const index = rec?.messages.findIndex((m) => m.id === messageId) ?? -1;
     const current = rec?.messages[index];
     if (!rec || !current) return Promise.reject(notFound('Message'));
-    const next = mutate(copy(current));
+    let next: Message | null;
+    try {
+      next = mutate(copy(current));
+    } catch (e) {
+      // a mutation refuses by throwing: a rejected promise, as every adapter answers
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     if (next) {
       if (next.id !== current.id || next.seq !== current.seq)
         return Promise.reject(conflict('a message keeps its id and seq'));
