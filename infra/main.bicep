@@ -66,6 +66,9 @@ param alwaysReadyInstances int = 1
 @description('Retention of conversations without a known category, in days; empty keeps messages')
 param retentionDefaultDays string = ''
 
+@description('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)')
+param notificationTopics string = ''
+
 @minValue(1)
 param rateLimitSendPerMinute int = 60
 
@@ -124,6 +127,7 @@ module app 'modules/app.bicep' = {
     corsAllowedOrigins: corsChecked
     alwaysReadyInstances: alwaysReadyInstances
     retentionDefaultDays: retentionDefaultDays
+    notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel

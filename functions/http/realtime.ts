@@ -78,8 +78,8 @@ route(
     summary: 'Presence of up to 100 users in one call',
     body: PresenceGetBody,
   },
-  async ({ runtime, body }) => ({
+  async ({ runtime, userId, body }) => ({
     status: 200,
-    body: { presence: await getPresence(runtime.deps, body.userIds) },
+    body: { presence: await getPresence(runtime.deps, { userId }, body.userIds) },
   }),
 );

@@ -40,8 +40,8 @@ hubMethod(
     summary: 'Receive a channel’s notifications on this connection',
     args: z.tuple([ChannelSchema]),
   },
-  ({ userId, connectionId, args: [channel] }) =>
-    Promise.resolve(subscribeChannel({ userId, connectionId }, channel, true)),
+  ({ runtime, userId, connectionId, args: [channel] }) =>
+    subscribeChannel(runtime.deps, { userId, connectionId }, channel, true),
 );
 
 hubMethod(
@@ -51,8 +51,8 @@ hubMethod(
     summary: 'Stop receiving a channel',
     args: z.tuple([ChannelSchema]),
   },
-  ({ userId, connectionId, args: [channel] }) =>
-    Promise.resolve(subscribeChannel({ userId, connectionId }, channel, false)),
+  ({ runtime, userId, connectionId, args: [channel] }) =>
+    subscribeChannel(runtime.deps, { userId, connectionId }, channel, false),
 );
 
 hubMethod({ hub, method: 'Ping', summary: 'Health check', args: z.tuple([]) }, () =>

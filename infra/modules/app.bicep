@@ -19,6 +19,7 @@ param instanceMemoryMB int
 param corsAllowedOrigins array
 param alwaysReadyInstances int
 param retentionDefaultDays string
+param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
@@ -160,6 +161,7 @@ module functionApp 'function-app.bicep' = {
     authAudience: authAudience
     authUserClaim: authUserClaim
     retentionDefaultDays: retentionDefaultDays
+    notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel

@@ -31,6 +31,7 @@ param authIssuer string
 param authAudience string
 param authUserClaim string
 param retentionDefaultDays string
+param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
@@ -129,6 +130,7 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_USER_CLAIM: authUserClaim
   RETENTION_DEFAULT_DAYS: retentionDefaultDays
+  NOTIFICATION_TOPICS: notificationTopics
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
   LOG_LEVEL: logLevel

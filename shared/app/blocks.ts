@@ -2,12 +2,6 @@ import { invalid } from '../domain/errors.js';
 import type { StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 
-/** True when either user blocks the other. */
-export async function isBlockedBetween(deps: StoreDeps, a: string, b: string): Promise<boolean> {
-  const [pa, pb] = await Promise.all([deps.store.getProfile(a), deps.store.getProfile(b)]);
-  return pa.blocked.some((x) => x.userId === b) || pb.blocked.some((x) => x.userId === a);
-}
-
 export async function blockUser(
   deps: Pick<AppDeps, 'store' | 'clock'>,
   caller: Caller,
@@ -16,6 +10,10 @@ export async function blockUser(
 ) {
   if (userId === caller.userId) throw invalid('you cannot block yourself', 'BLOCK.SELF');
   const now = deps.clock.now().toISOString();
+  // why: the reverse index first, so a block is never in force on one side only (a retry completes both)
+  await deps.store.updateProfile(userId, (p) =>
+    p.blockedBy?.includes(caller.userId) ? null : { ...p, blockedBy: [...(p.blockedBy ?? []), caller.userId] },
+  );
   let created = false;
   const profile = await deps.store.updateProfile(caller.userId, (p) => {
     created = !p.blocked.some((b) => b.userId === userId);
@@ -27,6 +25,9 @@ export async function blockUser(
 export async function unblockUser(deps: StoreDeps, caller: Caller, userId: string) {
   await deps.store.updateProfile(caller.userId, (p) =>
     p.blocked.some((b) => b.userId === userId) ? { ...p, blocked: p.blocked.filter((b) => b.userId !== userId) } : null,
+  );
+  await deps.store.updateProfile(userId, (p) =>
+    p.blockedBy?.includes(caller.userId) ? { ...p, blockedBy: p.blockedBy.filter((u) => u !== caller.userId) } : null,
   );
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
+import { EVENTS, type Outcome } from '../domain/events.js';
 import { loadAsParticipant } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
+import { authorize, eventTo, signalAudience } from './policy.js';
 
 // Call signaling: the backend relays, it does not carry media.
 
@@ -15,14 +16,15 @@ export async function initiateCall(
   conversationId: string,
   callType: (typeof CALL_TYPES)[number],
 ): Promise<Outcome<{ callId: string; conversationId: string }>> {
-  const { conversation } = await loadAsParticipant(deps, caller, conversationId);
+  const { conversation } = await authorize(deps, caller, conversationId, 'call');
   // why: call ids have always been bare UUIDs, not `ids.newId` ids; clients see them, so the format stays
   const callId = randomUUID();
-  const others = conversation.participants.map((p) => p.userId).filter((u) => u !== caller.userId);
+  const to = await signalAudience(deps, conversation, caller.userId);
+  const others = 'users' in to ? to.users : conversation.participants.map((p) => p.userId);
   return {
     result: { callId, conversationId },
     pushes: [
-      toUsers(others, EVENTS.incomingCall, {
+      eventTo({ users: others.filter((u) => u !== caller.userId) }, EVENTS.incomingCall, {
         callId,
         conversationId,
         callerId: caller.userId,
@@ -40,13 +42,18 @@ export async function signalCall(
   callId: string,
   what: 'accepted' | 'declined' | 'ended',
 ): Promise<Outcome<{ callId: string }>> {
-  await loadAsParticipant(deps, caller, conversationId);
+  // why: declining or ending only stops a call, so a block refuses accepting only
+  const { conversation } =
+    what === 'accepted'
+      ? await authorize(deps, caller, conversationId, 'call')
+      : await loadAsParticipant(deps, caller, conversationId);
+  const to = await signalAudience(deps, conversation, caller.userId);
   const target =
     what === 'accepted' ? EVENTS.callAccepted : what === 'declined' ? EVENTS.callDeclined : EVENTS.callEnded;
   return {
     result: { callId },
     pushes: [
-      toGroup(conversationId, target, {
+      eventTo(to, target, {
         callId,
         conversationId,
         userId: caller.userId,

@@ -15,9 +15,9 @@ import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } 
 import { LIMITS } from '../domain/limits.js';
 import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
 import { loadAsParticipant, type StoreDeps } from './access.js';
-import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
+import { bookingConversationId, requireNoBlockWith } from './policy.js';
 
 export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
 export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
@@ -51,16 +51,12 @@ export async function createConversation(
     case 'direct':
       if (others.length !== 1)
         throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
-      if (await isBlockedBetween(deps, caller.userId, others[0] as string)) {
-        throw forbidden('you cannot start a conversation with this user', 'USER.BLOCKED');
-      }
       id = directConversationId(caller.userId, others[0] as string);
       break;
     case 'booking':
       if (body.bookingId === undefined)
         throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
-      // why: one conversation per booking, so retries and both parties' apps land in the same one
-      id = `bk_${body.bookingId}`;
+      id = bookingConversationId(body.bookingId);
       break;
     case 'group':
     case 'system':
@@ -71,6 +67,7 @@ export async function createConversation(
   }
   if (others.length + 1 > LIMITS.participantsPerConversation)
     throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
+  await requireNoBlockWith(deps, caller.userId, others, 'start a conversation with');
 
   const now = deps.clock.now().toISOString();
   const creatorRole: Role = body.type === 'direct' ? 'member' : 'owner';
@@ -102,8 +99,9 @@ export async function createConversation(
     participants.map((p) => newMembership(draft, p, now)),
   );
   if (!conversation.participants.some((p) => p.userId === caller.userId)) {
-    // why: a booking id is not a secret; someone outside the booking must not learn or join its conversation
-    throw conflict('a conversation with this identity exists and you are not a participant', 'CONVERSATION.EXISTS');
+    // why: a booking id is not a secret; someone outside the booking must not join its conversation, nor learn who
+    // is in it: a neutral refusal that names neither the conversation nor its participants
+    throw forbidden('you cannot create this conversation', 'CONVERSATION.CREATE_REFUSED');
   }
   const pushes: Push[] = [];
   if (created) {
@@ -191,6 +189,7 @@ export async function addParticipants(
     );
   requireRole(me, 'admin', 'add participants');
   if (body.role === 'admin') requireRole(me, 'owner', 'add admins');
+  await requireNoBlockWith(deps, caller.userId, body.userIds, 'add');
   const now = deps.clock.now().toISOString();
   let added: Participant[] = [];
   const updated = await deps.store.updateConversation(conversationId, (c) => {

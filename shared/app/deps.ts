@@ -16,6 +16,8 @@ export interface AppDeps {
   notifications: NotificationStore;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
   limits: { sendPerMinute: number; typingPerMinute: number };
+  /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */
+  notificationTopics: readonly string[];
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

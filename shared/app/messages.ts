@@ -1,15 +1,14 @@
-import type { Conversation } from '../domain/conversation.js';
+import type { Conversation, Participant } from '../domain/conversation.js';
 import { newMessage } from '../domain/defaults.js';
-import { forbidden, invalid } from '../domain/errors.js';
+import { conflict, forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
-import { LIMITS } from '../domain/limits.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly, rateRefusal } from './best-effort.js';
-import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
 import { notifyUsers } from './notifications.js';
+import { requireNotBlockedIn } from './policy.js';
 import { refreshPresence } from './presence.js';
 
 export type SendDeps = Pick<
@@ -44,32 +43,18 @@ export async function sendMessage(
   const content = input.content ?? '';
   checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
-  const refusal = await rateRefusal(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
-  if (refusal) {
-    const earlier = await earlierAttempt(deps, conversation, caller.userId, input.clientMessageId);
+  try {
+    await admitSend(deps, caller, conversation, me, { ...input, type });
+  } catch (refusal) {
+    // why: a retry of a send that was stored gets its message even if the checks refuse a new send now; looked up
+    // only on a refusal, so a normal send pays no extra read
+    const earlier =
+      input.clientMessageId === undefined
+        ? null
+        : await deps.store.findByClientMessageId(conversationId, caller.userId, input.clientMessageId);
     if (!earlier) throw refusal;
     await refreshPresence(deps, caller);
     return { result: { message: viewOf(earlier), tempId: earlier.clientMessageId, created: false }, pushes: [] };
-  }
-  if (type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
-    throw forbidden(
-      'only an admin of a group, booking or system conversation can send system messages',
-      'MESSAGE.SYSTEM_FORBIDDEN',
-    );
-  }
-  await checkNotBlocked(deps, conversation, caller.userId);
-  const participants = new Set(conversation.participants.map((p) => p.userId));
-  const strangers = (input.mentions ?? []).filter((u) => !participants.has(u));
-  if (strangers.length > 0)
-    throw invalid(
-      `mentions must be participants; not participants: ${strangers.join(', ')}`,
-      'MESSAGE.MENTION_NOT_PARTICIPANT',
-    );
-  if (input.replyToMessageId !== undefined) {
-    const parent = await deps.store.getMessage(conversationId, input.replyToMessageId);
-    if (!parent || !visibleTo(parent, caller.userId)) {
-      throw invalid('replyToMessageId does not name a message of this conversation', 'MESSAGE.REPLY_TARGET_NOT_FOUND');
-    }
   }
 
   const now = deps.clock.now().toISOString();
@@ -84,6 +69,7 @@ export async function sendMessage(
       retentionDays: conversation.retentionDays,
     }),
   );
+  const participants = conversation.participants.map((p) => p.userId);
   const view = viewOf(message);
   const result: SendResult = { message: view, tempId: message.clientMessageId, created };
   if (!created) {
@@ -97,7 +83,7 @@ export async function sendMessage(
   const mentioned = message.mentions.filter((u) => u !== caller.userId);
   const [, mention, wasTyping] = await Promise.all([
     quietly(deps, 'inbox fan-out', () =>
-      deps.store.advanceMemberships(conversationId, [...participants], {
+      deps.store.advanceMemberships(conversationId, participants, {
         seq: message.seq,
         at: now,
         senderId: caller.userId,
@@ -122,29 +108,35 @@ export async function sendMessage(
   return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
 }
 
-/**
- * The message an earlier attempt stored under this clientMessageId, if any. Only the newest messages are looked at:
- * a sender is refused right after many sends of their own, so a retry's first attempt is among them.
- */
-async function earlierAttempt(
-  deps: StoreDeps,
+/** Every check a new send must pass: rate limit, role for system messages, blocks, mentions, reply target. */
+async function admitSend(
+  deps: SendDeps,
+  caller: Caller,
   conversation: Conversation,
-  senderId: string,
-  clientMessageId: string | undefined,
-): Promise<Message | undefined> {
-  if (clientMessageId === undefined) return undefined;
-  const newest = await deps.store.listMessages(conversation.id, {
-    beforeSeq: conversation.lastSeq + 1,
-    limit: LIMITS.messagesPerPageMax,
-  });
-  return newest.find((m) => m.clientMessageId === clientMessageId && m.senderId === senderId);
-}
-
-async function checkNotBlocked(deps: StoreDeps, conversation: Conversation, senderId: string): Promise<void> {
-  if (conversation.type !== 'direct') return;
-  const other = conversation.participants.find((p) => p.userId !== senderId);
-  if (other && (await isBlockedBetween(deps, senderId, other.userId))) {
-    throw forbidden('you cannot send messages to this conversation while one of you blocks the other', 'USER.BLOCKED');
+  me: Participant,
+  input: SendInput & { type: SendMessageBody['type'] },
+): Promise<void> {
+  const refusal = await rateRefusal(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
+  if (refusal) throw refusal;
+  if (input.type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
+    throw forbidden(
+      'only an admin of a group, booking or system conversation can send system messages',
+      'MESSAGE.SYSTEM_FORBIDDEN',
+    );
+  }
+  await requireNotBlockedIn(deps, conversation, caller.userId, 'send');
+  const participants = new Set(conversation.participants.map((p) => p.userId));
+  const strangers = (input.mentions ?? []).filter((u) => !participants.has(u));
+  if (strangers.length > 0)
+    throw invalid(
+      `mentions must be participants; not participants: ${strangers.join(', ')}`,
+      'MESSAGE.MENTION_NOT_PARTICIPANT',
+    );
+  if (input.replyToMessageId !== undefined) {
+    const parent = await deps.store.getMessage(conversation.id, input.replyToMessageId);
+    if (!parent || !visibleTo(parent, caller.userId)) {
+      throw invalid('replyToMessageId does not name a message of this conversation', 'MESSAGE.REPLY_TARGET_NOT_FOUND');
+    }
   }
 }
 
@@ -239,12 +231,17 @@ export async function editMessage(
   messageId: string,
   content: string,
 ): Promise<Outcome<MessageView>> {
-  const { message } = await loadMessage(deps, caller, conversationId, messageId);
+  const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.senderId !== caller.userId) throw forbidden('only the sender can edit a message', 'MESSAGE.NOT_SENDER');
-  if (message.isDeleted) throw invalid('a deleted message cannot be edited', 'MESSAGE.DELETED');
+  await requireNotBlockedIn(deps, conversation, caller.userId, 'edit');
+  const deleted = () => conflict('a deleted message cannot be edited', 'MESSAGE.DELETED');
+  if (message.isDeleted) throw deleted();
   const now = deps.clock.now().toISOString();
-  const updated = await deps.store.updateMessage(conversationId, messageId, (m) =>
-    m.content === content
+  // why: the store re-runs the mutation on the version it replaces (etag), so a delete that landed after our read
+  // refuses the edit instead of the edit landing on a deleted message
+  const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
+    if (m.isDeleted) throw deleted();
+    return m.content === content
       ? null
       : {
           ...m,
@@ -252,8 +249,8 @@ export async function editMessage(
           isEdited: true,
           editedAt: now,
           editHistory: [...m.editHistory, { content: m.content, editedAt: now }],
-        },
-  );
+        };
+  });
   const view = viewOf(updated);
   return {
     result: view,
@@ -297,9 +294,11 @@ export async function react(
   reaction: string,
   action: 'added' | 'removed',
 ): Promise<Outcome<{ reactions: Record<string, string[]> }>> {
-  const { message } = await loadMessage(deps, caller, conversationId, messageId);
+  const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
+  await requireNotBlockedIn(deps, conversation, caller.userId, 'react');
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
+    if (m.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
     const users = m.reactions[reaction] ?? [];
     const has = users.includes(caller.userId);
     if ((action === 'added') === has) return null;

@@ -2,6 +2,7 @@ import { forbidden, notFound } from '../domain/errors.js';
 import { EVENTS, type EventName, type Outcome, type Push } from '../domain/events.js';
 import { NOTIFY_ROLE, type Notification, type SendNotificationBody } from '../domain/notification.js';
 import type { AppDeps, Caller } from './deps.js';
+import { requireChannelAccess } from './policy.js';
 
 export const channelGroup = (channel: string): string => `channel:${channel}`;
 
@@ -100,13 +101,16 @@ export async function markNotification(
   return { result: updated, pushes };
 }
 
-export function subscribeChannel(
+/** Subscribing asks the policy (channel grammar and who may receive it); leaving a channel is always allowed. */
+export async function subscribeChannel(
+  deps: Pick<AppDeps, 'store' | 'notificationTopics'>,
   caller: Caller,
   channel: string,
   subscribe: boolean,
-): Outcome<{ channel: string; subscribed: boolean }> {
+): Promise<Outcome<{ channel: string; subscribed: boolean }>> {
   if (caller.connectionId === undefined)
     throw forbidden('channel subscriptions are per connection', 'HUB.CONNECTION_REQUIRED');
+  if (subscribe) await requireChannelAccess(deps, caller, channel);
   return {
     result: { channel, subscribed: subscribe },
     pushes: [

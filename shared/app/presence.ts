@@ -4,22 +4,13 @@ import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
 import { joinBigConversations } from './delivery.js';
 import type { AppDeps, Caller } from './deps.js';
+import { contactsOf, presenceVisibleTo } from './policy.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
 export { PRESENCE_STATUSES };
 
 export type PresenceDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
 export type RefreshDeps = Pick<AppDeps, 'ephemeral' | 'telemetry'>;
-
-/** Everyone who shares a conversation with the user (the audience of their presence). */
-export async function contactsOf(deps: Pick<AppDeps, 'store'>, userId: string): Promise<string[]> {
-  const memberships = await deps.store.allMemberships(userId);
-  const recent = memberships.sort((a, b) => (a.lastActivityAt < b.lastActivityAt ? 1 : -1)).slice(0, 500);
-  const conversations = await Promise.all(recent.map((m) => deps.store.getConversation(m.conversationId)));
-  const contacts = new Set<string>();
-  for (const c of conversations) for (const p of c?.participants ?? []) if (p.userId !== userId) contacts.add(p.userId);
-  return [...contacts];
-}
 
 /** Activity on a realtime connection keeps it from expiring (presence TTL); HTTP calls have none to refresh. */
 export async function refreshPresence(deps: RefreshDeps, caller: Caller): Promise<void> {
@@ -83,9 +74,26 @@ export async function updatePresence(
   return { result: info, pushes };
 }
 
+/**
+ * Presence of users who share a conversation with the caller (and the caller's own). Anyone else reads as offline,
+ * never seen, exactly like an id nobody uses, so the answer reveals neither presence nor existence.
+ */
 export async function getPresence(
-  deps: Pick<AppDeps, 'ephemeral'>,
+  deps: Pick<AppDeps, 'store' | 'ephemeral'>,
+  caller: Caller,
   userIds: string[],
 ): Promise<Record<string, PresenceInfo>> {
-  return deps.ephemeral.getPresence([...new Set(userIds)]);
+  const asked = [...new Set(userIds)];
+  const visible = await presenceVisibleTo(deps, caller, asked);
+  const known = visible.size === 0 ? {} : await deps.ephemeral.getPresence([...visible]);
+  return Object.fromEntries(asked.map((userId) => [userId, known[userId] ?? unknownPresence(userId)]));
 }
+
+const unknownPresence = (userId: string): PresenceInfo => ({
+  userId,
+  status: 'offline',
+  statusMessage: null,
+  isOnline: false,
+  lastSeen: null,
+  connections: 0,
+});

@@ -1,7 +1,8 @@
-import { EVENTS, type Outcome, toGroup } from '../domain/events.js';
+import { EVENTS, type Outcome } from '../domain/events.js';
 import { loadAsParticipant } from './access.js';
 import { quietly, takeToken } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
+import { authorize, eventTo, signalAudience } from './policy.js';
 
 export type TypingDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry' | 'limits'>;
 
@@ -11,7 +12,10 @@ export async function setTyping(
   conversationId: string,
   isTyping: boolean,
 ): Promise<Outcome<{ accepted: boolean }>> {
-  await loadAsParticipant(deps, caller, conversationId);
+  // why: stopping reaches nobody new, so only starting is refused in a blocked direct conversation
+  const { conversation } = isTyping
+    ? await authorize(deps, caller, conversationId, 'typing')
+    : await loadAsParticipant(deps, caller, conversationId);
   if (isTyping) {
     // why: typing is a hint; over the limit it is dropped without an error
     const decision = await takeToken(deps, `typing:${caller.userId}`, deps.limits.typingPerMinute);
@@ -20,9 +24,10 @@ export async function setTyping(
   } else {
     await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));
   }
+  const to = await signalAudience(deps, conversation, caller.userId);
   return {
     result: { accepted: true },
-    pushes: [toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping })],
+    pushes: [eventTo(to, EVENTS.typing, { conversationId, userId: caller.userId, isTyping })],
   };
 }
 

@@ -78,6 +78,15 @@ export const SettingsSchema = z.object({
   RETENTION_DEFAULT_DAYS: z
     .preprocess(blank, z.coerce.number().int().min(1).optional())
     .describe('Retention of conversations without a known category; empty = keep'),
+  NOTIFICATION_TOPICS: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_.-]*(,[a-z0-9][a-z0-9_.-]*)*$/, 'comma-separated topic names (a-z 0-9 _ . -)')
+        .optional(),
+    )
+    .describe('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)'),
   RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
   RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
   LOG_LEVEL: z
@@ -135,6 +144,7 @@ export interface Settings {
   /** Exact origins (scheme://host[:port]) browsers may call from with credentials. */
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
+  notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number };
   logLevel: LogLevel;
   appInsightsConnectionString: string | undefined;
@@ -243,6 +253,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     redisAuth: e.REDIS_AUTH,
     corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
+    notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
     limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -87,6 +87,8 @@ export interface Block {
 export interface UserProfile {
   userId: string;
   blocked: Block[];
+  /** Who blocks this user (reverse index of their `blocked`), so one read answers "any block either way". */
+  blockedBy?: string[];
 }
 
 // ---- inputs ----

@@ -25,7 +25,10 @@ export const ChannelSchema = z
   .string()
   .min(1)
   .max(100)
-  .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits and _ . -');
+  .regex(
+    /^[a-z0-9][a-z0-9_.-]*(:[A-Za-z0-9_\-.:@]+)?$/,
+    'a topic (lower-case letters, digits and _ . -) or kind:id (user:{id}, conversation:{id}, booking:{id})',
+  );
 
 export const SendNotificationBodySchema = z
   .strictObject({

@@ -39,10 +39,13 @@ export interface ConversationStore {
 
   /**
    * Gives the message the next seq of its conversation and stores it, atomically: seqs are 1..N with no gap and
-   * no duplicate under any concurrency. With a clientMessageId already used in this conversation it stores nothing
-   * and returns the first message. Also moves the conversation's lastSeq / lastMessage forward.
+   * no duplicate under any concurrency. With a clientMessageId this sender already used in this conversation it
+   * stores nothing and returns the first message (the key is conversation + sender + clientMessageId, so another
+   * member's id never swallows a send). Also moves the conversation's lastSeq / lastMessage forward.
    */
   appendMessage(message: NewMessage): Promise<AppendResult>;
+  /** The message this sender stored under this clientMessageId in the conversation, or null: a keyed read, no scan. */
+  findByClientMessageId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null>;
   getMessage(conversationId: string, messageId: string): Promise<Message | null>;
   /** Messages by seq: ascending after `afterSeq`, or the newest ones before `beforeSeq` (returned ascending). */
   listMessages(

@@ -122,6 +122,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     ids: randomIds,
     telemetry,
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.retentionDefaultDays },
+    notificationTopics: settings.notificationTopics,
     limits: settings.limits,
   };
   return {

@@ -33,7 +33,7 @@ describe('creating conversations', () => {
     expect(again.result.created).toBe(false);
     expect(
       await kindOf(createConversation(deps, carol, { type: 'booking', bookingId: 'b42', participants: ['alice'] })),
-    ).toBe('conflict:CONVERSATION.EXISTS');
+    ).toBe('forbidden:CONVERSATION.CREATE_REFUSED');
   });
 
   it('when a participant joins, then their inbox entry starts with everything before it read and delivered', async () => {

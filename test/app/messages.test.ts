@@ -72,7 +72,7 @@ describe('sending and changing messages', () => {
     expect((await listMessages(deps, bob, id, { limit: 50, includeDeleted: true })).messages).toEqual([]);
     expect((await listMessages(deps, alice, id, { limit: 50, includeDeleted: true })).messages).toHaveLength(1);
     await deleteMessage(deps, alice, id, mid, true);
-    expect(await kindOf(editMessage(deps, alice, id, mid, 'v3'))).toBe('validation:MESSAGE.DELETED');
+    expect(await kindOf(editMessage(deps, alice, id, mid, 'v3'))).toBe('conflict:MESSAGE.DELETED');
   });
 
   it('when blocked, then a direct conversation can neither be started nor used, either way', async () => {

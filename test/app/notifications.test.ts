@@ -77,7 +77,9 @@ describe('notifications', () => {
       [],
     );
     await expect(markNotification(deps, { userId: 'carol' }, id, 'read')).rejects.toThrow(/not found/);
-    expect(subscribeChannel({ userId: 'bob', connectionId: 'c1' }, 'rides', true).pushes[0]).toMatchObject({
+    expect(
+      (await subscribeChannel(deps, { userId: 'bob', connectionId: 'c1' }, 'rides', true)).pushes[0],
+    ).toMatchObject({
       kind: 'group',
       hub: 'notifications',
       connectionId: 'c1',

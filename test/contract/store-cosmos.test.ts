@@ -11,6 +11,7 @@ import {
 } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COSMOS_RETRY_OPTIONS, createCosmosClient } from '../../shared/adapters/cosmos/cosmos-client.js';
+import { claimIdOf } from '../../shared/adapters/cosmos/cosmos-docs.js';
 import { CosmosConversationStore, type CosmosStoreOptions } from '../../shared/adapters/cosmos/cosmos-store.js';
 import { messageIdOf } from '../../shared/domain/rules.js';
 import { type EmbeddedCosmos, startEmbeddedCosmos } from '../support/cosmos-server.js';
@@ -92,7 +93,7 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     const { message } = await subject.store.appendMessage(newMessage(id, { clientMessageId: 'shape-1', ttl: 86_400 }));
     const convDoc = (await subject.raw('conversations').item(id, id).read()).resource;
     const msgDoc = (await subject.raw('conversations').item(message.id, id).read()).resource;
-    const claimDoc = (await subject.raw('conversations').item('cmid:shape-1', id).read()).resource;
+    const claimDoc = (await subject.raw('conversations').item(claimIdOf('alice', 'shape-1'), id).read()).resource;
     const memDoc = (await subject.raw('memberships').item(id, 'alice').read()).resource;
     expect(convDoc).toMatchObject({ id, conversationId: id, docType: 'conversation', lastSeq: 1 });
     expect(convDoc?.ttl).toBeUndefined();
@@ -103,7 +104,13 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
       seq: 1,
       ttl: 86_400,
     });
-    expect(claimDoc).toMatchObject({ docType: 'claim', clientMessageId: 'shape-1', seq: 1, ttl: 86_400 });
+    expect(claimDoc).toMatchObject({
+      docType: 'claim',
+      senderId: 'alice',
+      clientMessageId: 'shape-1',
+      seq: 1,
+      ttl: 86_400,
+    });
     expect(memDoc).toMatchObject({ id, userId: 'alice', conversationId: id });
     expect(memDoc?.ttl).toBeUndefined();
     // and none of the bookkeeping leaks into what callers see
@@ -153,9 +160,10 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
   it('when a pending claim is older than the takeover age and no message was stored, then a retry takes it over and stores the message', async () => {
     const id = await conversation();
     await subject.raw('conversations').items.create({
-      id: 'cmid:dead-1',
+      id: claimIdOf('alice', 'dead-1'),
       conversationId: id,
       docType: 'claim',
+      senderId: 'alice',
       clientMessageId: 'dead-1',
       seq: null,
       owner: 'crashed',
@@ -165,7 +173,9 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     const result = await subject.store.appendMessage(newMessage(id, { clientMessageId: 'dead-1' }));
     expect(result.created).toBe(true);
     expect(result.message.seq).toBe(1);
-    expect((await subject.raw('conversations').item('cmid:dead-1', id).read()).resource).toMatchObject({ seq: 1 });
+    expect((await subject.raw('conversations').item(claimIdOf('alice', 'dead-1'), id).read()).resource).toMatchObject({
+      seq: 1,
+    });
     const again = await subject.store.appendMessage(newMessage(id, { clientMessageId: 'dead-1' }));
     expect(again).toEqual({ message: result.message, created: false });
   });
@@ -174,24 +184,25 @@ describe('CosmosConversationStore on cosmosdb-server', () => {
     const id = await conversation();
     const first = await subject.store.appendMessage(newMessage(id, { clientMessageId: 'half-1' }));
     const claims = subject.raw('conversations');
-    const { resource: claim } = await claims.item('cmid:half-1', id).read();
+    const { resource: claim } = await claims.item(claimIdOf('alice', 'half-1'), id).read();
     await claims
-      .item('cmid:half-1', id)
+      .item(claimIdOf('alice', 'half-1'), id)
       .replace({ ...claim, seq: null, claimedAt: new Date(Date.now() - 60_000).toISOString() });
     const again = await subject.store.appendMessage(
       newMessage(id, { clientMessageId: 'half-1', content: 'different' }),
     );
     expect(again).toEqual({ message: first.message, created: false });
     expect(await subject.store.listMessages(id, { limit: 10 })).toHaveLength(1);
-    expect((await claims.item('cmid:half-1', id).read()).resource).toMatchObject({ seq: 1 });
+    expect((await claims.item(claimIdOf('alice', 'half-1'), id).read()).resource).toMatchObject({ seq: 1 });
   });
 
   it('when a fresh claim stays pending longer than the wait, then the duplicate send is told to retry (unavailable) and nothing is written', async () => {
     const id = await conversation();
     await subject.raw('conversations').items.create({
-      id: 'cmid:busy-1',
+      id: claimIdOf('alice', 'busy-1'),
       conversationId: id,
       docType: 'claim',
+      senderId: 'alice',
       clientMessageId: 'busy-1',
       seq: null,
       owner: 'someone',

@@ -282,6 +282,47 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(mb.message.conversationId).toBe(b);
       });
 
+      it('D12: when two senders use the same clientMessageId in one conversation, then each gets their own message and a retry of each finds its own', async () => {
+        const id = await freshConversation();
+        const mine = await store.appendMessage(newMessage(id, { clientMessageId: 'same', content: 'alice' }));
+        const theirs = await store.appendMessage(
+          newMessage(id, { clientMessageId: 'same', content: 'bob', senderId: 'bob' }),
+        );
+        expect([mine.created, theirs.created]).toEqual([true, true]);
+        expect(theirs.message.content).toBe('bob');
+        const retry = await store.appendMessage(newMessage(id, { clientMessageId: 'same', senderId: 'bob' }));
+        expect(retry).toEqual({ message: theirs.message, created: false });
+        expect((await store.getConversation(id))?.lastSeq).toBe(2);
+      });
+
+      it('D11: when a message is looked up by (conversation, sender, clientMessageId), then only that sender’s message with that id is found', async () => {
+        const id = await freshConversation();
+        const other = await freshConversation();
+        const stored = await store.appendMessage(newMessage(id, { clientMessageId: 'cm-1', content: 'first' }));
+        await store.appendMessage(newMessage(id, { content: 'no id' }));
+        expect(await store.findByClientMessageId(id, 'alice', 'cm-1')).toEqual(stored.message);
+        expect(await store.findByClientMessageId(id, 'bob', 'cm-1')).toBeNull();
+        expect(await store.findByClientMessageId(id, 'alice', 'cm-2')).toBeNull();
+        expect(await store.findByClientMessageId(other, 'alice', 'cm-1')).toBeNull();
+        expect(await store.findByClientMessageId(uniq('missing'), 'alice', 'cm-1')).toBeNull();
+      });
+
+      it('D13: when a message changes between a read and an update, then the mutation sees the current version, not the one read before', async () => {
+        const id = await freshConversation();
+        const { message } = await store.appendMessage(newMessage(id, { content: 'original' }));
+        await store.updateMessage(id, message.id, (m) => ({ ...m, isDeleted: true, deletedBy: 'alice' }));
+        const seen: boolean[] = [];
+        await expect(
+          store.updateMessage(id, message.id, (m) => {
+            seen.push(m.isDeleted);
+            if (m.isDeleted) throw new Error('refused: deleted');
+            return { ...m, content: 'edited' };
+          }),
+        ).rejects.toThrow('refused: deleted');
+        expect(seen).toEqual([true]);
+        expect((await store.getMessage(id, message.id))?.content).toBe('original');
+      });
+
       it('when 200 sends run at once and 20 clientMessageIds are sent twice, then each id is stored once and seqs are 1..180 without gap or duplicate', async () => {
         const id = await freshConversation();
         const inputs: NewMessage[] = [];

@@ -27,6 +27,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     telemetry,
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
     limits: { sendPerMinute: 60, typingPerMinute: 10 },
+    notificationTopics: ['orders', 'rides'],
     ...over,
   };
   return { deps, logs, advance: (ms: number) => (now += ms) };

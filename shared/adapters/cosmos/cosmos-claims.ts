@@ -42,8 +42,13 @@ export class ClientIdClaims {
   ) {}
 
   /** Claims a clientMessageId for this send, or finds the message of the send that claimed it first. */
-  async claim(conversationId: string, clientMessageId: string, ttl: number | undefined): Promise<ClaimOutcome> {
-    const id = claimIdOf(clientMessageId);
+  async claim(
+    conversationId: string,
+    senderId: string,
+    clientMessageId: string,
+    ttl: number | undefined,
+  ): Promise<ClaimOutcome> {
+    const id = claimIdOf(senderId, clientMessageId);
     const deadline = Date.now() + this.timing.claimWaitMs;
     for (let attempt = 0; ; attempt++) {
       const owner = randomUUID();
@@ -51,6 +56,7 @@ export class ClientIdClaims {
         id,
         conversationId,
         docType: 'claim',
+        senderId,
         clientMessageId,
         seq: null,
         owner,
@@ -92,6 +98,17 @@ export class ClientIdClaims {
     }
   }
 
+  /** The message a claim names, by a point read of the claim; a pending claim falls back to a partition query. */
+  async find(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null> {
+    const claim = await this.conversations.read(claimIdOf(senderId, clientMessageId), conversationId, CLAIM);
+    if (!claim) return null;
+    if (claim.value.seq === null) return this.storedMessage(claim.value);
+    return (
+      (await this.conversations.read(messageIdOf(conversationId, claim.value.seq), conversationId, MESSAGE))?.value ??
+      null
+    );
+  }
+
   /** Writes the seq into our claim once the message is stored. */
   async complete(claim: OwnedClaim, seq: number): Promise<void> {
     try {
@@ -118,30 +135,37 @@ export class ClientIdClaims {
 
   /** An abandoned pending claim: find the message its writer may have stored, else take the claim over (one taker wins). */
   private async takeOver(existing: Stored<ClaimDoc>): Promise<ClaimOutcome | null> {
-    const { conversationId, clientMessageId } = existing.value;
-    const [found] = await this.conversations.query(
-      {
-        query:
-          "SELECT TOP 1 * FROM c WHERE c.conversationId = @c AND c.docType = 'message' AND c.clientMessageId = @m ORDER BY c.seq ASC",
-        parameters: [
-          { name: '@c', value: conversationId },
-          { name: '@m', value: clientMessageId },
-        ],
-      },
-      conversationId,
-      MESSAGE,
-    );
+    const { conversationId } = existing.value;
+    const found = await this.storedMessage(existing.value);
     if (found) {
       await this.conversations.replace(
-        { ...existing.value, seq: found.value.seq, writeId: randomUUID() },
+        { ...existing.value, seq: found.seq, writeId: randomUUID() },
         conversationId,
         existing.etag,
       );
-      return { kind: 'done', message: found.value };
+      return { kind: 'done', message: found };
     }
     const owner = randomUUID();
     const doc: ClaimDoc = { ...existing.value, owner, writeId: owner, claimedAt: new Date().toISOString() };
     const etag = await this.conversations.replace(doc, conversationId, existing.etag);
     return etag === null ? null : { kind: 'owned', doc, etag };
+  }
+
+  /** The message a pending claim's writer may have stored before it stopped (first by seq). */
+  private async storedMessage(claim: ClaimDoc): Promise<Message | null> {
+    const [found] = await this.conversations.query(
+      {
+        query:
+          "SELECT TOP 1 * FROM c WHERE c.conversationId = @c AND c.docType = 'message' AND c.senderId = @s AND c.clientMessageId = @m ORDER BY c.seq ASC",
+        parameters: [
+          { name: '@c', value: claim.conversationId },
+          { name: '@s', value: claim.senderId },
+          { name: '@m', value: claim.clientMessageId },
+        ],
+      },
+      claim.conversationId,
+      MESSAGE,
+    );
+    return found?.value ?? null;
   }
 }

@@ -4,7 +4,7 @@
  * Data model
  *   conversations (partition /conversationId): the conversation doc (docType 'conversation', id = conversationId),
  *     every message (docType 'message', id = messageIdOf(conversationId, seq)) and idempotency claims (docType
- *     'claim', id = 'cmid:' + clientMessageId; conversation ids are never 'cmid:…', so a claim cannot take the id of a
+ *     'claim', id = 'cmid:' + sender + clientMessageId, see claimIdOf; conversation ids are never 'cmid:…', so a claim cannot take the id of a
  *     message or of the conversation). Messages and claims carry the retention `ttl`; the conversation never does.
  *   memberships (partition /userId): one doc per (user, conversation), id = conversationId.
  *   users (partition /userId): one profile doc, id = userId, and the user's notifications (docType 'notification',
@@ -133,6 +133,7 @@ const MembershipShape: z.ZodType<Membership> = z.object({
 const ProfileShape: z.ZodType<UserProfile> = z.object({
   userId: z.string(),
   blocked: z.array(z.object({ userId: z.string(), reason: z.string().nullable(), blockedAt: z.string() })),
+  blockedBy: z.array(z.string()).optional(),
 });
 
 const NOTIFICATION_ID_PREFIX = 'ntf:';
@@ -160,6 +161,7 @@ export interface ClaimDoc {
   id: string;
   conversationId: string;
   docType: 'claim';
+  senderId: string;
   clientMessageId: string;
   seq: number | null;
   owner: string;
@@ -172,6 +174,7 @@ const ClaimShape: z.ZodType<ClaimDoc> = z.object({
   id: z.string(),
   conversationId: z.string(),
   docType: z.literal('claim'),
+  senderId: z.string(),
   clientMessageId: z.string(),
   seq: z.number().nullable(),
   owner: z.string(),
@@ -257,7 +260,11 @@ export const notificationDoc = (n: Notification, ttl: number): NotificationDoc =
   writeId: randomUUID(),
 });
 
-export const claimIdOf = (clientMessageId: string): string => `cmid:${clientMessageId}`;
+/** Idempotency is per sender: the id names both, length-prefixed so no pair of values can spell another pair. */
+export function claimIdOf(senderId: string, clientMessageId: string): string {
+  const sender = encodeURIComponent(senderId);
+  return `cmid:${sender.length}:${sender}:${encodeURIComponent(clientMessageId)}`;
+}
 
 /** The conversation's (and the inbox's) record of its newest message. */
 export function previewRecord(m: Message): MessagePreview {

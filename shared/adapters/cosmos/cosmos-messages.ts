@@ -34,7 +34,7 @@ export class CosmosMessages {
 
     let claim: OwnedClaim | null = null;
     if (input.clientMessageId !== null) {
-      const outcome = await this.claims.claim(conversationId, input.clientMessageId, input.ttl);
+      const outcome = await this.claims.claim(conversationId, input.senderId, input.clientMessageId, input.ttl);
       if (outcome.kind === 'done') {
         // why: the first writer may have stopped before moving lastSeq; moving it now keeps the conversation current
         if (lastSeq < outcome.message.seq) await this.seqs.advanceQuietly(outcome.message);
@@ -53,6 +53,10 @@ export class CosmosMessages {
     if (claim) await this.claims.complete(claim, message.seq);
     await this.seqs.advanceQuietly(message);
     return { message: structuredClone(message), created: true };
+  }
+
+  findByClientMessageId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null> {
+    return this.claims.find(conversationId, senderId, clientMessageId);
   }
 
   async get(conversationId: string, messageId: string): Promise<Message | null> {

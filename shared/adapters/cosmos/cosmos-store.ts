@@ -100,6 +100,10 @@ export class CosmosConversationStore implements ConversationStore {
     return guard(() => this.messages.append(input));
   }
 
+  findByClientMessageId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null> {
+    return guard(() => this.messages.findByClientMessageId(conversationId, senderId, clientMessageId));
+  }
+
   getMessage(conversationId: string, messageId: string): Promise<Message | null> {
     return guard(() => this.messages.get(conversationId, messageId));
   }

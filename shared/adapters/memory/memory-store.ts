@@ -15,11 +15,13 @@ import type {
 interface ConversationRecord {
   conversation: Conversation;
   messages: Message[]; // index = seq - 1
+  /** seq by sender + clientMessageId (idempotency is per sender). */
   byClientId: Map<string, number>;
 }
 
 const copy = <T>(v: T): T => structuredClone(v);
 const key = (userId: string, conversationId: string): string => `${userId}\u0000${conversationId}`;
+const clientKey = (senderId: string, clientMessageId: string): string => `${senderId}\u0000${clientMessageId}`;
 
 /**
  * In-process store with the same guarantees as the Cosmos adapter. Every method does its check-and-write
@@ -64,14 +66,14 @@ export class MemoryConversationStore implements ConversationStore {
     const rec = this.conversations.get(input.conversationId);
     if (!rec) return Promise.reject(notFound('Conversation'));
     if (input.clientMessageId !== null) {
-      const seq = rec.byClientId.get(input.clientMessageId);
+      const seq = rec.byClientId.get(clientKey(input.senderId, input.clientMessageId));
       const first = seq === undefined ? undefined : rec.messages[seq - 1];
       if (first) return Promise.resolve({ message: copy(first), created: false });
     }
     const seq = rec.messages.length + 1;
     const message: Message = { ...copy(input), id: messageIdOf(input.conversationId, seq), seq };
     rec.messages.push(message);
-    if (message.clientMessageId !== null) rec.byClientId.set(message.clientMessageId, seq);
+    if (message.clientMessageId !== null) rec.byClientId.set(clientKey(message.senderId, message.clientMessageId), seq);
     rec.conversation.lastSeq = seq;
     rec.conversation.lastMessageAt = message.createdAt;
     rec.conversation.lastMessage = {
@@ -83,6 +85,13 @@ export class MemoryConversationStore implements ConversationStore {
       createdAt: message.createdAt,
     };
     return Promise.resolve({ message: copy(message), created: true });
+  }
+
+  findByClientMessageId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null> {
+    const rec = this.conversations.get(conversationId);
+    const seq = rec?.byClientId.get(clientKey(senderId, clientMessageId));
+    const found = seq === undefined ? undefined : rec?.messages[seq - 1];
+    return Promise.resolve(found ? copy(found) : null);
   }
 
   getMessage(conversationId: string, messageId: string): Promise<Message | null> {
@@ -112,7 +121,13 @@ export class MemoryConversationStore implements ConversationStore {
     const index = rec?.messages.findIndex((m) => m.id === messageId) ?? -1;
     const current = rec?.messages[index];
     if (!rec || !current) return Promise.reject(notFound('Message'));
-    const next = mutate(copy(current));
+    let next: Message | null;
+    try {
+      next = mutate(copy(current));
+    } catch (e) {
+      // a mutation refuses by throwing: a rejected promise, as every adapter answers
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     if (next) {
       if (next.id !== current.id || next.seq !== current.seq)
         return Promise.reject(conflict('a message keeps its id and seq'));

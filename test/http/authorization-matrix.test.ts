@@ -1,0 +1,317 @@
+import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { ROUTES } from '../../shared/runtime/routes.js';
+import { apiClient, M } from '../support/api.js';
+import { connectClient, type TestClient } from '../support/hub.js';
+
+/**
+ * Who may do what: every HTTP route and every hub method × every kind of caller, in one table.
+ *   owner / admin / member   of a group G (owned by alice; a message of alice's in it)
+ *   stranger                 never in G
+ *   removed                  was in G, removed by the owner
+ *   blocked                  blake, in a direct conversation D with alice, who blocks him (a message of his in D)
+ *   anon                     no token
+ * Conversation routes act on G, except the blocked column, which acts on D (the block relation lives there).
+ * Cells: a status (2xx = any success) for HTTP; for hubs `ok` or the error code of the hub error, 401 for anon
+ * (negotiate refuses). Rows that change membership or delete run against a world of their own per caller.
+ */
+type Cell = string;
+// biome-ignore format: one line
+type Row = [name: string, owner: Cell, admin: Cell, member: Cell, stranger: Cell, removed: Cell, blocked: Cell, anon: Cell];
+const ROLES = ['owner', 'admin', 'member', 'stranger', 'removed', 'blocked', 'anon'] as const;
+type Role = (typeof ROLES)[number];
+
+// biome-ignore format: a table to review column by column
+const HTTP: Row[] = [
+  // route                          owner   admin   member  stranger removed blocked anon
+  ['conversations-list',            '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['conversations-create',          '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '403',  '401'],
+  ['conversations-get',             '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['conversations-update',          '2xx',  '2xx',  '403',  '404',  '404',  '400',  '401'],
+  ['conversations-leave',           '2xx',  '2xx',  '2xx',  '404',  '404',  '409',  '401'],
+  ['participants-list',             '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['participants-add',              '2xx',  '2xx',  '403',  '404',  '404',  '400',  '401'],
+  ['participants-remove',           '2xx',  '2xx',  '403',  '404',  '404',  '409',  '401'],
+  ['participants-role',             '2xx',  '403',  '403',  '404',  '404',  '400',  '401'],
+  ['conversations-mute',            '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['conversations-archive',         '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['conversations-pin',             '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['conversations-notifications',   '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['blocks-list',                   '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['blocks-add',                    '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['blocks-remove',                 '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['drafts-list',                   '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['drafts-get',                    '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['drafts-save',                   '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['drafts-clear',                  '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['messages-list',                 '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['messages-send',                 '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
+  ['messages-search-conversation',  '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['messages-search',               '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['messages-get',                  '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['messages-edit',                 '2xx',  '403',  '403',  '404',  '404',  '403',  '401'],
+  ['messages-delete',               '2xx',  '2xx',  '403',  '404',  '404',  '2xx',  '401'],
+  ['reactions-add',                 '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
+  ['reactions-remove',              '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
+  ['conversations-read',            '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['notifications-send',            '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['notifications-list',            '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['notifications-ack',             '2xx',  '404',  '404',  '404',  '404',  '404',  '401'],
+  ['notifications-read',            '2xx',  '404',  '404',  '404',  '404',  '404',  '401'],
+  ['typing-start',                  '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
+  ['typing-stop',                   '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['typing-get',                    '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['presence-update',               '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['presence-get',                  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['negotiate',                     '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['negotiate-notifications',       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['dev-token',                     '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  ['openapi',                       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  ['health',                        '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+];
+
+const NF = 'CONVERSATION.NOT_FOUND';
+const CF = 'CHANNEL.FORBIDDEN';
+const NNF = 'NOTIFICATION.NOT_FOUND';
+const UB = 'USER.BLOCKED';
+// biome-ignore format: a table to review column by column
+const HUB: Row[] = [
+  // hub method                              owner admin member stranger removed blocked anon
+  ['messaging.SendMessage',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['messaging.MarkAsRead',                   'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['messaging.MarkAsDelivered',              'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['messaging.StartTyping',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['messaging.StopTyping',                   'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['messaging.JoinConversation',             'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['messaging.LeaveConversation',            'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['messaging.Ping',                         'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['messaging.InitiateCall',                 'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['messaging.AcceptCall',                   'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['messaging.DeclineCall',                  'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['messaging.EndCall',                      'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['notifications.SubscribeToChannel',       'ok',   'ok',   'ok',   CF,     CF,     'ok',   '401'],
+  ['notifications.UnsubscribeFromChannel',   'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['notifications.AcknowledgeNotification',  'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
+  ['notifications.MarkAsRead',               'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
+  ['notifications.Ping',                     'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+];
+
+/** Rows whose success changes what other cells would see: each caller gets a world of its own. */
+const OWN_WORLD = new Set(['conversations-leave', 'participants-remove', 'participants-role', 'messages-delete']);
+
+const USERS: Record<Exclude<Role, 'anon'>, string> = {
+  owner: 'mx-alice',
+  admin: 'mx-adam',
+  member: 'mx-bob',
+  stranger: 'mx-sam',
+  removed: 'mx-rita',
+  blocked: 'mx-blake',
+};
+
+interface World {
+  group: string;
+  groupMessage: string;
+}
+
+describe('authorization matrix', () => {
+  let stack: LocalStack;
+  let api: ReturnType<typeof apiClient>;
+  const tokens = {} as Record<Role, string | undefined>;
+  let direct: string;
+  let directMessages: string[];
+  let notificationId: string;
+  let shared: World;
+  const own = new Map<string, World>();
+  const messaging = {} as Record<Role, TestClient>;
+  const notifications = {} as Record<Role, HubConnection>;
+
+  const call = async (method: string, path: string, token: string | undefined, body?: unknown) => {
+    const r = await api.call(method, path, { token, body });
+    if (r.status >= 500) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  };
+  const ok = async (method: string, path: string, token: string | undefined, body?: unknown) => {
+    const r = await call(method, path, token, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+    return r.body;
+  };
+
+  async function buildWorld(): Promise<World> {
+    const alice = tokens.owner;
+    const { conversationId: group } = await ok('POST', `${M}/conversations`, alice, {
+      type: 'group',
+      title: 'matrix',
+      participants: [USERS.admin, USERS.member, USERS.removed, 'mx-extra'],
+    });
+    await ok('PUT', `${M}/conversations/${group}/participants/${USERS.admin}`, alice, { role: 'admin' });
+    await ok('DELETE', `${M}/conversations/${group}/participants`, alice, { userId: USERS.removed });
+    const sent = await ok('POST', `${M}/conversations/${group}/messages`, alice, { content: 'hi from the owner' });
+    return { group, groupMessage: sent.message.id };
+  }
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      port: 0,
+      signalrPort: 0,
+      store: 'memory',
+      quiet: true,
+      env: { NOTIFICATION_TOPICS: 'orders' },
+    });
+    api = apiClient(stack.baseUrl);
+    await Promise.all(
+      Object.entries(USERS).map(async ([role, user]) => {
+        tokens[role as Role] = await api.token(user);
+      }),
+    );
+    tokens.anon = undefined;
+    const d = await ok('POST', `${M}/conversations`, tokens.owner, { type: 'direct', participants: [USERS.blocked] });
+    direct = d.conversationId;
+    directMessages = [];
+    for (const content of ['his first', 'his second']) {
+      directMessages.push(
+        (await ok('POST', `${M}/conversations/${direct}/messages`, tokens.blocked, { content })).message.id,
+      );
+    }
+    await ok('POST', `${M}/blocks`, tokens.owner, { userId: USERS.blocked });
+    shared = await buildWorld();
+    await ok('POST', `${M}/conversations/${shared.group}/messages`, tokens.member, {
+      content: `@${USERS.owner}`,
+      mentions: [USERS.owner],
+    });
+    notificationId = (await ok('GET', 'v1/notifications', tokens.owner)).notifications[0].id;
+    await Promise.all(
+      [...OWN_WORLD].flatMap((row) =>
+        ROLES.filter((r) => r !== 'anon').map(async (role) => own.set(`${row}/${role}`, await buildWorld())),
+      ),
+    );
+    await Promise.all(
+      ROLES.filter((r) => r !== 'anon').map(async (role) => {
+        const token = tokens[role] as string;
+        messaging[role] = await connectClient(stack.baseUrl, token);
+        const n = new HubConnectionBuilder()
+          .withUrl(`${stack.baseUrl}/api/notifications`, { accessTokenFactory: () => token })
+          .configureLogging(LogLevel.None)
+          .build();
+        await n.start();
+        notifications[role] = n;
+      }),
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all([
+      ...Object.values(messaging).map((c) => c.stop()),
+      ...Object.values(notifications).map((c) => c.stop()),
+    ]);
+    await stack?.stop();
+  });
+
+  /** The request a caller makes for a route: its path parameters and body. */
+  function request(name: string, role: Role): { fill: Record<string, string>; body?: unknown; query?: string } {
+    const world = OWN_WORLD.has(name) && role !== 'anon' ? (own.get(`${name}/${role}`) as World) : shared;
+    const onDirect = role === 'blocked';
+    const conversationId = onDirect ? direct : world.group;
+    const messageId = onDirect ? (directMessages[name === 'messages-delete' ? 1 : 0] as string) : world.groupMessage;
+    const fill = { conversationId, messageId, userId: USERS.member, notificationId };
+    const bodies: Record<string, unknown> = {
+      'conversations-create': { type: 'group', title: 'new', participants: [USERS.owner, 'mx-zed'] },
+      'conversations-update': { title: 'renamed' },
+      'participants-add': { userIds: ['mx-newbie'] },
+      'participants-remove': { userId: 'mx-extra' },
+      'participants-role': { role: 'admin' },
+      'conversations-mute': { muted: true },
+      'conversations-archive': { archived: false },
+      'conversations-pin': { pinned: true },
+      'conversations-notifications': { level: 'mentions' },
+      'blocks-add': { userId: 'mx-yuri' },
+      'drafts-save': { content: 'draft' },
+      'messages-send': { content: 'hello' },
+      'messages-edit': { content: 'edited' },
+      'reactions-add': { reaction: '👍' },
+      'reactions-remove': { reaction: '👍' },
+      'conversations-read': { seq: 1 },
+      'notifications-send': { userIds: [USERS.member], title: 't' },
+      'typing-start': { conversationId },
+      'typing-stop': { conversationId },
+      'presence-update': { status: 'away' },
+      'presence-get': { userIds: [USERS.owner] },
+      'dev-token': { userId: 'mx-anyone' },
+    };
+    const queries: Record<string, string> = {
+      'messages-search': '?query=hi',
+      'messages-search-conversation': '?query=hi',
+      'messages-delete': '?forEveryone=true',
+    };
+    return {
+      fill: { ...fill, userId: name === 'blocks-remove' ? 'mx-yuri' : fill.userId },
+      body: bodies[name],
+      query: queries[name],
+    };
+  }
+
+  const classOf = (status: number): string => (status >= 200 && status < 300 ? '2xx' : String(status));
+
+  it('every HTTP route is in the table, once', () => {
+    expect(HTTP.map(([name]) => name).sort()).toEqual(ROUTES.map((r) => r.name).sort());
+  });
+
+  it('every HTTP route × caller answers as the table says', async () => {
+    const outcome: string[] = [];
+    const expected: string[] = [];
+    for (const [name, ...cells] of HTTP) {
+      const route = ROUTES.find((r) => r.name === name);
+      if (!route) throw new Error(`no route ${name}`);
+      const got = await Promise.all(
+        ROLES.map(async (role) => {
+          const { fill, body, query } = request(name, role);
+          const path = route.path.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? `{${k}}`) + (query ?? '');
+          return classOf((await call(route.method, path, tokens[role], body)).status);
+        }),
+      );
+      outcome.push(`${name}: ${got.join(' ')}`);
+      expected.push(`${name}: ${cells.join(' ')}`);
+    }
+    expect(outcome).toEqual(expected);
+  });
+
+  it('every hub method × caller answers as the table says', async () => {
+    // anon: the hub is reached only through negotiate, which refuses a request without a token
+    for (const path of ['negotiate', 'notifications/negotiate'])
+      expect((await call('POST', path, undefined)).status).toBe(401);
+    const outcome: string[] = [];
+    const expected: string[] = [];
+    for (const [name, ...cells] of HUB) {
+      const [hub, method] = name.split('.') as [string, string];
+      const got = await Promise.all(
+        ROLES.map(async (role) => {
+          if (role === 'anon') return '401';
+          const conversationId = role === 'blocked' ? direct : shared.group;
+          const args: Record<string, unknown[]> = {
+            SendMessage: [{ conversationId, content: 'via hub' }],
+            MarkAsRead: hub === 'messaging' ? [conversationId, 1] : [notificationId],
+            MarkAsDelivered: [conversationId, 1],
+            InitiateCall: [conversationId, 'audio'],
+            AcceptCall: [conversationId, 'call-1'],
+            DeclineCall: [conversationId, 'call-1'],
+            EndCall: [conversationId, 'call-1'],
+            Ping: [],
+            AcknowledgeNotification: [notificationId],
+            SubscribeToChannel: [`conversation:${conversationId}`],
+            UnsubscribeFromChannel: [`conversation:${conversationId}`],
+          };
+          const conn = hub === 'messaging' ? messaging[role].conn : notifications[role];
+          try {
+            await conn.invoke(method, ...(args[method] ?? [conversationId]));
+            return 'ok';
+          } catch (e) {
+            return /\(([A-Z_]+\.[A-Z_.]+)\)\s*$/.exec((e as Error).message)?.[1] ?? (e as Error).message;
+          }
+        }),
+      );
+      outcome.push(`${name}: ${got.join(' ')}`);
+      expected.push(`${name}: ${cells.join(' ')}`);
+    }
+    expect(outcome).toEqual(expected);
+  });
+});
