@@ -69,6 +69,9 @@ param rateLimitTypingPerMinute int = 10
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
+@description('Client contracts served (CLIENT_CONTRACTS): comma list of native, listo, spec; events go only to these hubs')
+param clientContracts string = 'native'
+
 @description('Key Vault purge protection. Recommended for production; it also keeps `azd down --purge` from freeing the vault names for 7 days.')
 param keyVaultPurgeProtection bool = false
 
@@ -82,8 +85,9 @@ param signalRExtensionKey string
 
 var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
-// Hubs the code registers (shared/runtime/bindings.ts HUBS); the upstream only forwards these.
-var signalRHubs = ['messaging', 'notifications']
+// Hubs the code registers (shared/contracts/dialects.ts DIALECT_HUBS: native, listo, spec); the upstream forwards
+// all of them, so enabling a contract is an app-setting change; hubs of disabled contracts get no events.
+var signalRHubs = ['messaging', 'notifications', 'listo_messaging', 'listo_notifications', 'spec_chat']
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -117,6 +121,7 @@ module app 'modules/app.bicep' = {
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel
+    clientContracts: clientContracts
     keyVaultPurgeProtection: keyVaultPurgeProtection
     functionsHostMasterKey: functionsHostMasterKey
     signalRExtensionKey: signalRExtensionKey

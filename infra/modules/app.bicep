@@ -21,6 +21,7 @@ param retentionDefaultDays string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
+param clientContracts string
 param keyVaultPurgeProtection bool
 @secure()
 param functionsHostMasterKey string
@@ -160,6 +161,7 @@ module functionApp 'function-app.bicep' = {
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel
+    clientContracts: clientContracts
   }
 }
 

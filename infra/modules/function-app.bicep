@@ -30,6 +30,7 @@ param retentionDefaultDays string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
+param clientContracts string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${token}'
@@ -112,6 +113,7 @@ var appSettings = {
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
   LOG_LEVEL: logLevel
+  CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
 
   // future consumers (queue-triggered functions, attachments): identity-based connections, no keys

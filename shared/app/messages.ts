@@ -1,7 +1,7 @@
 import type { Conversation } from '../domain/conversation.js';
 import { newMessage } from '../domain/defaults.js';
 import { forbidden, invalid } from '../domain/errors.js';
-import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
+import { EVENTS, type Outcome, toGroup, toOthersInGroup, toUsers } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
@@ -118,7 +118,14 @@ export async function sendMessage(
   await refreshPresence(deps, caller);
   const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
   if (wasTyping === true)
-    pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
+    pushes.push(
+      toOthersInGroup(
+        conversationId,
+        EVENTS.typing,
+        { conversationId, userId: caller.userId, isTyping: false },
+        caller.connectionId,
+      ),
+    );
   return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
 }
 

@@ -1,4 +1,4 @@
-import { EVENTS, type Outcome, toGroup } from '../domain/events.js';
+import { EVENTS, type Outcome, toOthersInGroup } from '../domain/events.js';
 import { loadAsParticipant } from './access.js';
 import { quietly, takeToken } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
@@ -22,7 +22,14 @@ export async function setTyping(
   }
   return {
     result: { accepted: true },
-    pushes: [toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping })],
+    pushes: [
+      toOthersInGroup(
+        conversationId,
+        EVENTS.typing,
+        { conversationId, userId: caller.userId, isTyping },
+        caller.connectionId,
+      ),
+    ],
   };
 }
 

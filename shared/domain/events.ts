@@ -18,13 +18,16 @@ export const EVENTS = {
   callAccepted: 'CallAccepted',
   callDeclined: 'CallDeclined',
   callEnded: 'CallEnded',
+  /** The unread notifications, to a connection that just opened (listo notifications hub). */
+  notificationBatch: 'ReceiveNotificationBatch',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
 /** The SignalR group every participant of a conversation is in. */
 export const conversationGroup = (conversationId: string): string => `conversation:${conversationId}`;
 
-export type Audience = { group: string } | { users: string[] } | { connection: string };
+/** `except`: connection ids left out of a group send (the seeds' OthersInGroup: the caller's own connection). */
+export type Audience = { group: string; except?: string[] } | { users: string[] } | { connection: string };
 
 /** The two hubs: messaging (default) and notifications. */
 export type HubName = 'messaging' | 'notifications';
@@ -58,6 +61,19 @@ export const toGroup = (
   target,
   payload,
   to: { group: conversationGroup(conversationId) },
+});
+
+/** To the conversation's group except the connection that caused it (typing, read receipts). */
+export const toOthersInGroup = (
+  conversationId: string,
+  target: EventName,
+  payload: Record<string, unknown>,
+  connectionId: string | undefined,
+): RealtimeEvent => ({
+  kind: 'event',
+  target,
+  payload,
+  to: { group: conversationGroup(conversationId), ...(connectionId !== undefined && { except: [connectionId] }) },
 });
 
 export const toUsers = (users: string[], target: EventName, payload: Record<string, unknown>): RealtimeEvent => ({

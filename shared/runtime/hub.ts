@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING, setPushOutputs } from './bindings.js';
+import { HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
+import { deliver } from './delivery.js';
 import { describeZodError } from './validation.js';
 
 /** What the SignalR trigger hands a Node function (PascalCase, as the extension serializes it). */
@@ -114,7 +115,7 @@ export function hubMethod<A extends unknown[]>(
         runtime,
         context,
       });
-      if (reply.pushes) setPushOutputs(context, reply.pushes);
+      if (reply.pushes) await deliver(context, runtime, reply.pushes, hub);
       return reply.result ?? null;
     } catch (e) {
       throw hubError(e, context);
@@ -134,7 +135,7 @@ export function hubLifecycle(
     try {
       const runtime = await getRuntime();
       const pushes = await run({ userId: trig.data.UserId, connectionId: trig.data.ConnectionId, runtime, context });
-      setPushOutputs(context, pushes);
+      await deliver(context, runtime, pushes, hub);
     } catch (e) {
       context.error(`${event} failed`, e);
     }

@@ -37,7 +37,7 @@ function hubs(methods: HubMethodDoc[]): Json {
 export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], serverUrl: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
-    const path = `/api/${r.path}`;
+    const path = r.root ? `/${r.path}` : `/api/${r.path}`;
     const op: Json = {
       operationId: r.name,
       summary: r.summary,

@@ -9,6 +9,8 @@ export interface RouteDoc {
   method: HttpMethod;
   /** Functions route template, without the `api/` prefix. */
   path: string;
+  /** Served at the site root (the seed hubs' `/hubs/...` URLs) instead of under `api/`. */
+  root?: boolean;
   summary: string;
   auth: boolean;
   params?: z.ZodType;
@@ -25,6 +27,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
     name: string;
     method: HttpMethod;
     path: string;
+    root?: boolean;
     summary: string;
     success?: number;
     auth?: boolean;
@@ -37,7 +40,8 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
   ROUTES.push({ success: 200, auth: true, ...doc });
   app.http(doc.name, {
     methods: [doc.method],
-    route: doc.path,
+    // why: host.json's routePrefix is "" so the seed hubs can live at /hubs/...; every other route keeps /api/
+    route: doc.root ? doc.path : `api/${doc.path}`,
     authLevel: 'anonymous', // why: every route checks the bearer token itself (see shared/runtime/auth.ts)
     extraOutputs: PUSH_OUTPUTS,
     handler: httpHandler(doc, run),
