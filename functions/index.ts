@@ -11,6 +11,7 @@ import './hub/notifications.js';
 import './hub/listo.js';
 import './hub/spec.js';
 import './http/contracts.js';
+import './http/settings.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime
 // reuses what is parsed here

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { buildAsyncApi } from '../../shared/contracts/asyncapi.js';
 import { DIALECT_HUBS } from '../../shared/contracts/dialects.js';
+import { ConnectionInfoSchema } from '../../shared/contracts/http.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { HUB_METHODS } from '../../shared/runtime/hub.js';
 import { route } from '../../shared/runtime/routes.js';
@@ -17,6 +18,7 @@ for (const h of DIALECT_HUBS.filter((x) => x.dialect !== 'native')) {
       root: true,
       summary: `SignalR connection info for the ${h.dialect} ${h.family} hub (withUrl("<base>${h.url}"))`,
       query: NegotiateQuery,
+      response: ConnectionInfoSchema,
     },
     async ({ runtime, userId }) => {
       if (!runtime.settings.clientContracts.includes(h.dialect))

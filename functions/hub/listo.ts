@@ -1,10 +1,12 @@
 // Seed 000's hubs ("listo"): MessagingHub at /hubs/messaging, NotificationHub at /hubs/notifications. Same use cases
 // as the native hubs; only the argument and result shapes differ (shared/contracts/listo.ts).
+
+import { auditedJoin } from '../../shared/app/join-audit.js';
 import { sendMessage } from '../../shared/app/messages.js';
 import { listNotifications, markNotification, subscribeChannel } from '../../shared/app/notifications.js';
 import { connected, disconnected, ping } from '../../shared/app/presence.js';
 import { markRead } from '../../shared/app/receipts.js';
-import { joinConversation, leaveConversation } from '../../shared/app/subscriptions.js';
+import { leaveConversation } from '../../shared/app/subscriptions.js';
 import { setTyping } from '../../shared/app/typing.js';
 import { hubOf } from '../../shared/contracts/dialects.js';
 import { fromListoSend, LISTO_METHODS, toListoMessage } from '../../shared/contracts/listo.js';
@@ -62,7 +64,7 @@ hubMethod(
 hubMethod(
   { hub, method: 'JoinConversation', ...M.JoinConversation },
   ({ runtime, userId, connectionId, args: [conversationId] }) =>
-    joinConversation(runtime.deps, { userId, connectionId }, conversationId),
+    auditedJoin(runtime.deps, { userId, connectionId }, conversationId, hub),
 );
 
 hubMethod({ hub, method: 'LeaveConversation', ...M.LeaveConversation }, ({ userId, connectionId, args: [id] }) =>

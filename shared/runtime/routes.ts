@@ -16,6 +16,8 @@ export interface RouteDoc {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** Schema of the success body, for the OpenAPI document (filled in as routes get one). */
+  response?: z.ZodType;
   success: number;
 }
 
@@ -34,6 +36,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
     params?: z.ZodType<P>;
     query?: z.ZodType<Q>;
     body?: z.ZodType<B>;
+    response?: z.ZodType;
   },
   run: (input: HttpInput<P, Q, B>) => Promise<Reply>,
 ): void {

@@ -337,6 +337,7 @@ function sampleBody(name: string, participant: string): unknown {
     'conversations-archive': { archived: true },
     'conversations-pin': { pinned: true },
     'conversations-notifications': { level: 'none' },
+    'conversations-settings': { pinned: true },
     'messages-send': { content: 'x' },
     'messages-edit': { content: 'x' },
     'reactions-add': { reaction: '👍' },

@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import { updateMySettings } from '../../shared/app/conversations.js';
+import { ConversationSettingsBodySchema, ConversationSettingsSchema } from '../../shared/contracts/http.js';
+import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js';
+import { route } from '../../shared/runtime/routes.js';
+
+route(
+  {
+    name: 'conversations-settings',
+    method: 'PUT',
+    path: 'v1/messaging/conversations/{conversationId}/settings',
+    summary: 'The caller’s settings of this conversation (mute, archive, pin, notification level), any subset at once',
+    params: ConversationIdParamsSchema,
+    body: ConversationSettingsBodySchema,
+    response: ConversationSettingsSchema,
+  },
+  async ({ runtime, userId, params, body }) => {
+    const { muted, mutedUntil, ...rest } = body;
+    const { result, pushes } = await updateMySettings(runtime.deps, { userId }, params.conversationId, {
+      ...rest,
+      ...(muted !== undefined && { muted, mutedUntil: muted ? (mutedUntil ?? null) : null }),
+    });
+    const settings: z.input<typeof ConversationSettingsSchema> = {
+      conversationId: params.conversationId,
+      muted: result.muted,
+      mutedUntil: result.mutedUntil,
+      archived: result.archived,
+      pinned: result.pinned,
+      notificationLevel: result.notificationLevel,
+    };
+    return { status: 200, body: settings, pushes };
+  },
+);
