@@ -1,6 +1,13 @@
+// Routes added with the client contracts: the seeds' conversation settings and batch read receipts.
 import type { z } from 'zod';
 import { updateMySettings } from '../../shared/app/conversations.js';
-import { ConversationSettingsBodySchema, ConversationSettingsSchema } from '../../shared/contracts/http.js';
+import { batchReceipts } from '../../shared/app/receipts-batch.js';
+import {
+  BatchReceiptsQuerySchema,
+  BatchReceiptsSchema,
+  ConversationSettingsBodySchema,
+  ConversationSettingsSchema,
+} from '../../shared/contracts/http.js';
 import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js';
 import { route } from '../../shared/runtime/routes.js';
 
@@ -30,4 +37,19 @@ route(
     };
     return { status: 200, body: settings, pushes };
   },
+);
+
+route(
+  {
+    name: 'receipts-batch',
+    method: 'GET',
+    path: 'v1/messaging/messages/receipts',
+    summary: 'Who has read each of up to 100 messages (ids from any of the caller’s conversations), in one call',
+    query: BatchReceiptsQuerySchema,
+    response: BatchReceiptsSchema,
+  },
+  async ({ runtime, userId, query }) => ({
+    status: 200,
+    body: await batchReceipts(runtime.deps, { userId }, query.ids),
+  }),
 );

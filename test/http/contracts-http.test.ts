@@ -59,6 +59,8 @@ describe('client contracts over HTTP', () => {
     });
     expect((await put({ muted: false })).body).toMatchObject({ muted: false, mutedUntil: null, pinned: true });
     expect((await put({})).status).toBe(400);
+    const receipts = await api.call('GET', `v1/messaging/messages/receipts?ids=${id}.1,${id}.2`, { token: alice });
+    expect(receipts.body).toEqual({ receipts: [], notFound: [`${id}.1`, `${id}.2`] });
     expect((await put({ archived: false, mutedUntil: until })).status).toBe(400);
     expect(
       (
