@@ -23,6 +23,7 @@ param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
+param clientContracts string
 param keyVaultPurgeProtection bool
 @secure()
 param functionsHostMasterKey string
@@ -165,6 +166,7 @@ module functionApp 'function-app.bicep' = {
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     logLevel: logLevel
+    clientContracts: clientContracts
   }
 }
 

@@ -35,6 +35,7 @@ param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param logLevel string
+param clientContracts string
 
 // why: no cold start where users wait: the HTTP group (negotiate, the API) and the SignalR functions every session
 // and every message go through (Flex function groups: http, function:<name>; names from shared/runtime/hub.ts)
@@ -134,6 +135,7 @@ var appSettings = {
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
   LOG_LEVEL: logLevel
+  CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
 
   // future consumers (queue-triggered functions, attachments): identity-based connections, no keys

@@ -19,7 +19,7 @@ export async function initiateCall(
   const { conversation } = await authorize(deps, caller, conversationId, 'call');
   // why: call ids have always been bare UUIDs, not `ids.newId` ids; clients see them, so the format stays
   const callId = randomUUID();
-  const to = await signalAudience(deps, conversation, caller.userId);
+  const to = await signalAudience(deps, conversation, caller);
   const others = 'users' in to ? to.users : conversation.participants.map((p) => p.userId);
   return {
     result: { callId, conversationId },
@@ -47,7 +47,7 @@ export async function signalCall(
     what === 'accepted'
       ? await authorize(deps, caller, conversationId, 'call')
       : await loadAsParticipant(deps, caller, conversationId);
-  const to = await signalAudience(deps, conversation, caller.userId);
+  const to = await signalAudience(deps, conversation, caller);
   const target =
     what === 'accepted' ? EVENTS.callAccepted : what === 'declined' ? EVENTS.callDeclined : EVENTS.callEnded;
   return {

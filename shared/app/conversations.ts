@@ -214,6 +214,8 @@ export async function addParticipants(
       toGroup(conversationId, EVENTS.participantsChanged, {
         conversationId,
         added: added,
+        // why: `added` carries participants while `removed` carries ids; addedUserIds is the consistent twin
+        addedUserIds: addedIds,
         removed: [],
         by: caller.userId,
       }),
@@ -269,6 +271,7 @@ export async function removeParticipant(
       toGroup(conversationId, EVENTS.participantsChanged, {
         conversationId,
         added: [],
+        addedUserIds: [],
         removed: [userId],
         by: caller.userId,
         reason: leaving ? 'left' : 'removed',
@@ -304,6 +307,7 @@ export async function changeRole(
       toGroup(conversationId, EVENTS.participantsChanged, {
         conversationId,
         added: [],
+        addedUserIds: [],
         removed: [],
         changed: [{ userId: body.userId, role: body.role }],
         by: caller.userId,

@@ -1,7 +1,7 @@
 import type { Conversation, Participant } from '../domain/conversation.js';
 import { newMessage } from '../domain/defaults.js';
 import { conflict, forbidden, invalid } from '../domain/errors.js';
-import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
+import { EVENTS, type Outcome, toGroup, toOthersInGroup, toUsers } from '../domain/events.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
@@ -104,7 +104,15 @@ export async function sendMessage(
   await refreshPresence(deps, caller);
   const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
   if (wasTyping === true)
-    pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
+    pushes.push(
+      toOthersInGroup(
+        conversationId,
+        EVENTS.typing,
+        { conversationId, userId: caller.userId, isTyping: false },
+        caller.connectionId,
+        caller.userId,
+      ),
+    );
   return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
 }
 

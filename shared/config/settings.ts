@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIALECTS, type Dialect } from '../contracts/dialects.js';
 import { connectionStringFields } from '../domain/connection-string.js';
 
 export const STORE_KINDS = ['memory', 'cosmos'] as const;
@@ -89,6 +90,25 @@ export const SettingsSchema = z.object({
     .describe('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)'),
   RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
   RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
+  CLIENT_CONTRACTS: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .default('native')
+        .transform((v) => [
+          ...new Set(
+            v
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== ''),
+          ),
+        ])
+        .pipe(z.array(z.enum(DIALECTS)).min(1)),
+    )
+    .describe(
+      'Client contracts served, comma list of native, listo (seed hubs /hubs/messaging, /hubs/notifications), spec (/hubs/chat); events go only to these',
+    ),
   LOG_LEVEL: z
     .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
     .describe('Lowest level of logs, events and metrics written'),
@@ -146,6 +166,8 @@ export interface Settings {
   retentionDefaultDays: number | null;
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number };
+  /** The dialects whose hubs get events and may be negotiated. */
+  clientContracts: readonly Dialect[];
   logLevel: LogLevel;
   appInsightsConnectionString: string | undefined;
   /** WEBSITE_SITE_NAME: set only when running on Azure. */
@@ -255,6 +277,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
     limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
+    clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     siteName: e.WEBSITE_SITE_NAME,

@@ -5,13 +5,14 @@ import { MemoryNotificationStore } from '../adapters/memory/memory-notifications
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
+import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
 import { loadSettings, type Settings, type SignalRSettings, type StoreSettings } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
-import type { ConnectionInfoIssuer } from '../ports/realtime.js';
+import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
@@ -26,6 +27,8 @@ export interface Runtime {
   connectionInfo: ConnectionInfoIssuer;
   /** Proves upstream calls come from our SignalR Service. */
   upstream: UpstreamVerifier;
+  /** Group sends with excluded connections (REST), which the output binding cannot make. */
+  groupSender: GroupSender;
   close(): Promise<void>;
 }
 
@@ -104,6 +107,14 @@ function buildConnectionInfo(settings: SignalRSettings, telemetry: Telemetry): C
   );
 }
 
+function buildGroupSender(settings: SignalRSettings): GroupSender {
+  if (settings.kind === 'identity') return identityGroupSender(settings.serviceUri, azureCredential());
+  const conn = parseSignalRConnectionString(settings.connectionString);
+  return conn.accessKey === undefined
+    ? identityGroupSender(conn.endpoint, azureCredential())
+    : keyGroupSender({ ...conn, accessKey: conn.accessKey });
+}
+
 export async function buildRuntime(settings: Settings): Promise<Runtime> {
   const console = new ConsoleTelemetry(settings.logLevel);
   const telemetry =
@@ -131,6 +142,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
     upstream: createUpstreamVerifier(settings.upstreamAuth),
+    groupSender: buildGroupSender(settings.signalR),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();
