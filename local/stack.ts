@@ -54,6 +54,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         LOG_LEVEL: opts.quiet ? 'warn' : 'info',
         // why: locally every client contract is served, so a newcomer can try any seed's client unchanged
         CLIENT_CONTRACTS: 'native,listo,spec',
+        // why: the seeds' notification topics (as in local.settings.json.example), so their clients subscribe unchanged
+        NOTIFICATION_TOPICS: 'orders,rides',
       }),
       AzureSignalRConnectionString: emulator.connectionString(),
       STORE: opts.store ?? 'memory',

@@ -1,6 +1,7 @@
-import { InvocationContext } from '@azure/functions';
+import { type FunctionOutput, InvocationContext } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installCoreApi } from '../../local/host/core-api.js';
+import { SMALL_CONVERSATION_MAX } from '../../shared/app/delivery.js';
 import { buildAsyncApi } from '../../shared/contracts/asyncapi.js';
 import { DIALECT_HUBS, type Dialect } from '../../shared/contracts/dialects.js';
 import { checkWire, wireEvents } from '../../shared/contracts/index.js';
@@ -36,12 +37,22 @@ const message = {
   tempId: 't1',
 };
 
-/** A runtime with only what delivery reads; group sends are recorded. */
-function fakeRuntime(dialects: Dialect[]) {
+/**
+ * A runtime with only what delivery reads; group sends are recorded. Conversation c1 has `participants` members
+ * (alice first): above SMALL_CONVERSATION_MAX it is delivered through its group, else to each participant by user id.
+ */
+function fakeRuntime(dialects: Dialect[], participants = SMALL_CONVERSATION_MAX + 1) {
   const rest: { hub: string; group: string; target: string; excluded: readonly string[] }[] = [];
+  const c1 = {
+    id: 'c1',
+    participants: Array.from({ length: participants }, (_, i) => ({ userId: i === 0 ? 'alice' : `u${i}` })),
+  };
   const runtime = {
     settings: { clientContracts: dialects },
-    deps: { telemetry: { log: () => undefined } },
+    deps: {
+      telemetry: { log: () => undefined },
+      store: { getConversation: (id: string) => Promise.resolve(id === 'c1' ? c1 : null) },
+    },
     groupSender: {
       sendToGroup: (hub: string, group: string, m: { target: string }, excluded: readonly string[]) => {
         rest.push({ hub, group, target: m.target, excluded });
@@ -102,6 +113,27 @@ describe('client contracts: delivery', () => {
       { hub: 'listo_messaging', group: 'conversation:c1', target: 'OnTypingIndicator', excluded: ['conn-1'] },
       { hub: 'spec_chat', group: 'conversation:c1', target: 'UserTyping', excluded: ['conn-1'] },
     ]);
+  });
+
+  it('when a small conversation is delivered per user, then every other participant gets it by user id on every hub and the typer gets no echo (a user send cannot leave out one connection)', async () => {
+    const context = new InvocationContext();
+    const { runtime, rest } = fakeRuntime(['native', 'listo', 'spec'], 3);
+    const typing = toOthersInGroup(
+      'c1',
+      EVENTS.typing,
+      { conversationId: 'c1', userId: 'alice', isTyping: true },
+      'conn-1',
+      'alice',
+    );
+    await deliver(context, runtime, [typing], 'listo_messaging');
+    expect(rest).toEqual([]);
+    const users = (hub: string) =>
+      (context.extraOutputs.get(HUB_OUTPUTS.get(hub) as FunctionOutput) as { userId?: string; target: string }[]).map(
+        (i) => `${i.target}>${i.userId}`,
+      );
+    expect(users('messaging')).toEqual(['OnTypingIndicator>u1', 'OnTypingIndicator>u2']);
+    expect(users('listo_messaging')).toEqual(['OnTypingIndicator>u1', 'OnTypingIndicator>u2']);
+    expect(users('spec_chat')).toEqual(['UserTyping>u1', 'UserTyping>u2']);
   });
 
   it('when a pushed payload breaks its contract, then the push fails under test (the suite-wide contract check)', async () => {
