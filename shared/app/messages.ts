@@ -4,6 +4,7 @@ import { forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
+import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly, rateRefusal } from './best-effort.js';
@@ -300,16 +301,8 @@ export async function react(
   const { message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
-    const users = m.reactions[reaction] ?? [];
-    const has = users.includes(caller.userId);
-    if ((action === 'added') === has) return null;
-    if (action === 'added' && users.length === 0 && Object.keys(m.reactions).length >= 50) {
-      throw invalid('a message has at most 50 different reactions', 'REACTION.TOO_MANY');
-    }
-    const next = action === 'added' ? [...users, caller.userId] : users.filter((u) => u !== caller.userId);
-    const reactions = { ...m.reactions, [reaction]: next };
-    if (next.length === 0) delete reactions[reaction];
-    return { ...m, reactions };
+    const reactions = toggleReaction(m.reactions, reaction, caller.userId, action);
+    return reactions === null ? null : { ...m, reactions };
   });
   return {
     result: { reactions: updated.reactions },

@@ -27,7 +27,8 @@ export function retentionDaysFor(
   defaults: Record<string, number>,
   fallback: number | null,
 ): number | null {
-  if (category !== null && defaults[category] !== undefined) return defaults[category];
+  // why: categories are chosen by clients; "constructor" must not find Object.prototype's
+  if (category !== null && Object.hasOwn(defaults, category)) return defaults[category] ?? fallback;
   return fallback;
 }
 
