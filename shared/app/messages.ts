@@ -7,11 +7,12 @@ import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '.
 import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, previewOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
-import { quietly, rateRefusal } from './best-effort.js';
+import { quietly } from './best-effort.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
 import { notifyUsers } from './notifications.js';
 import { refreshPresence } from './presence.js';
+import { admit, rateLimitRefusal } from './rate-policy.js';
 
 export type SendDeps = Pick<
   AppDeps,
@@ -40,12 +41,14 @@ export async function sendMessage(
   caller: Caller,
   conversationId: string,
   input: SendInput,
+  /** `admitted`: the caller already took this send's rate-limit token (a create with its initial message). */
+  opts: { admitted?: boolean } = {},
 ): Promise<Outcome<SendResult>> {
   const type = input.type ?? 'text';
   const content = input.content ?? '';
   checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
-  const refusal = await rateRefusal(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
+  const refusal = opts.admitted ? null : await rateLimitRefusal(deps, 'send', caller.userId);
   if (refusal) {
     const earlier = await earlierAttempt(deps, conversation, caller.userId, input.clientMessageId);
     if (!earlier) throw refusal;
@@ -291,7 +294,7 @@ export async function deleteMessage(
 }
 
 export async function react(
-  deps: StoreDeps,
+  deps: StoreDeps & Pick<AppDeps, 'ephemeral' | 'telemetry' | 'limits'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -300,6 +303,7 @@ export async function react(
 ): Promise<Outcome<{ reactions: Record<string, string[]> }>> {
   const { message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
+  await admit(deps, 'reaction', caller.userId);
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
     const reactions = toggleReaction(m.reactions, reaction, caller.userId, action);
     return reactions === null ? null : { ...m, reactions };

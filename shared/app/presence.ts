@@ -2,7 +2,9 @@ import { EVENTS, type Outcome, type Push, toUsers } from '../domain/events.js';
 import { PRESENCE_STATUSES, type PresenceInfo, type PresenceStatus } from '../ports/ephemeral.js';
 import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
+import { orUnavailable } from './degraded.js';
 import type { AppDeps, Caller } from './deps.js';
+import { admit } from './rate-policy.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
 export { PRESENCE_STATUSES };
@@ -27,9 +29,17 @@ export async function refreshPresence(deps: RefreshDeps, caller: Caller): Promis
   await quietly(deps, 'presence', () => deps.ephemeral.touch(caller.userId, connectionId));
 }
 
-/** The hub's Ping: proves the connection alive and refreshes presence. */
+/**
+ * The hub's Ping: proves the connection alive and refreshes presence. When the ephemeral state forgot the connection
+ * (Redis restarted empty, or it expired), the heartbeat registers it again, so a live client shows online again.
+ */
 export async function ping(deps: RefreshDeps, caller: Caller): Promise<Outcome<'pong'>> {
   await refreshPresence(deps, caller);
+  const { connectionId } = caller;
+  if (connectionId !== undefined) {
+    const live = await quietly(deps, 'presence', () => deps.ephemeral.hasConnection(caller.userId, connectionId));
+    if (live === false) await quietly(deps, 'presence', () => deps.ephemeral.connect(caller.userId, connectionId));
+  }
   return { result: 'pong', pushes: [] };
 }
 
@@ -59,12 +69,15 @@ export async function disconnected(deps: PresenceDeps, caller: Caller): Promise<
 }
 
 export async function updatePresence(
-  deps: Pick<AppDeps, 'store' | 'ephemeral'>,
+  deps: Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry' | 'limits'>,
   caller: Caller,
   status: PresenceStatus,
   statusMessage: string | null,
 ): Promise<Outcome<PresenceInfo>> {
-  const info = await deps.ephemeral.setStatus(caller.userId, status, statusMessage);
+  await admit(deps, 'presence', caller.userId);
+  const info = await orUnavailable(deps, 'presence', () =>
+    deps.ephemeral.setStatus(caller.userId, status, statusMessage),
+  );
   const contacts = await contactsOf(deps, caller.userId);
   const pushes =
     contacts.length === 0
@@ -82,8 +95,8 @@ export async function updatePresence(
 }
 
 export async function getPresence(
-  deps: Pick<AppDeps, 'ephemeral'>,
+  deps: Pick<AppDeps, 'ephemeral' | 'telemetry'>,
   userIds: string[],
 ): Promise<Record<string, PresenceInfo>> {
-  return deps.ephemeral.getPresence([...new Set(userIds)]);
+  return orUnavailable(deps, 'presence', () => deps.ephemeral.getPresence([...new Set(userIds)]));
 }
