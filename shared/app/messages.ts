@@ -10,9 +10,11 @@ import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly } from './best-effort.js';
 import { isBlockedBetween } from './blocks.js';
 import type { AppDeps, Caller } from './deps.js';
+import { mentionAudience } from './mentions.js';
 import { notifyUsers } from './notifications.js';
 import { refreshPresence } from './presence.js';
 import { admit, rateLimitRefusal } from './rate-policy.js';
+import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
   AppDeps,
@@ -109,8 +111,8 @@ export async function sendMessage(
     ),
     mentioned.length === 0
       ? undefined
-      : quietly(deps, 'mention notifications', () =>
-          notifyUsers(deps, mentioned, {
+      : quietly(deps, 'mention notifications', async () =>
+          notifyUsers(deps, await mentionAudience(deps, conversationId, mentioned, now), {
             kind: 'mention',
             title: `${caller.userId} mentioned you`,
             body: previewOf(message),
@@ -268,7 +270,7 @@ export async function editMessage(
 }
 
 export async function deleteMessage(
-  deps: Pick<AppDeps, 'store' | 'clock'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'telemetry'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -281,6 +283,7 @@ export async function deleteMessage(
     await deps.store.updateMessage(conversationId, messageId, (m) =>
       m.hiddenFor.includes(caller.userId) ? null : { ...m, hiddenFor: [...m.hiddenFor, caller.userId] },
     );
+    await leaveOutOfUnread(deps, conversationId, [caller.userId], message.seq);
     return { result: null, pushes: [toUsers([caller.userId], EVENTS.messageDeleted, payload)] };
   }
   const mayModerate = conversation.type !== 'direct' && atLeast(me.role, 'admin');
@@ -290,6 +293,8 @@ export async function deleteMessage(
   await deps.store.updateMessage(conversationId, messageId, (m: Message) =>
     m.isDeleted ? null : { ...m, isDeleted: true, deletedAt: now, deletedBy: caller.userId },
   );
+  const everyone = conversation.participants.map((p) => p.userId);
+  await leaveOutOfUnread(deps, conversationId, everyone, message.seq);
   return { result: null, pushes: [toGroup(conversationId, EVENTS.messageDeleted, payload)] };
 }
 

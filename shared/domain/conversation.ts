@@ -67,6 +67,8 @@ export interface Membership {
   /** Copy of the conversation's lastSeq, moved forward on every send (unread = lastSeq - lastReadSeq). */
   lastSeq: number;
   lastReadSeq: number;
+  /** Seqs above lastReadSeq the user will never see (deleted for everyone or hidden for them): not unread. */
+  goneSeqs?: number[];
   lastReadAt: string | null;
   lastDeliveredSeq: number;
   lastActivityAt: string;

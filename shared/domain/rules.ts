@@ -56,8 +56,8 @@ export function previewOf(message: Pick<Message, 'type' | 'content' | 'attachmen
   }
 }
 
-export const unreadCount = (m: Pick<Membership, 'lastSeq' | 'lastReadSeq'>): number =>
-  Math.max(0, m.lastSeq - m.lastReadSeq);
+export const unreadCount = (m: Pick<Membership, 'lastSeq' | 'lastReadSeq' | 'goneSeqs'>): number =>
+  Math.max(0, m.lastSeq - m.lastReadSeq - (m.goneSeqs ?? []).filter((s) => s > m.lastReadSeq && s <= m.lastSeq).length);
 
 export function participantOf(conversation: Conversation, userId: string): Participant | undefined {
   return conversation.participants.find((p) => p.userId === userId);
