@@ -165,4 +165,15 @@ describe('hardening over HTTP and the hub', () => {
     expect(b.events.filter((e) => e.target === 'OnTypingIndicator').length).toBeLessThanOrEqual(10);
     expect(b.events.filter((e) => e.target === 'IncomingCall')).toHaveLength(5);
   });
+
+  it('fuzz counterexample: when a group is created with the participants "." and ":", then 400 (dot segments are not ids), not a 500 from a push to /users/.', async () => {
+    const [alice] = await pair();
+    const r = await api.call('POST', `${M}/conversations`, {
+      token: alice.token,
+      body: { type: 'system', participants: ['.', ':'] },
+    });
+    expectProblem(r, 400, /must not be "\." or "\.\."/);
+    expect((await api.call('GET', `${M}/conversations`, { token: alice.token })).body.conversations).toEqual([]);
+    expectProblem(await api.call('POST', 'dev/token', { body: { userId: '..' } }), 400);
+  });
 });
