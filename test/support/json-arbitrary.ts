@@ -25,6 +25,8 @@ export interface JsonSchema {
   exclusiveMaximum?: number;
 }
 
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
+
 // why: arrays and strings as long as a schema allows (100 participants, 4,000 characters) make every run slow;
 // the hostile generators cover the big sizes on purpose
 const SMALL = 8;
@@ -49,7 +51,14 @@ function stringOf(s: JsonSchema): fc.Arbitrary<string> {
   }
   if (s.pattern !== undefined)
     return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length >= minLength && v.length <= maxLength);
-  return fc.string({ minLength, maxLength, unit: 'binary' });
+  // why: names on Object.prototype are where plain-object lookups break (D5); give them a fair share of runs
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.string({ minLength, maxLength, unit: 'binary' }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(...PROTOTYPE_NAMES).filter((v) => v.length >= minLength && v.length <= maxLength),
+    },
+  );
 }
 
 function numberOf(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
@@ -94,7 +103,11 @@ export function arbitraryOf(s: JsonSchema | undefined): fc.Arbitrary<unknown> {
       const model: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, v] of Object.entries(props)) model[k] = arbitraryOf(v);
       if (Object.keys(model).length === 0)
-        return fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+        return fc.dictionary(
+          fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(...PROTOTYPE_NAMES)),
+          fc.oneof({ weight: 4, arbitrary: fc.jsonValue({ maxDepth: 2 }) }, { weight: 1, arbitrary: hostileValue }),
+          { maxKeys: 4 },
+        );
       return fc.record(model, { requiredKeys: [...required].filter((k) => k in model) });
     }
     case undefined:
