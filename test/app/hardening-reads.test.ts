@@ -4,6 +4,7 @@ import { listInbox } from '../../shared/app/inbox.js';
 import { deleteMessage, sendMessage } from '../../shared/app/messages.js';
 import { listNotifications } from '../../shared/app/notifications.js';
 import { markRead } from '../../shared/app/receipts.js';
+import { searchMessages } from '../../shared/app/search.js';
 import { withGroup } from '../support/deps.js';
 
 const alice = { userId: 'alice' };
@@ -68,5 +69,20 @@ describe('B3: unread counts leave out what the reader will never see', () => {
     expect((await deps.store.getMembership('bob', id))?.goneSeqs).toEqual([]);
     await sendMessage(deps, alice, id, { content: 'm7' });
     expect(await unread(deps, bob)).toEqual({ total: 1, entry: 1 });
+  });
+});
+
+describe('B2: search totalCount counts every match', () => {
+  it('B2: when 7 messages match and the page holds 3, then results has 3 and totalCount is 7 (hidden ones left out of both)', async () => {
+    const { deps, id } = await withGroup();
+    const sent = [];
+    for (let i = 1; i <= 8; i++)
+      sent.push((await sendMessage(deps, alice, id, { content: `needle ${i}` })).result.message);
+    await deleteMessage(deps, bob, id, sent[0]?.id as string, false);
+    const page = await searchMessages(deps, bob, { query: 'needle', limit: 3 });
+    expect(page.results).toHaveLength(3);
+    expect(page.totalCount).toBe(7);
+    expect((await searchMessages(deps, alice, { query: 'needle', limit: 3, conversationId: id })).totalCount).toBe(8);
+    expect((await searchMessages(deps, alice, { query: 'nothing', limit: 3 })).totalCount).toBe(0);
   });
 });
