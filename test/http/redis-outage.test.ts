@@ -5,6 +5,9 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, expectProblem, M } from '../support/api.js';
 import { connectClient, sleep, type TestClient } from '../support/hub.js';
 
+/** The server binary (CI installs it with Redis; .ci/run starts the shared one). */
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
 /** D9 seen from outside: presence while Redis is down, and after it comes back empty. */
 describe('D9: presence through a Redis outage', () => {
   let stack: LocalStack | undefined;
@@ -42,7 +45,7 @@ describe('D9: presence through a Redis outage', () => {
   it('D9: when Redis restarts empty, then a live connection that keeps calling Ping() shows online again', async () => {
     const port = await freePort();
     const startRedis = async () => {
-      redis = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      redis = spawn(REDIS_SERVER, ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       await waitFor(async () => (await ping(port)) === true);
     };
     await startRedis();
