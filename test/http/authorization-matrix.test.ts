@@ -132,6 +132,7 @@ describe('authorization matrix', () => {
   const own = new Map<string, World>();
   const messaging = {} as Record<Role, TestClient>;
   const notifications = {} as Record<Role, HubConnection>;
+  const calls = { shared: '', direct: '', end: {} as Partial<Record<Role, string>> };
 
   const call = async (method: string, path: string, token: string | undefined, body?: unknown, root = false) => {
     const r = await api.call(method, path, { token, body, root });
@@ -144,8 +145,8 @@ describe('authorization matrix', () => {
     return r.body;
   };
 
-  async function buildWorld(): Promise<World> {
-    const alice = tokens.owner;
+  /** G owned by `alice` (the owner column's user, unless another owner stands in: see the own worlds below). */
+  async function buildWorld(alice = tokens.owner): Promise<World> {
     const { conversationId: group } = await ok('POST', `${M}/conversations`, alice, {
       type: 'group',
       title: 'matrix',
@@ -180,16 +181,21 @@ describe('authorization matrix', () => {
         (await ok('POST', `${M}/conversations/${direct}/messages`, tokens.blocked, { content })).message.id,
       );
     }
-    await ok('POST', `${M}/blocks`, tokens.owner, { userId: USERS.blocked });
     shared = await buildWorld();
     await ok('POST', `${M}/conversations/${shared.group}/messages`, tokens.member, {
       content: `@${USERS.owner}`,
       mentions: [USERS.owner],
     });
     notificationId = (await ok('GET', 'v1/notifications', tokens.owner)).notifications[0].id;
+    // why: creating conversations is rate limited per user (10 a minute), so only the owner column's own worlds are
+    // alice's; the other callers' own worlds are owned by a stand-in owner each (the cells do not depend on who owns)
+    let standIns = 0;
     await Promise.all(
       [...OWN_WORLD].flatMap((row) =>
-        ROLES.filter((r) => r !== 'anon').map(async (role) => own.set(`${row}/${role}`, await buildWorld())),
+        ROLES.filter((r) => r !== 'anon').map(async (role) => {
+          const owner = role === 'owner' ? tokens.owner : await api.token(`mx-owner-${++standIns}`);
+          own.set(`${row}/${role}`, await buildWorld(owner));
+        }),
       ),
     );
     await Promise.all(
@@ -204,6 +210,16 @@ describe('authorization matrix', () => {
         notifications[role] = n;
       }),
     );
+    // Calls to answer (unknown call ids answer CALL.NOT_FOUND): one ringing in G for accept/decline and one per
+    // caller to end (ending deletes it), rung by mx-extra; one in D rung by blake before alice blocks him.
+    const ring = async (conn: HubConnection, conversationId: string) =>
+      ((await conn.invoke('InitiateCall', conversationId, 'audio')) as { callId: string }).callId;
+    const extra = await connectClient(stack.baseUrl, await api.token('mx-extra'));
+    calls.shared = await ring(extra.conn, shared.group);
+    for (const role of ['owner', 'admin', 'member'] as const) calls.end[role] = await ring(extra.conn, shared.group);
+    await extra.stop();
+    calls.direct = await ring(messaging.blocked.conn, direct);
+    await ok('POST', `${M}/blocks`, tokens.owner, { userId: USERS.blocked });
   }, 30_000);
 
   afterAll(async () => {
@@ -311,9 +327,9 @@ describe('authorization matrix', () => {
             MarkAsRead: hub === 'messaging' ? [conversationId, 1] : [notificationId],
             MarkAsDelivered: [conversationId, 1],
             InitiateCall: [conversationId, 'audio'],
-            AcceptCall: [conversationId, 'call-1'],
-            DeclineCall: [conversationId, 'call-1'],
-            EndCall: [conversationId, 'call-1'],
+            AcceptCall: [conversationId, role === 'blocked' ? calls.direct : calls.shared],
+            DeclineCall: [conversationId, role === 'blocked' ? calls.direct : calls.shared],
+            EndCall: [conversationId, role === 'blocked' ? calls.direct : (calls.end[role] ?? calls.shared)],
             Ping: [],
             AcknowledgeNotification: [notificationId],
             SubscribeToChannel: [`conversation:${conversationId}`],
