@@ -89,6 +89,9 @@ export const SettingsSchema = z.object({
     .describe('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)'),
   RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
   RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
+  RATE_LIMIT_CONVERSATIONS_PER_MINUTE: int(10).describe(
+    'New conversations plus participant additions a user may make per minute (each puts entries in other inboxes)',
+  ),
   LOG_LEVEL: z
     .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
     .describe('Lowest level of logs, events and metrics written'),
@@ -145,7 +148,7 @@ export interface Settings {
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
   notificationTopics: string[];
-  limits: { sendPerMinute: number; typingPerMinute: number };
+  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   logLevel: LogLevel;
   appInsightsConnectionString: string | undefined;
   /** WEBSITE_SITE_NAME: set only when running on Azure. */
@@ -254,7 +257,11 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
-    limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
+    limits: {
+      sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE,
+      typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE,
+      conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
+    },
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     siteName: e.WEBSITE_SITE_NAME,
