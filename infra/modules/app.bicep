@@ -22,6 +22,7 @@ param retentionDefaultDays string
 param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
+param rateLimitConversationsPerMinute int
 param logLevel string
 param clientContracts string
 param keyVaultPurgeProtection bool
@@ -165,6 +166,7 @@ module functionApp 'function-app.bicep' = {
     notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
+    rateLimitConversationsPerMinute: rateLimitConversationsPerMinute
     logLevel: logLevel
     clientContracts: clientContracts
   }

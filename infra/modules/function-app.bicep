@@ -34,6 +34,7 @@ param retentionDefaultDays string
 param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
+param rateLimitConversationsPerMinute int
 param logLevel string
 param clientContracts string
 
@@ -134,6 +135,7 @@ var appSettings = {
   NOTIFICATION_TOPICS: notificationTopics
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
+  RATE_LIMIT_CONVERSATIONS_PER_MINUTE: string(rateLimitConversationsPerMinute)
   LOG_LEVEL: logLevel
   CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString

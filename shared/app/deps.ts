@@ -15,7 +15,7 @@ export interface AppDeps {
   ephemeral: EphemeralState;
   notifications: NotificationStore;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
-  limits: { sendPerMinute: number; typingPerMinute: number };
+  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */
   notificationTopics: readonly string[];
 }

@@ -29,7 +29,7 @@ export const RATE_POLICY = {
   // why: creating a conversation and adding participants both put entries in other users' inboxes and push to them
   conversationFanOut: {
     bucket: 'conversations',
-    perMinute: fixed(10),
+    perMinute: (l) => l.conversationsPerMinute,
     over: 'refuse',
     what: 'new conversations or participant additions',
   },

@@ -90,6 +90,9 @@ export const SettingsSchema = z.object({
     .describe('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)'),
   RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
   RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
+  RATE_LIMIT_CONVERSATIONS_PER_MINUTE: int(10).describe(
+    'New conversations plus participant additions a user may make per minute (each puts entries in other inboxes)',
+  ),
   CLIENT_CONTRACTS: z
     .preprocess(
       blank,
@@ -165,7 +168,7 @@ export interface Settings {
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
   notificationTopics: string[];
-  limits: { sendPerMinute: number; typingPerMinute: number };
+  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   /** The dialects whose hubs get events and may be negotiated. */
   clientContracts: readonly Dialect[];
   logLevel: LogLevel;
@@ -276,7 +279,11 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
-    limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
+    limits: {
+      sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE,
+      typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE,
+      conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
+    },
     clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -17,7 +17,10 @@ describe('D10: create with an initial message while rate-limited', () => {
   it('D10: when the sender is over the send limit, then create answers 429 and creates nothing; the retry creates the conversation and sends the initial message', async () => {
     let now = Date.now();
     const ephemeral = new MemoryEphemeralState({ now: () => now });
-    const { deps } = memoryDeps({ ephemeral, limits: { sendPerMinute: 1, typingPerMinute: 10 } });
+    const { deps } = memoryDeps({
+      ephemeral,
+      limits: { sendPerMinute: 1, typingPerMinute: 10, conversationsPerMinute: 10 },
+    });
     const { result: other } = await createConversation(deps, alice, { type: 'group', participants: ['carol'] });
     await sendMessage(deps, alice, other.conversationId, { content: 'uses the only token' });
     const body = { type: 'direct' as const, participants: ['bob'], initialMessage: 'hello bob' };

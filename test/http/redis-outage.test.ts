@@ -33,7 +33,7 @@ describe('D9: presence through a Redis outage', () => {
     const api = apiClient(stack.baseUrl);
     const alice = await api.token('alice');
     for (const [path, body] of [
-      ['presence/get', { userIds: ['bob'] }],
+      ['presence/get', { userIds: ['alice'] }], // one's own presence is always visible (D3), so this reaches Redis
       ['presence/update', { status: 'away' }],
     ] as const) {
       const r = await api.call('POST', `${M}/${path}`, { token: alice, body });
@@ -58,6 +58,12 @@ describe('D9: presence through a Redis outage', () => {
     });
     const api = apiClient(stack.baseUrl);
     const [alice, bob] = [await api.token('alice-d9'), await api.token('bob-d9')];
+    // why: presence is visible only to users who share a conversation (D3)
+    const dm = await api.call('POST', `${M}/conversations`, {
+      token: bob,
+      body: { type: 'direct', participants: ['alice-d9'] },
+    });
+    expect(dm.status).toBe(201);
     const online = async () =>
       (await api.call('POST', `${M}/presence/get`, { token: bob, body: { userIds: ['alice-d9'] } })).body?.presence?.[
         'alice-d9'
