@@ -8,6 +8,7 @@ import './http/realtime.js';
 import './http/notifications.js';
 import './hub/messaging.js';
 import './hub/notifications.js';
+import './queues/queue-health.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime
 // reuses what is parsed here

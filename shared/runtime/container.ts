@@ -7,10 +7,17 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
-import { loadSettings, type Settings, type SignalRSettings, type StoreSettings } from '../config/settings.js';
+import {
+  loadSettings,
+  type QueueSettings,
+  type Settings,
+  type SignalRSettings,
+  type StoreSettings,
+} from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
+import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
@@ -24,6 +31,8 @@ export interface Runtime {
   deps: AppDeps;
   auth: Authenticator;
   connectionInfo: ConnectionInfoIssuer;
+  /** Background jobs (QUEUE_MODE): Service Bus on Azure, the local broker under npm start. */
+  queue: JobQueue & QueueProbe;
   /** Proves upstream calls come from our SignalR Service. */
   upstream: UpstreamVerifier;
   close(): Promise<void>;
@@ -104,15 +113,29 @@ function buildConnectionInfo(settings: SignalRSettings, telemetry: Telemetry): C
   );
 }
 
+async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
+  if (settings.kind === 'local') {
+    const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
+    return new LocalJobQueue(settings.dir);
+  }
+  const { ServiceBusJobQueue } = await import('../adapters/queue/servicebus-queue.js');
+  return withDependencyTelemetry<JobQueue & QueueProbe>(
+    ServiceBusJobQueue.connect(settings.namespace, azureCredential()),
+    { type: 'Azure Service Bus', target: settings.namespace },
+    telemetry,
+  );
+}
+
 export async function buildRuntime(settings: Settings): Promise<Runtime> {
   const console = new ConsoleTelemetry(settings.logLevel);
   const telemetry =
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }] = await Promise.all([
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+    buildQueue(settings.queue, telemetry),
   ]);
   const deps: AppDeps = {
     store,
@@ -130,11 +153,13 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     deps,
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
+    queue,
     upstream: createUpstreamVerifier(settings.upstreamAuth),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();
       await ephemeral.close();
+      await queue.close();
     },
   };
 }
