@@ -12,6 +12,7 @@ import './hub/listo.js';
 import './hub/spec.js';
 import './http/contracts.js';
 import './http/settings.js';
+import './queues/queue-health.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime
 // reuses what is parsed here

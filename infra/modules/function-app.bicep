@@ -139,9 +139,11 @@ var appSettings = {
   LOG_LEVEL: logLevel
   CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
-
-  // future consumers (queue-triggered functions, attachments): identity-based connections, no keys
+  // jobs go to Service Bus; the app's JobQueue and the queue triggers share one identity-based connection
+  QUEUE_MODE: 'servicebus'
   ServiceBusConnection__fullyQualifiedNamespace: serviceBusNamespaceFqdn
+
+  // platform: the Service Bus extension's identity for ServiceBusConnection; future consumers (attachments)
   ServiceBusConnection__credential: 'managedidentity'
   ServiceBusConnection__clientId: identityClientId
   ATTACHMENTS_ACCOUNT_URL: attachmentsAccountUrl

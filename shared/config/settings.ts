@@ -118,6 +118,25 @@ export const SettingsSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: optStr().describe(
     'Application Insights: custom events and metrics are sent here too (set by the Bicep)',
   ),
+  QUEUE_MODE: z
+    .preprocess(blank, z.enum(['local', 'servicebus']).default('local'))
+    .describe(
+      'Where background jobs go: local (the broker of npm start, journaled in LOCAL_QUEUE_DIR) or servicebus (Azure, managed identity)',
+    ),
+  ServiceBusConnection__fullyQualifiedNamespace: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i, 'a host name like <namespace>.servicebus.windows.net')
+        .optional(),
+    )
+    .describe(
+      'Service Bus namespace host (QUEUE_MODE=servicebus); the same setting the queue triggers use, with the managed identity',
+    ),
+  LOCAL_QUEUE_DIR: z
+    .preprocess(blank, z.string().min(1).default('.local-data/queues'))
+    .describe('Folder of the local broker’s journals (QUEUE_MODE=local; survives restarts of npm start)'),
   WEBSITE_SITE_NAME: optStr().describe('Set by Azure App Service / Functions; its presence means "running on Azure"'),
 });
 
@@ -154,11 +173,14 @@ export type SignalRSettings =
   /** Managed identity (Azure): `AzureSignalRConnectionString__serviceUri`. */
   | { kind: 'identity'; serviceUri: string };
 
+export type QueueSettings = { kind: 'local'; dir: string } | { kind: 'servicebus'; namespace: string };
+
 /** The validated settings, grouped: each variant carries exactly what it needs. */
 export interface Settings {
   store: StoreSettings;
   auth: AuthSettings;
   signalR: SignalRSettings;
+  queue: QueueSettings;
   upstreamAuth: UpstreamAuthSettings;
   /** undefined: in-process memory for the ephemeral state */
   redisUrl: string | undefined;
@@ -234,6 +256,14 @@ function upstreamAuthOf(e: EnvSettings, signalR: SignalRSettings, report: Report
   return report('SIGNALR_UPSTREAM_AUDIENCE', 'is required when SignalR uses a managed identity (no AccessKey)');
 }
 
+function queueOf(e: EnvSettings, report: Report): QueueSettings | undefined {
+  if (e.QUEUE_MODE === 'local') return { kind: 'local', dir: e.LOCAL_QUEUE_DIR };
+  const namespace = e.ServiceBusConnection__fullyQualifiedNamespace;
+  if (namespace === undefined)
+    return report('ServiceBusConnection__fullyQualifiedNamespace', 'is required when QUEUE_MODE=servicebus');
+  return { kind: 'servicebus', namespace };
+}
+
 function corsOf(e: EnvSettings, report: Report): string[] {
   const origins = list(e.CORS_ALLOWED_ORIGINS);
   for (const o of origins) {
@@ -268,11 +298,13 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   const upstreamAuth = signalR && upstreamAuthOf(e, signalR, report);
   const corsAllowedOrigins = corsOf(e, report);
   if (e.REDIS_AUTH === 'entra' && e.REDIS_URL === undefined) report('REDIS_URL', 'is required when REDIS_AUTH=entra');
-  if (!store || !signalR || !auth || !upstreamAuth) return undefined;
+  const queue = queueOf(e, report);
+  if (!store || !signalR || !auth || !upstreamAuth || !queue) return undefined;
   return {
     store,
     auth,
     signalR,
+    queue,
     upstreamAuth,
     redisUrl: e.REDIS_URL,
     redisAuth: e.REDIS_AUTH,

@@ -8,10 +8,17 @@ import { parseSignalRConnectionString } from '../adapters/signalr/connection-str
 import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
-import { loadSettings, type Settings, type SignalRSettings, type StoreSettings } from '../config/settings.js';
+import {
+  loadSettings,
+  type QueueSettings,
+  type Settings,
+  type SignalRSettings,
+  type StoreSettings,
+} from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
+import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
@@ -25,6 +32,8 @@ export interface Runtime {
   deps: AppDeps;
   auth: Authenticator;
   connectionInfo: ConnectionInfoIssuer;
+  /** Background jobs (QUEUE_MODE): Service Bus on Azure, the local broker under npm start. */
+  queue: JobQueue & QueueProbe;
   /** Proves upstream calls come from our SignalR Service. */
   upstream: UpstreamVerifier;
   /** Group sends with excluded connections (REST), which the output binding cannot make. */
@@ -115,15 +124,29 @@ function buildGroupSender(settings: SignalRSettings): GroupSender {
     : keyGroupSender({ ...conn, accessKey: conn.accessKey });
 }
 
+async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
+  if (settings.kind === 'local') {
+    const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
+    return new LocalJobQueue(settings.dir);
+  }
+  const { ServiceBusJobQueue } = await import('../adapters/queue/servicebus-queue.js');
+  return withDependencyTelemetry<JobQueue & QueueProbe>(
+    ServiceBusJobQueue.connect(settings.namespace, azureCredential()),
+    { type: 'Azure Service Bus', target: settings.namespace },
+    telemetry,
+  );
+}
+
 export async function buildRuntime(settings: Settings): Promise<Runtime> {
   const console = new ConsoleTelemetry(settings.logLevel);
   const telemetry =
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }] = await Promise.all([
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+    buildQueue(settings.queue, telemetry),
   ]);
   const deps: AppDeps = {
     store,
@@ -141,12 +164,14 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     deps,
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
+    queue,
     upstream: createUpstreamVerifier(settings.upstreamAuth),
     groupSender: buildGroupSender(settings.signalR),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();
       await ephemeral.close();
+      await queue.close();
     },
   };
 }
