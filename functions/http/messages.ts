@@ -1,3 +1,4 @@
+import * as reads from '../../shared/app/message-reads.js';
 import * as messages from '../../shared/app/messages.js';
 import { markRead } from '../../shared/app/receipts.js';
 import { searchMessages } from '../../shared/app/search.js';
@@ -28,7 +29,7 @@ route(
   },
   async ({ runtime, userId, params, query }) => ({
     status: 200,
-    body: await messages.listMessages(runtime.deps, { userId }, params.conversationId, query),
+    body: await reads.listMessages(runtime.deps, { userId }, params.conversationId, query),
   }),
 );
 
@@ -88,7 +89,7 @@ route(
   },
   async ({ runtime, userId, params }) => ({
     status: 200,
-    body: await messages.getMessageDetail(runtime.deps, { userId }, params.conversationId, params.messageId),
+    body: await reads.getMessageDetail(runtime.deps, { userId }, params.conversationId, params.messageId),
   }),
 );
 

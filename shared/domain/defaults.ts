@@ -9,6 +9,7 @@ export function newMembership(conversation: Conversation, p: Participant, now: s
     conversationType: conversation.type,
     role: p.role,
     joinedAt: p.joinedAt,
+    ...(p.joinedSeq !== undefined && { joinedSeq: p.joinedSeq }),
     lastSeq: conversation.lastSeq,
     lastReadSeq: conversation.lastSeq,
     lastReadAt: null,

@@ -528,6 +528,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(await store.getMembership(uniq('u'), 'c1')).toBeNull();
       });
 
+      it('when a participant and a membership carry joinedSeq (a re-add), then both keep it; older ones without it stay without', async () => {
+        const user = uniq('u');
+        const id = await freshConversation({
+          participants: [
+            { userId: 'alice', role: 'owner', joinedAt: at(1) },
+            { userId: user, role: 'member', joinedAt: at(2), joinedSeq: 7 },
+          ],
+        });
+        expect((await store.getConversation(id))?.participants).toEqual([
+          { userId: 'alice', role: 'owner', joinedAt: at(1) },
+          { userId: user, role: 'member', joinedAt: at(2), joinedSeq: 7 },
+        ]);
+        const m = membershipOf(user, id, { joinedSeq: 7, lastSeq: 7, lastReadSeq: 7, lastDeliveredSeq: 7 });
+        await store.putMembership(m);
+        expect(await store.getMembership(user, id)).toEqual(m);
+        await store.putMembership(membershipOf(user, 'c1'));
+        expect(await store.getMembership(user, 'c1')).not.toHaveProperty('joinedSeq');
+      });
+
       it('when a membership is updated, then the change is stored; null leaves it; a missing one gives null', async () => {
         const user = uniq('u');
         await store.putMembership(membershipOf(user, 'c1'));
