@@ -1,3 +1,4 @@
+import { forwardMessage } from '../../shared/app/forward.js';
 import * as reads from '../../shared/app/message-reads.js';
 import * as messages from '../../shared/app/messages.js';
 import { markRead } from '../../shared/app/receipts.js';
@@ -6,6 +7,7 @@ import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js'
 import {
   DeleteMessageQuerySchema,
   EditMessageBodySchema,
+  ForwardBodySchema,
   ListMessagesQuerySchema,
   MarkReadBodySchema,
   MessageParamsSchema,
@@ -133,6 +135,28 @@ route(
       query.forEveryone,
     );
     return { status: 204, pushes };
+  },
+);
+
+route(
+  {
+    name: 'messages-forward',
+    method: 'POST',
+    path: `${ONE}/forward`,
+    summary: 'Forward a message you can see into conversations you take part in (a new message in each)',
+    params: MessageParamsSchema,
+    body: ForwardBodySchema,
+    success: 201,
+  },
+  async ({ runtime, userId, params, body }) => {
+    const { result, pushes } = await forwardMessage(
+      runtime.deps,
+      { userId },
+      params.conversationId,
+      params.messageId,
+      body.conversationIds,
+    );
+    return { status: result.created ? 201 : 200, body: { messages: result.messages }, pushes };
   },
 );
 

@@ -23,6 +23,8 @@ export type SendDeps = Pick<
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
   type?: SendMessageBody['type'];
   content?: string;
+  /** Only from forwarding (never from the HTTP body): the copy is stored as forwarded from this message id. */
+  forwardedFromId?: string;
 };
 
 export interface SendResult {

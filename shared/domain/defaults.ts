@@ -35,6 +35,8 @@ export interface NewMessageInput {
   attachments?: Attachment[];
   location?: Location;
   createdAt: string;
+  /** Makes the message a forwarded copy of this message id. */
+  forwardedFromId?: string;
   /** The conversation's retention; null keeps the message until someone deletes it. */
   retentionDays: number | null;
 }
@@ -60,6 +62,7 @@ export function newMessage(input: NewMessageInput): Omit<Message, 'id' | 'seq'> 
     deletedBy: null,
     hiddenFor: [],
     createdAt: input.createdAt,
+    ...(input.forwardedFromId !== undefined && { isForwarded: true, forwardedFromId: input.forwardedFromId }),
     ...(input.retentionDays !== null && { ttl: input.retentionDays * 86_400 }),
   };
 }

@@ -390,6 +390,21 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(await store.getMessage(id, id)).toBeNull();
       });
 
+      it('when a forwarded copy is appended, then it keeps isForwarded and forwardedFromId; other messages have neither', async () => {
+        const id = await freshConversation();
+        const { message: copy } = await store.appendMessage(
+          newMessage(id, { isForwarded: true, forwardedFromId: 'c_elsewhere.3' }),
+        );
+        const { message: plain } = await store.appendMessage(newMessage(id));
+        expect(await store.getMessage(id, copy.id)).toMatchObject({
+          isForwarded: true,
+          forwardedFromId: 'c_elsewhere.3',
+        });
+        const stored = await store.getMessage(id, plain.id);
+        expect(stored).not.toHaveProperty('isForwarded');
+        expect(stored).not.toHaveProperty('forwardedFromId');
+      });
+
       it('when a retention ttl is given, then the message keeps it; without one it has none', async () => {
         const id = await freshConversation();
         const kept = await store.appendMessage(newMessage(id, { ttl: 30 * 86_400 }));

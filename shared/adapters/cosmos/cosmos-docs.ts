@@ -103,6 +103,8 @@ const MessageShape: z.ZodType<Message> = z.object({
   deletedBy: z.string().nullable(),
   hiddenFor: z.array(z.string()),
   createdAt: z.string(),
+  isForwarded: z.boolean().optional(),
+  forwardedFromId: z.string().optional(),
   ttl: z.number().optional(),
 });
 
