@@ -133,6 +133,7 @@ var appSettings = {
   NOTIFICATION_TOPICS: notificationTopics
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
+  PUSH_GRACE_SECONDS: '5'
   LOG_LEVEL: logLevel
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
 

@@ -89,6 +89,9 @@ export const SettingsSchema = z.object({
     .describe('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)'),
   RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
   RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
+  PUSH_GRACE_SECONDS: int(5, 0).describe(
+    'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
+  ),
   LOG_LEVEL: z
     .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
     .describe('Lowest level of logs, events and metrics written'),
@@ -146,6 +149,7 @@ export interface Settings {
   retentionDefaultDays: number | null;
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number };
+  pushGraceSeconds: number;
   logLevel: LogLevel;
   appInsightsConnectionString: string | undefined;
   /** WEBSITE_SITE_NAME: set only when running on Azure. */
@@ -255,6 +259,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
     limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
+    pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     siteName: e.WEBSITE_SITE_NAME,

@@ -1,8 +1,10 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { AppInsightsTelemetry } from '../adapters/appinsights-telemetry.js';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
+import { LocalPushSender } from '../adapters/memory/local-push.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { sendReadCache } from '../adapters/send-read-cache.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
@@ -16,6 +18,7 @@ import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { withDependencyTelemetry } from './dependencies.js';
+import { buildConsumers, type Consumers, placeholderQueue } from './pipeline.js';
 import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
 
 /** Everything a function needs, built once per process from validated settings. */
@@ -26,6 +29,8 @@ export interface Runtime {
   connectionInfo: ConnectionInfoIssuer;
   /** Proves upstream calls come from our SignalR Service. */
   upstream: UpstreamVerifier;
+  /** The queue consumers (shared/runtime/pipeline.ts). */
+  consumers: Consumers;
   close(): Promise<void>;
 }
 
@@ -114,8 +119,15 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
   ]);
+  // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
+  const reads = sendReadCache(store);
+  const queue = placeholderQueue(telemetry);
   const deps: AppDeps = {
-    store,
+    store: reads.store,
+    sendReads: reads.sendReads,
+    queue,
+    push: new LocalPushSender(),
+    pushGraceSeconds: settings.pushGraceSeconds,
     ephemeral,
     notifications,
     clock: systemClock,
@@ -131,7 +143,9 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
     upstream: createUpstreamVerifier(settings.upstreamAuth),
+    consumers: buildConsumers(deps, queue),
     close: async () => {
+      await queue.close();
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();
       await ephemeral.close();

@@ -102,6 +102,7 @@ const MessageShape: z.ZodType<Message> = z.object({
   hiddenFor: z.array(z.string()),
   createdAt: z.string(),
   ttl: z.number().optional(),
+  pendingSince: z.string().optional(),
 });
 
 const MembershipShape: z.ZodType<Membership> = z.object({
@@ -134,6 +135,7 @@ const ProfileShape: z.ZodType<UserProfile> = z.object({
   userId: z.string(),
   blocked: z.array(z.object({ userId: z.string(), reason: z.string().nullable(), blockedAt: z.string() })),
   blockedBy: z.array(z.string()).optional(),
+  push: z.object({ privatePreviews: z.boolean(), pushEnabled: z.boolean() }).optional(),
 });
 
 const NOTIFICATION_ID_PREFIX = 'ntf:';
