@@ -6,6 +6,9 @@ import './http/me.js';
 import './http/system.js';
 import './http/realtime.js';
 import './http/notifications.js';
+import './http/devices.js';
+import './queues/message-events.js';
+import './timers/outbox-sweep.js';
 import './hub/messaging.js';
 import './hub/notifications.js';
 

@@ -13,6 +13,7 @@ param token string
 // - appSends: the app's identity gets Data Sender on the queue (Data Receiver on all); booking-events is produced
 //   by the booking system, the app only consumes it.
 var queues = [
+  { name: 'message-events', maxDeliveryCount: 10, ttl: 'P7D', lock: 'PT1M', duplicateDetection: true, appSends: true }
   { name: 'push-notifications', maxDeliveryCount: 5, ttl: 'P1D', lock: 'PT1M', duplicateDetection: true, appSends: true }
   { name: 'link-previews', maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true }
   { name: 'translations', maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true }
