@@ -6,7 +6,14 @@
  * Translations are not enqueued here yet (the translation issue adds them).
  */
 import { EVENTS, type Outcome, type Push } from '../domain/events.js';
-import { linkPreviewJobId, type MessageEvent, type PushJob, pushJobId, urlsIn } from '../domain/jobs.js';
+import {
+  type LinkPreviewJob,
+  linkPreviewJobId,
+  type MessageEvent,
+  type PushJob,
+  pushJobId,
+  urlsIn,
+} from '../domain/jobs.js';
 import type { Notification } from '../domain/notification.js';
 import type { Job } from '../domain/queues.js';
 import { previewOf } from '../domain/rules.js';
@@ -52,7 +59,7 @@ async function handleMessageEvent(
       jobs.push({
         queue: 'link-previews',
         id: linkPreviewJobId(message.id),
-        body: { conversationId: message.conversationId, messageId: message.id, urls },
+        body: { conversationId: message.conversationId, messageId: message.id, urls } satisfies LinkPreviewJob,
       });
   }
   if (jobs.length > 0) await deps.queue.enqueue(jobs);

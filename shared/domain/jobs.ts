@@ -27,11 +27,12 @@ export const PushJobSchema = z.strictObject({
 });
 export type PushJob = z.infer<typeof PushJobSchema>;
 
-export const LinkPreviewJobSchema = z.strictObject({
-  conversationId: z.string().min(1),
-  messageId: z.string().min(1),
-  urls: z.array(z.string()).min(1),
-});
+/** Its consumer comes with the link-preview feature; the jobs are enqueued already. */
+export interface LinkPreviewJob {
+  conversationId: string;
+  messageId: string;
+  urls: string[];
+}
 
 export const messageEventJobId = (messageId: string): string => `msg:${messageId}`;
 export const pushJobId = (messageId: string, phase: PushJob['phase']): string => `push:${phase}:${messageId}`;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { registerDevice, setPushPreferences } from '../../shared/app/devices.js';
 import { sendMessage } from '../../shared/app/messages.js';
@@ -62,6 +63,34 @@ const table: [string, Partial<Parameters<typeof pushVerdict>[0]>, PushVerdict][]
 describe('push notification rules', () => {
   it.each(table)('%s', (_what, over, verdict) => {
     expect(pushVerdict({ ...base, ...over })).toBe(verdict);
+  });
+
+  it('whatever the membership and profile, the sender never gets a push and a push is never made to a muted, level-none or blocking recipient', () => {
+    const level = fc.constantFrom('all' as const, 'mentions' as const, 'none' as const);
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        level,
+        fc.boolean(),
+        fc.boolean(),
+        fc.constantFrom('now' as const, 'grace' as const),
+        fc.nat(10),
+        (muted, notificationLevel, blocks, mentioned, phase, delivered) => {
+          const input = {
+            ...base,
+            phase,
+            mentions: mentioned ? ['bob'] : [],
+            membership: { ...member, muted, notificationLevel, lastDeliveredSeq: delivered },
+            profile: { blocked: blocks ? [{ userId: 'alice', reason: null, blockedAt: NOW }] : [] },
+          };
+          expect(pushVerdict({ ...input, recipientId: 'alice' })).toBe('sender');
+          if (pushVerdict(input) === 'push') {
+            expect(muted || notificationLevel === 'none' || blocks).toBe(false);
+            if (phase === 'grace') expect(delivered).toBeLessThan(base.seq);
+          }
+        },
+      ),
+    );
   });
 
   it('when a message reaches offline and online members, then offline ones are pushed at once, online ones after the grace unless delivered; badge, collapse key and private previews apply', async () => {
