@@ -79,7 +79,7 @@ const deps: AppDeps = {
   ids: { newId: (p) => `${p}_${Math.random().toString(36).slice(2)}` },
   telemetry: { log: () => undefined, event: () => undefined, metric: () => undefined, dependency: () => undefined },
   retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
-  limits: { sendPerMinute: 1_000_000, typingPerMinute: 1_000_000 },
+  limits: { sendPerMinute: 1_000_000, typingPerMinute: 1_000_000, conversationsPerMinute: 1_000_000 },
   notificationTopics: [],
 };
 
@@ -97,8 +97,11 @@ const consumer = messageEventsConsumer(deps);
 async function drainMessageEvents(): Promise<Counts> {
   counts = zero();
   let signalr = 0;
+  // as the queue wrapper delivers them: planned (planDelivery) into SignalR output items
   for (const job of jobs.splice(0).filter((j) => j.queue === 'message-events'))
-    signalr += toBindingItems((await consumer(MessageEventSchema.parse(job.body))).pushes).length;
+    signalr += toBindingItems(
+      await planDelivery(deps, (await consumer(MessageEventSchema.parse(job.body))).pushes),
+    ).length;
   const c = { ...counts, signalr };
   counts = zero();
   return c;
@@ -129,6 +132,17 @@ for (const [name, id] of [
   ]);
   rows.push([`typing (${name})`, await measure(() => setTyping(deps, alice, id, true))]);
 }
+// warm the read cache again (mark-read's membership write dropped it) and clear alice's typing
+await setTyping(deps, alice, group, false);
+await sendMessage(deps, alice, group, { content: 'warm-up' });
+await drainMessageEvents();
+rows.push([
+  'send (group 500, mentions 1 member)',
+  await measure(() =>
+    sendMessage(deps, alice, group, { content: 'hi @member-0', mentions: ['member-0'], clientMessageId: 'c-mention' }),
+  ),
+]);
+rows.push(['  └ message-events job (mention, async)', await drainMessageEvents()]);
 rows.push([
   'join (group 500, add 1 participant)',
   await measure(() => addParticipants(deps, alice, group, { userIds: ['newcomer'], role: 'member' })),

@@ -11,6 +11,7 @@ import './queues/message-events.js';
 import './timers/outbox-sweep.js';
 import './hub/messaging.js';
 import './hub/notifications.js';
+import './queues/queue-health.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime
 // reuses what is parsed here

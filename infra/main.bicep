@@ -75,6 +75,9 @@ param rateLimitSendPerMinute int = 60
 @minValue(1)
 param rateLimitTypingPerMinute int = 10
 
+@minValue(1)
+param rateLimitConversationsPerMinute int = 10
+
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
@@ -130,6 +133,7 @@ module app 'modules/app.bicep' = {
     notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
+    rateLimitConversationsPerMinute: rateLimitConversationsPerMinute
     logLevel: logLevel
     keyVaultPurgeProtection: keyVaultPurgeProtection
     functionsHostMasterKey: functionsHostMasterKey

@@ -11,6 +11,8 @@ const LocalEnvSchema = z.object({
   SIGNALR_PORT: port(8888).describe('SignalR emulator port'),
   // why: locally the store defaults to Cosmos DB on the embedded server, so `npm start` runs the real adapter
   STORE: z.preprocess(blank, z.enum(STORE_KINDS).default('cosmos')),
+  // why: the local broker's journals outlive npm start, so what was enqueued is delivered after a restart
+  LOCAL_QUEUE_DIR: z.preprocess(blank, z.string().min(1).default('.local-data/queues')),
 });
 
 try {
@@ -20,6 +22,7 @@ try {
     port: local.data.PORT,
     signalrPort: local.data.SIGNALR_PORT,
     store: local.data.STORE,
+    queueDir: local.data.LOCAL_QUEUE_DIR,
   });
   const { settings } = stack;
   console.log(`

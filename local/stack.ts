@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { blank, loadSettings, type Settings } from '../shared/config/settings.js';
 import { demoPage } from './demo-page.js';
 import { installCoreApi } from './host/core-api.js';
 import { FunctionHost } from './host/function-host.js';
+import { type LocalQueueOptions, type LocalQueues, openLocalQueues } from './queue/local-queues.js';
 import { SignalREmulator } from './signalr-emulator/index.js';
 
 export interface LocalStackOptions {
@@ -14,6 +18,10 @@ export interface LocalStackOptions {
   store?: 'memory' | 'cosmos';
   /** Redis URL; undefined = in-process memory twin. */
   redisUrl?: string;
+  /** Folder of the local broker's journals (npm start: LOCAL_QUEUE_DIR, default .local-data/queues); unset = a fresh temporary folder, removed on stop (tests). */
+  queueDir?: string;
+  /** Broker limits and trigger options (tests: short locks and backoffs). */
+  queues?: LocalQueueOptions;
   /** Extra settings, applied last. */
   env?: Record<string, string>;
   quiet?: boolean;
@@ -27,12 +35,20 @@ export interface LocalStack {
   settings: Settings;
   host: FunctionHost;
   emulator: SignalREmulator;
+  queues: LocalQueues;
   stop(): Promise<void>;
 }
 
 /** Local defaults, applied only where the environment leaves a setting unset (blank counts as unset, as in the schema). */
 function unsetOnly(defaults: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(defaults).filter(([name]) => blank(process.env[name]) === undefined));
+}
+
+/** A temporary queue folder for a stack that names none, removed when the stack stops. */
+function scratchDir(stops: (() => Promise<void>)[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-queues-'));
+  stops.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+  return dir;
 }
 
 /** The whole backend in one process: embedded store, SignalR emulator, and the functions on a local host. */
@@ -55,6 +71,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       }),
       AzureSignalRConnectionString: emulator.connectionString(),
       STORE: opts.store ?? 'memory',
+      LOCAL_QUEUE_DIR: opts.queueDir ?? scratchDir(stops),
       ...(opts.redisUrl !== undefined && { REDIS_URL: opts.redisUrl }),
       ...opts.env,
     };
@@ -76,10 +93,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     throw e;
   }
 
+  let queues: LocalQueues;
+  try {
+    queues = await openLocalQueues(settings, opts.queues);
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  // why first: triggers finish their in-flight messages while the host and the emulator still run
+  stops.unshift(() => queues.stop());
+
   installCoreApi();
   const { resetRuntime } = await import('../shared/runtime/container.js');
   await resetRuntime();
   await import('../functions/index.js');
+  queues.startTriggers();
   const host = new FunctionHost();
   host.extras.push(demoPage);
   const baseUrl = await host.start(opts.port ?? 7071);
@@ -94,7 +122,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   host.allowedOrigins = origins;
   emulator.setAllowedOrigins(origins);
   // why: the emulator goes first so its `disconnected` calls still reach the functions
-  stops.splice(1, 0, () => host.stop());
+  stops.splice(2, 0, () => host.stop());
 
   return {
     baseUrl,
@@ -102,6 +130,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     settings,
     host,
     emulator,
+    queues,
     stop: async () => {
       await stopAll();
       await resetRuntime();

@@ -77,8 +77,8 @@ route(
     auth: false,
     summary: 'This API as OpenAPI 3.1',
   },
-  ({ request }) =>
-    Promise.resolve({ status: 200, body: buildOpenApi(ROUTES, HUB_METHODS, new URL(request.url).origin) }),
+  // why: a relative server (paths carry /api), never the request's Host header: a forged Host must not end up in it
+  () => Promise.resolve({ status: 200, body: buildOpenApi(ROUTES, HUB_METHODS, '/') }),
 );
 
 route(

@@ -1,30 +1,18 @@
-// Queue consumers of the event pipeline. Provisional registrations with app.serviceBusQueue: the runtime wrapper of
-// branch s9-queues (parse, retry, dead-letter telemetry) replaces them at the merge. A throw abandons the message, so
-// Service Bus redelivers it (maxDeliveryCount, then the DLQ); every consumer is idempotent.
-import { app, type InvocationContext } from '@azure/functions';
+// Queue consumers of the send pipeline, through the runtime wrapper (parse, abandon on a throw → redelivery, then
+// the DLQ after the queue's maxDeliveryCount). Every consumer is idempotent.
 import { handlePushJob } from '../../shared/app/push-notifications.js';
 import { MessageEventSchema, PushJobSchema } from '../../shared/domain/jobs.js';
-import { deliver, PUSH_OUTPUTS } from '../../shared/runtime/bindings.js';
-import { getRuntime } from '../../shared/runtime/container.js';
+import { queueConsumer } from '../../shared/runtime/queue-trigger.js';
 
-const CONNECTION = 'ServiceBusConnection';
-
-app.serviceBusQueue('message-events', {
-  connection: CONNECTION,
-  queueName: 'message-events',
-  extraOutputs: PUSH_OUTPUTS,
-  handler: async (body: unknown, context: InvocationContext) => {
-    const runtime = await getRuntime();
-    const { pushes } = await runtime.consumers.messageEvents(MessageEventSchema.parse(body));
-    await deliver(runtime.deps, context, pushes);
-  },
+// Inbox fan-out, mention notifications (their live copies go out as the wrapper's pushes, planned by planDelivery),
+// push-notification jobs. Its follow-on jobs are enqueued inside, before the outbox marker is cleared.
+queueConsumer('message-events', { queue: 'message-events', body: MessageEventSchema }, async ({ body, runtime }) => {
+  const { pushes } = await runtime.messageEvents(body);
+  return { pushes };
 });
 
-app.serviceBusQueue('push-notifications', {
-  connection: CONNECTION,
-  queueName: 'push-notifications',
-  handler: async (body: unknown) => {
-    const runtime = await getRuntime();
-    await handlePushJob(runtime.deps, PushJobSchema.parse(body));
-  },
+// Push notifications to devices (mute, level, blocks, preferences, delivered receipts are checked here).
+queueConsumer('push-notifications', { queue: 'push-notifications', body: PushJobSchema }, async ({ body, runtime }) => {
+  await handlePushJob(runtime.deps, body);
+  return undefined;
 });

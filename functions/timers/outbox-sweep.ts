@@ -1,12 +1,7 @@
-// Every minute: re-enqueue the message-events job of messages whose side effects were never acknowledged.
-import { app } from '@azure/functions';
 import { sweepOutbox } from '../../shared/app/outbox-sweep.js';
-import { getRuntime } from '../../shared/runtime/container.js';
+import { timerJob } from '../../shared/runtime/queue-trigger.js';
 
-app.timer('outbox-sweep', {
-  schedule: '0 */1 * * * *',
-  handler: async () => {
-    const runtime = await getRuntime();
-    await sweepOutbox(runtime.deps);
-  },
+// Every minute: re-enqueue the message-events job of messages whose side effects were never acknowledged.
+timerJob('outbox-sweep', '0 */1 * * * *', async ({ runtime }) => {
+  await sweepOutbox(runtime.deps);
 });

@@ -22,6 +22,7 @@ param retentionDefaultDays string
 param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
+param rateLimitConversationsPerMinute int
 param logLevel string
 param keyVaultPurgeProtection bool
 @secure()
@@ -164,6 +165,7 @@ module functionApp 'function-app.bicep' = {
     notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
+    rateLimitConversationsPerMinute: rateLimitConversationsPerMinute
     logLevel: logLevel
   }
 }

@@ -34,6 +34,7 @@ param retentionDefaultDays string
 param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
+param rateLimitConversationsPerMinute int
 param logLevel string
 
 // why: no cold start where users wait: the HTTP group (negotiate, the API) and the SignalR functions every session
@@ -133,12 +134,15 @@ var appSettings = {
   NOTIFICATION_TOPICS: notificationTopics
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
+  RATE_LIMIT_CONVERSATIONS_PER_MINUTE: string(rateLimitConversationsPerMinute)
   PUSH_GRACE_SECONDS: '5'
   LOG_LEVEL: logLevel
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
-
-  // future consumers (queue-triggered functions, attachments): identity-based connections, no keys
+  // jobs go to Service Bus; the app's JobQueue and the queue triggers share one identity-based connection
+  QUEUE_MODE: 'servicebus'
   ServiceBusConnection__fullyQualifiedNamespace: serviceBusNamespaceFqdn
+
+  // platform: the Service Bus extension's identity for ServiceBusConnection; future consumers (attachments)
   ServiceBusConnection__credential: 'managedidentity'
   ServiceBusConnection__clientId: identityClientId
   ATTACHMENTS_ACCOUNT_URL: attachmentsAccountUrl

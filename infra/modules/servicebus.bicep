@@ -13,6 +13,11 @@ param token string
 // - appSends: the app's identity gets Data Sender on the queue (Data Receiver on all); booking-events is produced
 //   by the booking system, the app only consumes it.
 var queues = [
+  // message-events: every send's follow-up (inbox fan-out, mentions, hand-off to push/previews/translations). 10
+  // deliveries: each step is idempotent and Cosmos 429s on a big fan-out need several tries to clear; 1 min lock: a
+  // fan-out takes seconds and the host renews the lock; 7 days TTL: an old event still fixes unread counts and
+  // mentions, and an expired one is dead-lettered, not lost; duplicate detection: the send path and the outbox
+  // sweep may both enqueue the same message's event (MessageId = the message id)
   { name: 'message-events', maxDeliveryCount: 10, ttl: 'P7D', lock: 'PT1M', duplicateDetection: true, appSends: true }
   { name: 'push-notifications', maxDeliveryCount: 5, ttl: 'P1D', lock: 'PT1M', duplicateDetection: true, appSends: true }
   { name: 'link-previews', maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true }

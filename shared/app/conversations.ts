@@ -18,9 +18,11 @@ import { loadAsParticipant, type StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
 import { bookingConversationId, requireNoBlockWith } from './policy.js';
+import { admit } from './rate-policy.js';
 
 export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
 export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
+type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'telemetry' | 'limits'>;
 
 /** What clients see of a conversation. */
 export function conversationView(c: Conversation): Record<string, unknown> {
@@ -68,6 +70,10 @@ export async function createConversation(
   if (others.length + 1 > LIMITS.participantsPerConversation)
     throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
   await requireNoBlockWith(deps, caller.userId, others, 'start a conversation with');
+  // why: both limits are checked before anything is written, so a refused create leaves nothing behind and its retry
+  // creates the conversation and sends the initial message
+  await admit(deps, 'conversationFanOut', caller.userId);
+  if (body.initialMessage !== undefined) await admit(deps, 'send', caller.userId);
 
   const now = deps.clock.now().toISOString();
   const creatorRole: Role = body.type === 'direct' ? 'member' : 'owner';
@@ -116,11 +122,13 @@ export async function createConversation(
   }
   let result = conversation;
   if (created && body.initialMessage !== undefined) {
-    const sent = await sendMessage(deps, caller, id, {
-      content: body.initialMessage,
-      type: 'text',
-      clientMessageId: `initial-${id}`,
-    });
+    const sent = await sendMessage(
+      deps,
+      caller,
+      id,
+      { content: body.initialMessage, type: 'text', clientMessageId: `initial-${id}` },
+      { admitted: true },
+    );
     pushes.push(...sent.pushes);
     result = (await deps.store.getConversation(id)) ?? conversation;
   }
@@ -176,7 +184,7 @@ export async function listParticipants(deps: StoreDeps, caller: Caller, conversa
 }
 
 export async function addParticipants(
-  deps: MembershipDeps,
+  deps: FanOutDeps,
   caller: Caller,
   conversationId: string,
   body: z.infer<typeof AddParticipantsBodySchema>,
@@ -190,6 +198,7 @@ export async function addParticipants(
   requireRole(me, 'admin', 'add participants');
   if (body.role === 'admin') requireRole(me, 'owner', 'add admins');
   await requireNoBlockWith(deps, caller.userId, body.userIds, 'add');
+  await admit(deps, 'conversationFanOut', caller.userId);
   const now = deps.clock.now().toISOString();
   let added: Participant[] = [];
   const updated = await deps.store.updateConversation(conversationId, (c) => {

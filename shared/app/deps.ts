@@ -17,10 +17,10 @@ export interface AppDeps {
   ephemeral: EphemeralState;
   notifications: NotificationStore;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
-  limits: { sendPerMinute: number; typingPerMinute: number };
+  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */
   notificationTopics: readonly string[];
-  /** Background work: message-events, push-notifications, link-previews (shared/app/message-events.ts). */
+  /** Background jobs (message-events, push-notifications): the runtime's queue, the broker locally, Service Bus on Azure. */
   queue: JobQueue;
   push: PushSender;
   /** Seconds an online recipient has to mark a message delivered before it is pushed anyway (PUSH_GRACE_SECONDS). */

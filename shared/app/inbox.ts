@@ -59,7 +59,7 @@ function entryOf(m: Membership, c: Conversation, now: string) {
     lastActivityAt: m.lastActivityAt,
     lastSeq,
     lastReadSeq: m.lastReadSeq,
-    unreadCount: unreadCount({ lastSeq, lastReadSeq: m.lastReadSeq }),
+    unreadCount: unreadCount({ lastSeq, lastReadSeq: m.lastReadSeq, goneSeqs: m.goneSeqs }),
     role: m.role,
     isMuted: m.muted && (m.mutedUntil === null || m.mutedUntil > now),
     mutedUntil: m.mutedUntil,

@@ -3,22 +3,17 @@
  * redelivered or re-enqueued job changes nothing more: the fan-out only moves fields forward, mention notifications
  * have ids derived from the message, the jobs it enqueues have deterministic ids, and the outbox marker is cleared
  * last (a failure before it leaves the message for a retry or the sweep).
- * Translations are not enqueued here yet (the translation issue adds them).
+ * Link-preview and translation jobs are not enqueued yet: no consumer exists for them, and jobs nobody receives
+ * would only expire into the dead-letter queue; their issues add the consumer and the enqueue together.
  */
 import { EVENTS, type Outcome, type Push } from '../domain/events.js';
-import {
-  type LinkPreviewJob,
-  linkPreviewJobId,
-  type MessageEvent,
-  type PushJob,
-  pushJobId,
-  urlsIn,
-} from '../domain/jobs.js';
+import { type MessageEvent, type PushJob, pushJobId } from '../domain/jobs.js';
 import type { Notification } from '../domain/notification.js';
 import type { Job } from '../domain/queues.js';
 import { previewOf } from '../domain/rules.js';
 import type { AppDeps } from './deps.js';
 import { InboxFanOut } from './inbox-fanout.js';
+import { mentionAudience } from './mentions.js';
 
 export type MessageEventDeps = Pick<
   AppDeps,
@@ -52,22 +47,20 @@ async function handleMessageEvent(
   const jobs: Job[] = [];
   if (!message.isDeleted) {
     const mentioned = message.mentions.filter((u) => u !== message.senderId && members.has(u));
-    if (mentioned.length > 0) pushes.push(...(await notifyMentions(deps, mentioned, message)));
+    // why: mute (until its end) and notification level "none" are read per mentioned user here, off the send path
+    const audience =
+      mentioned.length === 0
+        ? []
+        : await mentionAudience(deps, message.conversationId, mentioned, deps.clock.now().toISOString());
+    if (audience.length > 0) pushes.push(...(await notifyMentions(deps, audience, message)));
     jobs.push(...(await pushJobs(deps, message, recipients)));
-    const urls = urlsIn(message.content);
-    if (urls.length > 0)
-      jobs.push({
-        queue: 'link-previews',
-        id: linkPreviewJobId(message.id),
-        body: { conversationId: message.conversationId, messageId: message.id, urls } satisfies LinkPreviewJob,
-      });
   }
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   await deps.store.settleMessage(message.conversationId, message.id);
   return { result: { handled: true }, pushes };
 }
 
-/** Mention notifications, one per mentioned member, keyed by the message: a second run stores no second one. */
+/** Mention notifications, one per mentioned member who wants them (mentionAudience), keyed by the message: a second run stores no second one. */
 async function notifyMentions(
   deps: MessageEventDeps,
   userIds: string[],

@@ -3,13 +3,16 @@ import { newMessage } from '../domain/defaults.js';
 import { conflict, forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
+import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
-import { quietly, rateRefusal } from './best-effort.js';
+import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
 import { requireNotBlockedIn } from './policy.js';
 import { refreshPresence } from './presence.js';
+import { admit, rateLimitRefusal } from './rate-policy.js';
 import { enqueueMessageEvent, messageReceivedPush } from './send-effects.js';
+import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
   AppDeps,
@@ -41,6 +44,8 @@ export async function sendMessage(
   caller: Caller,
   conversationId: string,
   input: SendInput,
+  /** `admitted`: the caller already took this send's rate-limit token (a create with its initial message). */
+  opts: { admitted?: boolean } = {},
 ): Promise<Outcome<SendResult>> {
   const type = input.type ?? 'text';
   const content = input.content ?? '';
@@ -49,7 +54,7 @@ export async function sendMessage(
   const reading: SendDeps = deps.sendReads ? { ...deps, store: deps.sendReads } : deps;
   const { conversation, me } = await loadAsParticipant(reading, caller, conversationId);
   try {
-    await admitSend(reading, caller, conversation, me, { ...input, type });
+    await admitSend(reading, caller, conversation, me, { ...input, type }, opts.admitted === true);
   } catch (refusal) {
     // why: a retry of a send that was stored gets its message even if the checks refuse a new send now; looked up
     // only on a refusal, so a normal send pays no extra read
@@ -113,8 +118,10 @@ async function admitSend(
   conversation: Conversation,
   me: Participant,
   input: SendInput & { type: SendMessageBody['type'] },
+  /** The caller already took this send's rate-limit token (a create with its initial message). */
+  admitted: boolean,
 ): Promise<void> {
-  const refusal = await rateRefusal(deps, `send:${caller.userId}`, deps.limits.sendPerMinute, 'messages');
+  const refusal = admitted ? null : await rateLimitRefusal(deps, 'send', caller.userId);
   if (refusal) throw refusal;
   if (input.type === 'system' && (conversation.type === 'direct' || !atLeast(me.role, 'admin'))) {
     throw forbidden(
@@ -259,7 +266,7 @@ export async function editMessage(
 }
 
 export async function deleteMessage(
-  deps: Pick<AppDeps, 'store' | 'clock'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'telemetry'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -272,6 +279,7 @@ export async function deleteMessage(
     await deps.store.updateMessage(conversationId, messageId, (m) =>
       m.hiddenFor.includes(caller.userId) ? null : { ...m, hiddenFor: [...m.hiddenFor, caller.userId] },
     );
+    await leaveOutOfUnread(deps, conversationId, [caller.userId], message.seq);
     return { result: null, pushes: [toUsers([caller.userId], EVENTS.messageDeleted, payload)] };
   }
   const mayModerate = conversation.type !== 'direct' && atLeast(me.role, 'admin');
@@ -281,11 +289,13 @@ export async function deleteMessage(
   await deps.store.updateMessage(conversationId, messageId, (m: Message) =>
     m.isDeleted ? null : { ...m, isDeleted: true, deletedAt: now, deletedBy: caller.userId },
   );
+  const everyone = conversation.participants.map((p) => p.userId);
+  await leaveOutOfUnread(deps, conversationId, everyone, message.seq);
   return { result: null, pushes: [toGroup(conversationId, EVENTS.messageDeleted, payload)] };
 }
 
 export async function react(
-  deps: StoreDeps,
+  deps: StoreDeps & Pick<AppDeps, 'ephemeral' | 'telemetry' | 'limits'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -295,18 +305,11 @@ export async function react(
   const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
   await requireNotBlockedIn(deps, conversation, caller.userId, 'react');
+  await admit(deps, 'reaction', caller.userId);
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
     if (m.isDeleted) throw invalid('a deleted message cannot take reactions', 'MESSAGE.DELETED');
-    const users = m.reactions[reaction] ?? [];
-    const has = users.includes(caller.userId);
-    if ((action === 'added') === has) return null;
-    if (action === 'added' && users.length === 0 && Object.keys(m.reactions).length >= 50) {
-      throw invalid('a message has at most 50 different reactions', 'REACTION.TOO_MANY');
-    }
-    const next = action === 'added' ? [...users, caller.userId] : users.filter((u) => u !== caller.userId);
-    const reactions = { ...m.reactions, [reaction]: next };
-    if (next.length === 0) delete reactions[reaction];
-    return { ...m, reactions };
+    const reactions = toggleReaction(m.reactions, reaction, caller.userId, action);
+    return reactions === null ? null : { ...m, reactions };
   });
   return {
     result: { reactions: updated.reactions },

@@ -2,9 +2,11 @@ import { EVENTS, type Outcome, type Push, toUsers } from '../domain/events.js';
 import { PRESENCE_STATUSES, type PresenceInfo, type PresenceStatus } from '../ports/ephemeral.js';
 import { requireConnection } from './access.js';
 import { quietly } from './best-effort.js';
+import { orUnavailable } from './degraded.js';
 import { joinBigConversations } from './delivery.js';
 import type { AppDeps, Caller } from './deps.js';
 import { contactsOf, presenceVisibleTo } from './policy.js';
+import { admit } from './rate-policy.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
 export { PRESENCE_STATUSES };
@@ -19,9 +21,17 @@ export async function refreshPresence(deps: RefreshDeps, caller: Caller): Promis
   await quietly(deps, 'presence', () => deps.ephemeral.touch(caller.userId, connectionId));
 }
 
-/** The hub's Ping: proves the connection alive and refreshes presence. */
+/**
+ * The hub's Ping: proves the connection alive and refreshes presence. When the ephemeral state forgot the connection
+ * (Redis restarted empty, or it expired), the heartbeat registers it again, so a live client shows online again.
+ */
 export async function ping(deps: RefreshDeps, caller: Caller): Promise<Outcome<'pong'>> {
   await refreshPresence(deps, caller);
+  const { connectionId } = caller;
+  if (connectionId !== undefined) {
+    const live = await quietly(deps, 'presence', () => deps.ephemeral.hasConnection(caller.userId, connectionId));
+    if (live === false) await quietly(deps, 'presence', () => deps.ephemeral.connect(caller.userId, connectionId));
+  }
   return { result: 'pong', pushes: [] };
 }
 
@@ -52,12 +62,15 @@ export async function disconnected(deps: PresenceDeps, caller: Caller): Promise<
 }
 
 export async function updatePresence(
-  deps: Pick<AppDeps, 'store' | 'ephemeral'>,
+  deps: Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry' | 'limits'>,
   caller: Caller,
   status: PresenceStatus,
   statusMessage: string | null,
 ): Promise<Outcome<PresenceInfo>> {
-  const info = await deps.ephemeral.setStatus(caller.userId, status, statusMessage);
+  await admit(deps, 'presence', caller.userId);
+  const info = await orUnavailable(deps, 'presence', () =>
+    deps.ephemeral.setStatus(caller.userId, status, statusMessage),
+  );
   const contacts = await contactsOf(deps, caller.userId);
   const pushes =
     contacts.length === 0
@@ -79,13 +92,14 @@ export async function updatePresence(
  * never seen, exactly like an id nobody uses, so the answer reveals neither presence nor existence.
  */
 export async function getPresence(
-  deps: Pick<AppDeps, 'store' | 'ephemeral'>,
+  deps: Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>,
   caller: Caller,
   userIds: string[],
 ): Promise<Record<string, PresenceInfo>> {
   const asked = [...new Set(userIds)];
   const visible = await presenceVisibleTo(deps, caller, asked);
-  const known = visible.size === 0 ? {} : await deps.ephemeral.getPresence([...visible]);
+  const known =
+    visible.size === 0 ? {} : await orUnavailable(deps, 'presence', () => deps.ephemeral.getPresence([...visible]));
   return Object.fromEntries(asked.map((userId) => [userId, known[userId] ?? unknownPresence(userId)]));
 }
 

@@ -51,13 +51,12 @@ export function pushVerdict(x: {
   return 'push';
 }
 
-/** The user's exact unread total now: conversation lastSeq (one batch read) minus their read mark. */
+/** The user's exact unread total now: conversation lastSeq (one batch read) minus their read mark and gone seqs. */
 export async function unreadTotal(deps: Pick<AppDeps, 'store'>, userId: string): Promise<number> {
   const memberships = (await deps.store.allMemberships(userId)).filter((m) => !m.archived);
   const seqs = await deps.store.lastSeqs(memberships.map((m) => m.conversationId));
   return memberships.reduce(
-    (sum, m) =>
-      sum + unreadCount({ lastSeq: Math.max(m.lastSeq, seqs[m.conversationId] ?? 0), lastReadSeq: m.lastReadSeq }),
+    (sum, m) => sum + unreadCount({ ...m, lastSeq: Math.max(m.lastSeq, seqs[m.conversationId] ?? 0) }),
     0,
   );
 }

@@ -4,6 +4,7 @@ import { messageIdOf, unreadCount } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
+import { goneAbove } from './unread.js';
 
 // Receipts: how far each participant has read and received. Both marks only move forward.
 
@@ -34,6 +35,7 @@ export async function markRead(
       ...x,
       lastSeq,
       ...(moved && { lastReadSeq: target, lastReadAt: readAt, lastDeliveredSeq: Math.max(x.lastDeliveredSeq, target) }),
+      ...(moved && x.goneSeqs !== undefined && { goneSeqs: goneAbove(x, target) }),
     };
   });
   if (!m) throw notFound('Conversation');

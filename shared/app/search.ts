@@ -20,10 +20,16 @@ export async function searchMessages(deps: StoreDeps, caller: Caller, q: SearchQ
   const to = q.endDate === undefined ? undefined : endOfDay(q.endDate);
   if (from !== undefined && to !== undefined && from > to)
     throw invalid('startDate must not be after endDate', 'SEARCH.BAD_RANGE');
-  const hits =
-    scope.length === 0 ? [] : await deps.store.searchMessages(scope, { text: q.query, from, to, limit: q.limit });
+  const [hits, totalCount] =
+    scope.length === 0
+      ? [[], 0]
+      : await Promise.all([
+          deps.store.searchMessages(scope, { text: q.query, from, to, limit: q.limit }),
+          // why: totalCount is every match the caller may see, not the size of this page (B2)
+          deps.store.countSearchMatches(scope, { text: q.query, from, to, readerId: caller.userId }),
+        ]);
   const results = hits
     .filter((m) => visibleTo(m, caller.userId))
     .map((m) => ({ conversationId: m.conversationId, message: viewOf(m) }));
-  return { results, totalCount: results.length };
+  return { results, totalCount };
 }

@@ -1,8 +1,9 @@
 import { EVENTS, type Outcome } from '../domain/events.js';
 import { loadAsParticipant } from './access.js';
-import { quietly, takeToken } from './best-effort.js';
+import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
 import { authorize, eventTo, signalAudience } from './policy.js';
+import { admit } from './rate-policy.js';
 
 export type TypingDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry' | 'limits'>;
 
@@ -16,10 +17,10 @@ export async function setTyping(
   const { conversation } = isTyping
     ? await authorize(deps, caller, conversationId, 'typing')
     : await loadAsParticipant(deps, caller, conversationId);
+  // why: typing is a hint; over the limit (starts and stops alike) it is dropped without an error
+  if (!(await admit(deps, isTyping ? 'typingStart' : 'typingStop', caller.userId)))
+    return { result: { accepted: false }, pushes: [] };
   if (isTyping) {
-    // why: typing is a hint; over the limit it is dropped without an error
-    const decision = await takeToken(deps, `typing:${caller.userId}`, deps.limits.typingPerMinute);
-    if (decision && !decision.allowed) return { result: { accepted: false }, pushes: [] };
     await quietly(deps, 'typing', () => deps.ephemeral.startTyping(conversationId, caller.userId));
   } else {
     await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));

@@ -89,6 +89,9 @@ export const SettingsSchema = z.object({
     .describe('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)'),
   RATE_LIMIT_SEND_PER_MINUTE: int(60).describe('Messages a user may send per minute'),
   RATE_LIMIT_TYPING_PER_MINUTE: int(10).describe('Typing signals a user may send per minute (extra ones are dropped)'),
+  RATE_LIMIT_CONVERSATIONS_PER_MINUTE: int(10).describe(
+    'New conversations plus participant additions a user may make per minute (each puts entries in other inboxes)',
+  ),
   PUSH_GRACE_SECONDS: int(5, 0).describe(
     'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
   ),
@@ -98,6 +101,25 @@ export const SettingsSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: optStr().describe(
     'Application Insights: custom events and metrics are sent here too (set by the Bicep)',
   ),
+  QUEUE_MODE: z
+    .preprocess(blank, z.enum(['local', 'servicebus']).default('local'))
+    .describe(
+      'Where background jobs go: local (the broker of npm start, journaled in LOCAL_QUEUE_DIR) or servicebus (Azure, managed identity)',
+    ),
+  ServiceBusConnection__fullyQualifiedNamespace: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/i, 'a host name like <namespace>.servicebus.windows.net')
+        .optional(),
+    )
+    .describe(
+      'Service Bus namespace host (QUEUE_MODE=servicebus); the same setting the queue triggers use, with the managed identity',
+    ),
+  LOCAL_QUEUE_DIR: z
+    .preprocess(blank, z.string().min(1).default('.local-data/queues'))
+    .describe('Folder of the local broker’s journals (QUEUE_MODE=local; survives restarts of npm start)'),
   WEBSITE_SITE_NAME: optStr().describe('Set by Azure App Service / Functions; its presence means "running on Azure"'),
 });
 
@@ -134,11 +156,14 @@ export type SignalRSettings =
   /** Managed identity (Azure): `AzureSignalRConnectionString__serviceUri`. */
   | { kind: 'identity'; serviceUri: string };
 
+export type QueueSettings = { kind: 'local'; dir: string } | { kind: 'servicebus'; namespace: string };
+
 /** The validated settings, grouped: each variant carries exactly what it needs. */
 export interface Settings {
   store: StoreSettings;
   auth: AuthSettings;
   signalR: SignalRSettings;
+  queue: QueueSettings;
   upstreamAuth: UpstreamAuthSettings;
   /** undefined: in-process memory for the ephemeral state */
   redisUrl: string | undefined;
@@ -148,7 +173,7 @@ export interface Settings {
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
   notificationTopics: string[];
-  limits: { sendPerMinute: number; typingPerMinute: number };
+  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   pushGraceSeconds: number;
   logLevel: LogLevel;
   appInsightsConnectionString: string | undefined;
@@ -213,6 +238,14 @@ function upstreamAuthOf(e: EnvSettings, signalR: SignalRSettings, report: Report
   return report('SIGNALR_UPSTREAM_AUDIENCE', 'is required when SignalR uses a managed identity (no AccessKey)');
 }
 
+function queueOf(e: EnvSettings, report: Report): QueueSettings | undefined {
+  if (e.QUEUE_MODE === 'local') return { kind: 'local', dir: e.LOCAL_QUEUE_DIR };
+  const namespace = e.ServiceBusConnection__fullyQualifiedNamespace;
+  if (namespace === undefined)
+    return report('ServiceBusConnection__fullyQualifiedNamespace', 'is required when QUEUE_MODE=servicebus');
+  return { kind: 'servicebus', namespace };
+}
+
 function corsOf(e: EnvSettings, report: Report): string[] {
   const origins = list(e.CORS_ALLOWED_ORIGINS);
   for (const o of origins) {
@@ -247,18 +280,24 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   const upstreamAuth = signalR && upstreamAuthOf(e, signalR, report);
   const corsAllowedOrigins = corsOf(e, report);
   if (e.REDIS_AUTH === 'entra' && e.REDIS_URL === undefined) report('REDIS_URL', 'is required when REDIS_AUTH=entra');
-  if (!store || !signalR || !auth || !upstreamAuth) return undefined;
+  const queue = queueOf(e, report);
+  if (!store || !signalR || !auth || !upstreamAuth || !queue) return undefined;
   return {
     store,
     auth,
     signalR,
+    queue,
     upstreamAuth,
     redisUrl: e.REDIS_URL,
     redisAuth: e.REDIS_AUTH,
     corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
-    limits: { sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE, typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE },
+    limits: {
+      sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE,
+      typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE,
+      conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
+    },
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
+import { boundedJsonObject, HttpsUrlSchema } from './safe-input.js';
 import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
 
 export const CONVERSATION_TYPES = ['direct', 'group', 'booking', 'system'] as const;
@@ -66,6 +67,8 @@ export interface Membership {
   /** Copy of the conversation's lastSeq, moved forward on every send (unread = lastSeq - lastReadSeq). */
   lastSeq: number;
   lastReadSeq: number;
+  /** Seqs above lastReadSeq the user will never see (deleted for everyone or hidden for them): not unread. */
+  goneSeqs?: number[];
   lastReadAt: string | null;
   lastDeliveredSeq: number;
   lastActivityAt: string;
@@ -104,11 +107,11 @@ export const CreateConversationBodySchema = z
       .max(LIMITS.participantsPerRequest),
     title: z.string().trim().min(1).max(LIMITS.titleChars).optional(),
     description: z.string().max(LIMITS.descriptionChars).optional(),
-    imageUrl: z.url().max(LIMITS.urlChars).optional(),
+    imageUrl: HttpsUrlSchema.optional(),
     bookingId: IdSchema.optional(),
     category: IdSchema.optional().describe('e.g. customer-support (180-day retention) or customer-driver (30 days)'),
     initialMessage: z.string().trim().min(1).max(LIMITS.messageContentChars).optional(),
-    settings: z.record(z.string(), z.unknown()).optional(),
+    settings: boundedJsonObject().optional(),
   })
   .describe('CreateConversationBody');
 export type CreateConversationBody = z.infer<typeof CreateConversationBodySchema>;
@@ -117,7 +120,7 @@ export const UpdateConversationBodySchema = z
   .strictObject({
     title: z.string().trim().min(1).max(LIMITS.titleChars).nullable().optional(),
     description: z.string().max(LIMITS.descriptionChars).nullable().optional(),
-    imageUrl: z.url().max(LIMITS.urlChars).nullable().optional(),
+    imageUrl: HttpsUrlSchema.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one of title, description, imageUrl')
   .describe('UpdateConversationBody');

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-/** One per stored message: fan-out, mentions, push notifications, link previews. */
+/** One per stored message: fan-out, mentions, push notifications. */
 export const MessageEventSchema = z.strictObject({
   conversationId: z.string().min(1),
   messageId: z.string().min(1),
@@ -27,17 +27,5 @@ export const PushJobSchema = z.strictObject({
 });
 export type PushJob = z.infer<typeof PushJobSchema>;
 
-/** Its consumer comes with the link-preview feature; the jobs are enqueued already. */
-export interface LinkPreviewJob {
-  conversationId: string;
-  messageId: string;
-  urls: string[];
-}
-
 export const messageEventJobId = (messageId: string): string => `msg:${messageId}`;
 export const pushJobId = (messageId: string, phase: PushJob['phase']): string => `push:${phase}:${messageId}`;
-export const linkPreviewJobId = (messageId: string): string => `lp:${messageId}`;
-
-const URL_PATTERN = /\bhttps?:\/\/[^\s<>"')]+/gi;
-/** The distinct http(s) URLs in a message text (at most 5: a preview job is for the first few links only). */
-export const urlsIn = (text: string): string[] => [...new Set(text.match(URL_PATTERN) ?? [])].slice(0, 5);

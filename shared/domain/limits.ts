@@ -16,4 +16,8 @@ export const LIMITS = {
   pageSizeMax: 100,
   messagesPerPageMax: 200,
   searchResultsMax: 100,
+  /** Free-form JSON objects (conversation settings, notification data). */
+  jsonDepth: 8,
+  jsonBytes: 8 * 1024,
+  reactionsPerMessage: 50,
 } as const;

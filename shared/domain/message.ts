@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
+import { HttpsUrlSchema } from './safe-input.js';
 import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
 
 export const MESSAGE_TYPES = ['text', 'image', 'file', 'audio', 'location', 'system'] as const;
@@ -11,7 +12,7 @@ export const AttachmentSchema = z
   .strictObject({
     id: IdSchema.optional(),
     type: z.enum(ATTACHMENT_TYPES),
-    url: z.url().max(LIMITS.urlChars),
+    url: HttpsUrlSchema,
     fileName: z.string().min(1).max(255),
     mimeType: z
       .string()
@@ -23,7 +24,7 @@ export const AttachmentSchema = z
       .int()
       .nonnegative()
       .max(100 * 1024 * 1024),
-    thumbnailUrl: z.url().max(LIMITS.urlChars).optional(),
+    thumbnailUrl: HttpsUrlSchema.optional(),
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
     durationSeconds: z.number().nonnegative().optional(),
@@ -111,7 +112,15 @@ export const EditMessageBodySchema = z
   .describe('EditMessageBody');
 
 export const ReactionBodySchema = z
-  .strictObject({ reaction: z.string().trim().min(1).max(LIMITS.reactionChars) })
+  .strictObject({
+    reaction: z
+      .string()
+      .trim()
+      .min(1)
+      .max(LIMITS.reactionChars)
+      // why: JSON-validating stores drop an own "__proto__" key, so that reaction could not be kept
+      .refine((r) => r !== '__proto__', 'the reaction "__proto__" is reserved'),
+  })
   .describe('ReactionBody');
 
 export const MarkReadBodySchema = z.strictObject({ seq: z.number().int().nonnegative() }).describe('MarkReadBody');

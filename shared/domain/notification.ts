@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { boundedJsonObject } from './safe-input.js';
 import { IdSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
 
 export interface Notification {
@@ -37,7 +38,7 @@ export const SendNotificationBodySchema = z
     kind: IdSchema.default('system'),
     title: z.string().trim().min(1).max(200),
     body: z.string().max(2000).default(''),
-    data: z.record(z.string(), z.unknown()).optional(),
+    data: boundedJsonObject().optional(),
   })
   .refine((b) => (b.userIds === undefined) !== (b.channel === undefined), 'give either userIds or channel')
   .describe('SendNotificationBody');

@@ -19,4 +19,6 @@ export interface Job {
   body: unknown;
   /** Scheduled enqueue: not delivered before this instant. */
   notBefore?: Date;
+  /** Carried as the message's CorrelationId: ties the consumer's logs to the request that enqueued it. */
+  correlationId?: string;
 }

@@ -27,7 +27,8 @@ export function retentionDaysFor(
   defaults: Record<string, number>,
   fallback: number | null,
 ): number | null {
-  if (category !== null && defaults[category] !== undefined) return defaults[category];
+  // why: categories are chosen by clients; "constructor" must not find Object.prototype's
+  if (category !== null && Object.hasOwn(defaults, category)) return defaults[category] ?? fallback;
   return fallback;
 }
 
@@ -55,8 +56,8 @@ export function previewOf(message: Pick<Message, 'type' | 'content' | 'attachmen
   }
 }
 
-export const unreadCount = (m: Pick<Membership, 'lastSeq' | 'lastReadSeq'>): number =>
-  Math.max(0, m.lastSeq - m.lastReadSeq);
+export const unreadCount = (m: Pick<Membership, 'lastSeq' | 'lastReadSeq' | 'goneSeqs'>): number =>
+  Math.max(0, m.lastSeq - m.lastReadSeq - (m.goneSeqs ?? []).filter((s) => s > m.lastReadSeq && s <= m.lastSeq).length);
 
 export function participantOf(conversation: Conversation, userId: string): Participant | undefined {
   return conversation.participants.find((p) => p.userId === userId);

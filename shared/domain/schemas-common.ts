@@ -6,7 +6,9 @@ export const IdSchema = z
   .string()
   .min(1)
   .max(LIMITS.idChars)
-  .regex(/^[A-Za-z0-9_\-.:@]+$/, 'may contain only letters, digits and _ - . : @');
+  .regex(/^[A-Za-z0-9_\-.:@]+$/, 'may contain only letters, digits and _ - . : @')
+  // why: "." and ".." are dot segments: in a URL path (SignalR's /users/{id}) they resolve away (found by the fuzz suite)
+  .refine((v) => v !== '.' && v !== '..', 'must not be "." or ".."');
 
 export const UserIdSchema = IdSchema.describe('User id (the `sub` of the caller’s token)');
 

@@ -37,6 +37,8 @@ export interface EphemeralState {
   disconnect(userId: string, connectionId: string): Promise<{ lastConnection: boolean; lastSeen: string }>;
   /** Activity: keeps the user's live connections from expiring (presence TTL). */
   touch(userId: string, connectionId?: string): Promise<void>;
+  /** Whether the connection is one of the user's live ones (a heartbeat re-registers it when the state was lost). */
+  hasConnection(userId: string, connectionId: string): Promise<boolean>;
   setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo>;
   /** Presence of many users in one round trip. */
   getPresence(userIds: string[]): Promise<Record<string, PresenceInfo>>;
@@ -50,6 +52,12 @@ export interface EphemeralState {
   /** Cache of read marks in front of the durable lastReadSeq (30 days); moves forward only. */
   cacheReadMark(conversationId: string, userId: string, mark: ReadMark): Promise<void>;
   readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>>;
+
+  /** A call in progress (call signaling): only a known call can be answered or ended; it expires after ttlSeconds. */
+  putCall(conversationId: string, callId: string, ttlSeconds: number): Promise<void>;
+  hasCall(conversationId: string, callId: string): Promise<boolean>;
+  /** Returns true when the call was known. */
+  deleteCall(conversationId: string, callId: string): Promise<boolean>;
 
   /** Token bucket: `capacity` tokens, refilled evenly over `perSeconds`; atomic across instances. */
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision>;

@@ -54,6 +54,11 @@ export interface ConversationStore {
     conversationId: string,
     range: { afterSeq?: number; beforeSeq?: number; limit: number },
   ): Promise<Message[]>;
+  /** How many messages the same search matches in all, leaving out those `readerId` hid for themselves. */
+  countSearchMatches(
+    conversationIds: string[],
+    q: { text: string; from?: string; to?: string; readerId: string },
+  ): Promise<number>;
   updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message>;
   /** Clears the message's outbox marker (`pendingSince`): its side effects are done. No-op when absent or cleared. */
   settleMessage(conversationId: string, messageId: string): Promise<void>;

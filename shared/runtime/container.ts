@@ -9,16 +9,23 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
-import { loadSettings, type Settings, type SignalRSettings, type StoreSettings } from '../config/settings.js';
+import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
+import {
+  loadSettings,
+  type QueueSettings,
+  type Settings,
+  type SignalRSettings,
+  type StoreSettings,
+} from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
+import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { withDependencyTelemetry } from './dependencies.js';
-import { buildConsumers, type Consumers, placeholderQueue } from './pipeline.js';
 import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
 
 /** Everything a function needs, built once per process from validated settings. */
@@ -27,10 +34,12 @@ export interface Runtime {
   deps: AppDeps;
   auth: Authenticator;
   connectionInfo: ConnectionInfoIssuer;
+  /** Background jobs (QUEUE_MODE): Service Bus on Azure, the local broker under npm start. */
+  queue: JobQueue & QueueProbe;
   /** Proves upstream calls come from our SignalR Service. */
   upstream: UpstreamVerifier;
-  /** The queue consumers (shared/runtime/pipeline.ts). */
-  consumers: Consumers;
+  /** The message-events consumer of this process (it keeps the inbox fan-out's coalescing state). */
+  messageEvents: MessageEventConsumer;
   close(): Promise<void>;
 }
 
@@ -109,19 +118,32 @@ function buildConnectionInfo(settings: SignalRSettings, telemetry: Telemetry): C
   );
 }
 
+async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
+  if (settings.kind === 'local') {
+    const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
+    return new LocalJobQueue(settings.dir);
+  }
+  const { ServiceBusJobQueue } = await import('../adapters/queue/servicebus-queue.js');
+  return withDependencyTelemetry<JobQueue & QueueProbe>(
+    ServiceBusJobQueue.connect(settings.namespace, azureCredential()),
+    { type: 'Azure Service Bus', target: settings.namespace },
+    telemetry,
+  );
+}
+
 export async function buildRuntime(settings: Settings): Promise<Runtime> {
   const console = new ConsoleTelemetry(settings.logLevel);
   const telemetry =
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }] = await Promise.all([
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+    buildQueue(settings.queue, telemetry),
   ]);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
-  const queue = placeholderQueue(telemetry);
   const deps: AppDeps = {
     store: reads.store,
     sendReads: reads.sendReads,
@@ -142,13 +164,14 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     deps,
     auth: createAuthenticator(settings),
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
+    queue,
     upstream: createUpstreamVerifier(settings.upstreamAuth),
-    consumers: buildConsumers(deps, queue),
+    messageEvents: messageEventsConsumer(deps),
     close: async () => {
-      await queue.close();
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();
       await ephemeral.close();
+      await queue.close();
     },
   };
 }

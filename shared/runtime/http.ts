@@ -5,6 +5,7 @@ import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
 import { deliver } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
+import { API_SECURITY_HEADERS } from './security-headers.js';
 import { describeZodError } from './validation.js';
 
 export interface Reply {
@@ -138,7 +139,11 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
     const correlationId = request.headers.get('x-correlation-id')?.slice(0, 128) ?? context.invocationId;
     const withId = (res: HttpResponseInit): HttpResponseInit => ({
       ...res,
-      headers: { ...(res.headers as Record<string, string>), 'x-correlation-id': correlationId },
+      headers: {
+        ...API_SECURITY_HEADERS,
+        ...(res.headers as Record<string, string>),
+        'x-correlation-id': correlationId,
+      },
     });
     try {
       const runtime = await getRuntime();

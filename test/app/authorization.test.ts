@@ -33,6 +33,7 @@ describe('D1: blocks stop every interaction that reaches the other user', () => 
     expect((await deps.store.getMessage(id, old.result.message.id))?.content).toBe('before the block');
     // stopping typing or ending a call only stops something; it stays allowed
     expect(await kindOf(setTyping(deps, bob, id, false))).toBe('ok');
+    await deps.ephemeral.putCall(id, 'call-1', 60); // a call from before the block (made-up ids are CALL.NOT_FOUND)
     expect(await kindOf(signalCall(deps, bob, id, 'call-1', 'ended'))).toBe('ok');
   });
 
@@ -138,7 +139,9 @@ describe('D11, D12: idempotent sends are per sender and survive refusals', () =>
   });
 
   it('D11: when a send passes every check, then the clientMessageId is not looked up (no extra read); when the rate limit refuses, then it is looked up by key, not by scanning messages', async () => {
-    const { deps, id } = await withDirect({ limits: { sendPerMinute: 1, typingPerMinute: 10 } });
+    const { deps, id } = await withDirect({
+      limits: { sendPerMinute: 1, typingPerMinute: 10, conversationsPerMinute: 10 },
+    });
     const calls: string[] = [];
     const store = deps.store;
     for (const method of ['findByClientMessageId', 'listMessages'] as const) {

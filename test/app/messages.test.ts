@@ -32,7 +32,7 @@ describe('sending and changing messages', () => {
   });
 
   it('when the send rate is exceeded, then the sender gets rate_limited with a retry-after and nothing is stored', async () => {
-    const { deps } = memoryDeps({ limits: { sendPerMinute: 3, typingPerMinute: 10 } });
+    const { deps } = memoryDeps({ limits: { sendPerMinute: 3, typingPerMinute: 10, conversationsPerMinute: 10 } });
     const { result } = await createConversation(deps, alice, { type: 'direct', participants: ['bob'] });
     for (let i = 0; i < 3; i++) await sendMessage(deps, alice, result.conversationId, { content: `m${i}` });
     const err = await sendMessage(deps, alice, result.conversationId, { content: 'one too many' }).catch(

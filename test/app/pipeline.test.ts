@@ -96,11 +96,7 @@ describe('the event pipeline behind a send', () => {
     await messageEventsConsumer(t.deps)(event);
     expect(await t.deps.notifications.list('bob', { unreadOnly: false, limit: 10 })).toHaveLength(1);
     expect(t.queue.jobs.map((j) => `${j.queue}:${j.id}`).sort()).toEqual(
-      [
-        `link-previews:lp:${event.messageId}`,
-        `message-events:msg:${event.messageId}`,
-        `push-notifications:push:now:${event.messageId}`,
-      ].sort(),
+      [`message-events:msg:${event.messageId}`, `push-notifications:push:now:${event.messageId}`].sort(),
     );
     expect((await t.deps.store.getMessage(t.id, event.messageId))?.pendingSince).toBeUndefined();
     expect((await t.deps.store.getMembership('bob', t.id))?.lastSeq).toBe(1);
@@ -122,7 +118,7 @@ describe('the event pipeline behind a send', () => {
   });
 
   it('when 100 messages are sent in a 50-member group, then the fan-out costs each member at most a few writes', async () => {
-    const t = memoryDeps({ limits: { sendPerMinute: 1000, typingPerMinute: 10 } });
+    const t = memoryDeps({ limits: { sendPerMinute: 1000, typingPerMinute: 10, conversationsPerMinute: 100 } });
     const members = Array.from({ length: 49 }, (_, i) => `m${i}`);
     const { result } = await createConversation(t.deps, alice, { type: 'group', participants: members, title: 'big' });
     const id = result.conversationId;

@@ -4,7 +4,7 @@ import { kindOf, withDirect } from '../support/deps.js';
 import { runMessageEvents } from '../support/pipeline.js';
 
 const alice = { userId: 'alice' };
-const limits = { sendPerMinute: 2, typingPerMinute: 10 };
+const limits = { sendPerMinute: 2, typingPerMinute: 10, conversationsPerMinute: 10 };
 
 describe('a retried send near the rate limit', () => {
   it('when a stored message is retried after the limit is hit, then the first message comes back and nothing is stored', async () => {

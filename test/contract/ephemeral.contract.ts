@@ -300,5 +300,34 @@ export function runEphemeralContract(name: string, make: MakeEphemeral, opts: Co
         await expect(s.take(uid('b'), 5, 0)).rejects.toThrow(RangeError);
       });
     });
+
+    describe('calls and heartbeats (D7, D9)', () => {
+      it('when a call is put, then it is known in its conversation only, until deleted or expired', async () => {
+        const { s, clock } = await fresh();
+        const [c, other] = [uid('conv'), uid('conv')];
+        await s.putCall(c, 'call-1', T / 1000);
+        await s.putCall(c, 'call-2', T / 1000);
+        expect(await s.hasCall(c, 'call-1')).toBe(true);
+        expect(await s.hasCall(other, 'call-1')).toBe(false);
+        expect(await s.hasCall(c, 'made-up')).toBe(false);
+        expect(await s.deleteCall(c, 'call-1')).toBe(true);
+        expect(await s.deleteCall(c, 'call-1')).toBe(false);
+        expect(await s.hasCall(c, 'call-1')).toBe(false);
+        await clock.wait(T * 1.5);
+        expect(await s.hasCall(c, 'call-2')).toBe(false);
+      });
+
+      it('when asked about a connection, then only a live one of that user counts', async () => {
+        const { s, clock } = await fresh({ presenceSeconds: T / 1000 });
+        const u = uid('u');
+        expect(await s.hasConnection(u, 'c1')).toBe(false);
+        await s.connect(u, 'c1');
+        expect(await s.hasConnection(u, 'c1')).toBe(true);
+        expect(await s.hasConnection(u, 'c2')).toBe(false);
+        expect(await s.hasConnection(uid('someone-else'), 'c1')).toBe(false);
+        await clock.wait(T * 1.5);
+        expect(await s.hasConnection(u, 'c1')).toBe(false);
+      });
+    });
   });
 }

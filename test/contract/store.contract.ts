@@ -501,6 +501,16 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(await store.searchMessages([a, b], { text: 'deleted', limit: 50 })).toEqual([]);
         expect(await store.searchMessages([], { text: 'hello', limit: 50 })).toEqual([]);
         expect((await store.searchMessages([b], { text: 'late', limit: 50 }))[0]).toEqual(b2);
+
+        // B2: the count of every match (not of a page), without the messages the reader hid
+        const count = (q: { text: string; from?: string; to?: string }, readerId = 'reader') =>
+          store.countSearchMatches([a, b], { ...q, readerId });
+        expect(await count({ text: 'hello' })).toBe(5);
+        expect(await count({ text: 'hello', from: at(2, 10), to: at(4) })).toBe(3);
+        expect(await store.countSearchMatches([], { text: 'hello', readerId: 'reader' })).toBe(0);
+        await store.updateMessage(b, b1.id, (m) => ({ ...m, hiddenFor: ['reader'] }));
+        expect(await count({ text: 'hello' })).toBe(4);
+        expect(await count({ text: 'hello' }, 'someone-else')).toBe(5);
       });
     });
 

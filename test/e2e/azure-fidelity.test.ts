@@ -50,7 +50,14 @@ describe('azure fidelity on the local stack', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true });
+    stack = await startLocalStack({
+      port: 0,
+      signalrPort: 0,
+      store: 'memory',
+      quiet: true,
+      // why: one user joins 150 conversations here
+      env: { RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000' },
+    });
     api = apiClient(stack.baseUrl);
     const run = Date.now().toString(36);
     alice = await api.token(`alice-${run}`);

@@ -1,6 +1,7 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { getRuntime } from '../../shared/runtime/container.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
 import { connectClient, type TestClient } from '../support/hub.js';
@@ -160,7 +161,7 @@ describe('authorization matrix', () => {
       signalrPort: 0,
       store: 'memory',
       quiet: true,
-      env: { NOTIFICATION_TOPICS: 'orders' },
+      env: { NOTIFICATION_TOPICS: 'orders', RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000' },
     });
     api = apiClient(stack.baseUrl);
     await Promise.all(
@@ -294,14 +295,18 @@ describe('authorization matrix', () => {
         ROLES.map(async (role) => {
           if (role === 'anon') return '401';
           const conversationId = role === 'blocked' ? direct : shared.group;
+          // why: only a real call of the conversation can be answered (CALL.NOT_FOUND otherwise); each cell gets its own
+          const callId = `call-${role}-${method}`;
+          if (['AcceptCall', 'DeclineCall', 'EndCall'].includes(method))
+            await (await getRuntime()).deps.ephemeral.putCall(conversationId, callId, 60);
           const args: Record<string, unknown[]> = {
             SendMessage: [{ conversationId, content: 'via hub' }],
             MarkAsRead: hub === 'messaging' ? [conversationId, 1] : [notificationId],
             MarkAsDelivered: [conversationId, 1],
             InitiateCall: [conversationId, 'audio'],
-            AcceptCall: [conversationId, 'call-1'],
-            DeclineCall: [conversationId, 'call-1'],
-            EndCall: [conversationId, 'call-1'],
+            AcceptCall: [conversationId, callId],
+            DeclineCall: [conversationId, callId],
+            EndCall: [conversationId, callId],
             Ping: [],
             AcknowledgeNotification: [notificationId],
             SubscribeToChannel: [`conversation:${conversationId}`],

@@ -1,8 +1,9 @@
+import { HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, expectProblem, M } from '../support/api.js';
 
-/** Devices, push preferences and the dev push outbox through the local host (placeholder queue runs the consumers). */
+/** Devices, push preferences and the dev push outbox through the local host (the local broker and its queue triggers run the consumers). */
 describe('push notifications over HTTP', () => {
   let stack: LocalStack;
   let api: ReturnType<typeof apiClient>;
@@ -58,6 +59,39 @@ describe('push notifications over HTTP', () => {
 
     expect((await api.call('DELETE', `${M}/devices/${device.body.deviceId}`, { token: bob })).status).toBe(204);
     expectProblem(await api.call('DELETE', `${M}/devices/${device.body.deviceId}`, { token: bob }), 404);
+  });
+
+  it('when a member is mentioned, then the message-events consumer (a queue trigger on the local broker) notifies them live on the notifications hub; a muted member gets nothing', async () => {
+    const [alice, bob, carol] = [await api.token('m-alice'), await api.token('m-bob'), await api.token('m-carol')];
+    const c = await api.call('POST', `${M}/conversations`, {
+      token: alice,
+      body: { type: 'group', participants: ['m-bob', 'm-carol'], title: 'mentions' },
+    });
+    const id = c.body.conversationId as string;
+    const mute = await api.call('POST', `${M}/conversations/${id}/mute`, { token: carol, body: { muted: true } });
+    expect(mute.status).toBe(200);
+    const conn = new HubConnectionBuilder()
+      .withUrl(`${stack.baseUrl}/api/notifications`, { accessTokenFactory: () => bob })
+      .configureLogging(LogLevel.None)
+      .build();
+    const live = new Promise<Record<string, unknown>>((resolve) => conn.on('ReceiveNotification', resolve));
+    await conn.start();
+    try {
+      const sent = await api.call('POST', `${M}/conversations/${id}/messages`, {
+        token: alice,
+        body: { content: 'hi @m-bob @m-carol', mentions: ['m-bob', 'm-carol'] },
+      });
+      expect(sent.status).toBe(201);
+      const note = await Promise.race([
+        live,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no live mention in 5 s')), 5000)),
+      ]);
+      expect(note).toMatchObject({ kind: 'mention', userId: 'm-bob', data: { conversationId: id, seq: 1 } });
+      const carolsList = await api.call('GET', 'v1/notifications', { token: carol });
+      expect(carolsList.body.notifications).toEqual([]);
+    } finally {
+      await conn.stop();
+    }
   });
 
   it('when the input is bad or the caller has no token, then a problem answer, never a 5xx', async () => {

@@ -214,7 +214,7 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     for (const r of cosmosRoles.filter((x) => x !== forApp[0])) expect(r.value?.kind, `${r.name} is opt-in`).toBe('if');
   });
 
-  it('when Service Bus is read, then the five queues exist with bounded delivery, dead-lettering on expiry and duplicate detection where a retry would show', () => {
+  it('when Service Bus is read, then the six queues exist with bounded delivery, dead-lettering on expiry and duplicate detection where a retry would show', () => {
     expect(checkQueues(infra, REQUIRED_QUEUES)).toEqual([]);
     const specs = queueSpecs(infra);
     expect(

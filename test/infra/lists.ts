@@ -6,6 +6,8 @@ export const LOCAL_ONLY = new Set([
   'COSMOS_KEY',
   'COSMOS_ALLOW_SELF_SIGNED',
   'AzureSignalRConnectionString',
+  // the local broker's folder (npm start); Azure uses Service Bus
+  'LOCAL_QUEUE_DIR',
 ]);
 /** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
 export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
@@ -21,7 +23,6 @@ export const PLATFORM_AND_FUTURE = new Set([
   'AZURE_CLIENT_ID',
   'AzureSignalRConnectionString__credential',
   'AzureSignalRConnectionString__clientId',
-  'ServiceBusConnection__fullyQualifiedNamespace',
   'ServiceBusConnection__credential',
   'ServiceBusConnection__clientId',
   'ATTACHMENTS_ACCOUNT_URL',
@@ -30,7 +31,14 @@ export const PLATFORM_AND_FUTURE = new Set([
 /** Settings whose value is a secret: each must be a Key Vault reference. None left: Redis uses Entra ID (REDIS_AUTH=entra). */
 export const KEY_VAULT_REFERENCED: string[] = [];
 
-export const REQUIRED_QUEUES = ['push-notifications', 'link-previews', 'translations', 'retention', 'booking-events'];
+export const REQUIRED_QUEUES = [
+  'message-events',
+  'push-notifications',
+  'link-previews',
+  'translations',
+  'retention',
+  'booking-events',
+];
 
 /** Each principal's built-in roles, with the resource type each is scoped to: exactly these, nothing broader. */
 export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]> = {

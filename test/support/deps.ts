@@ -32,7 +32,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     ids: { newId: (prefix) => `${prefix}_${++n}` },
     telemetry,
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
-    limits: { sendPerMinute: 60, typingPerMinute: 10 },
+    limits: { sendPerMinute: 60, typingPerMinute: 10, conversationsPerMinute: 10 },
     notificationTopics: ['orders', 'rides'],
     ...over,
   };

@@ -116,6 +116,12 @@ export class DocumentContainer {
     return this.decodeAll(response.resources, kind);
   }
 
+  /** The sum of a `SELECT VALUE COUNT(1)` query's results (one per physical partition range, summed). */
+  async count(spec: SqlQuerySpec, partitionKey: string): Promise<number> {
+    const response = await retrying(() => this.container.items.query<unknown>(spec, { partitionKey }).fetchAll());
+    return response.resources.reduce<number>((sum, n) => sum + (typeof n === 'number' ? n : 0), 0);
+  }
+
   /** One page of the query; `continuationToken` is the SDK's own. */
   async queryPage<T>(
     spec: SqlQuerySpec,

@@ -113,6 +113,7 @@ const MembershipShape: z.ZodType<Membership> = z.object({
   joinedAt: z.string(),
   lastSeq: z.number(),
   lastReadSeq: z.number(),
+  goneSeqs: z.array(z.number()).optional(),
   lastReadAt: z.string().nullable(),
   lastDeliveredSeq: z.number(),
   lastActivityAt: z.string(),

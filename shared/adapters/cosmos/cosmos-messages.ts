@@ -111,20 +111,15 @@ export class CosmosMessages {
     return updated.value;
   }
 
-  /** One query per conversation (each in its partition, newest first), merged in the domain's search order. */
-  async search(conversationIds: string[], q: { text: string; from?: string; to?: string; limit: number }) {
-    const limit = Math.floor(q.limit);
-    if (limit <= 0 || conversationIds.length === 0) return [];
+  /** The WHERE clause and parameters of a search (one conversation's partition: @c). */
+  private searchFilter(q: { text: string; from?: string; to?: string }): { where: string[]; base: SqlParameter[] } {
     const where = [
       'c.conversationId = @c',
       "c.docType = 'message'",
       'c.isDeleted = false',
       'CONTAINS(LOWER(c.content), @q)',
     ];
-    const base: SqlParameter[] = [
-      { name: '@q', value: q.text.toLowerCase() },
-      { name: '@n', value: limit },
-    ];
+    const base: SqlParameter[] = [{ name: '@q', value: q.text.toLowerCase() }];
     if (q.from !== undefined) {
       where.push('c.createdAt >= @from');
       base.push({ name: '@from', value: q.from });
@@ -133,6 +128,15 @@ export class CosmosMessages {
       where.push('c.createdAt <= @to');
       base.push({ name: '@to', value: q.to });
     }
+    return { where, base };
+  }
+
+  /** One query per conversation (each in its partition, newest first), merged in the domain's search order. */
+  async search(conversationIds: string[], q: { text: string; from?: string; to?: string; limit: number }) {
+    const limit = Math.floor(q.limit);
+    if (limit <= 0 || conversationIds.length === 0) return [];
+    const { where, base } = this.searchFilter(q);
+    base.push({ name: '@n', value: limit });
     // the ORDER BY is searchOrder (shared/domain/ordering.ts), so TOP keeps each conversation's newest hits
     const query = `SELECT TOP @n * FROM c WHERE ${where.join(' AND ')} ORDER BY c.createdAt DESC, c.seq DESC`;
     const perConversation = await mapLimit(conversationIds, SEARCH_PARALLELISM, (id) =>
@@ -141,5 +145,18 @@ export class CosmosMessages {
     const hits = perConversation.flat().map((d) => d.value);
     hits.sort(searchOrder);
     return hits.slice(0, limit);
+  }
+
+  /** A COUNT per conversation (in its partition), summed: the matches a search page is taken from. */
+  async countMatches(conversationIds: string[], q: { text: string; from?: string; to?: string; readerId: string }) {
+    if (conversationIds.length === 0) return 0;
+    const { where, base } = this.searchFilter(q);
+    where.push('NOT ARRAY_CONTAINS(c.hiddenFor, @u)');
+    base.push({ name: '@u', value: q.readerId });
+    const query = `SELECT VALUE COUNT(1) FROM c WHERE ${where.join(' AND ')}`;
+    const counts = await mapLimit(conversationIds, SEARCH_PARALLELISM, (id) =>
+      this.conversations.count({ query, parameters: [{ name: '@c', value: id }, ...base] }, id),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 }

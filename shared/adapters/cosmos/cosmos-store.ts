@@ -141,6 +141,13 @@ export class CosmosConversationStore implements ConversationStore {
     return guard(() => this.messages.search(conversationIds, q));
   }
 
+  countSearchMatches(
+    conversationIds: string[],
+    q: { text: string; from?: string; to?: string; readerId: string },
+  ): Promise<number> {
+    return guard(() => this.messages.countMatches(conversationIds, q));
+  }
+
   getMembership(userId: string, conversationId: string): Promise<Membership | null> {
     return guard(() => this.memberships.get(userId, conversationId));
   }

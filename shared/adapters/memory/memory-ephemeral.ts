@@ -62,6 +62,8 @@ export class MemoryEphemeralState implements EphemeralState {
   private readonly typing: Keyspace<Map<string, number>>;
   private readonly receipts: Keyspace<Map<string, ReadMark>>;
   private readonly buckets: Keyspace<{ tokens: number; ts: number }>;
+  /** `conversationId callId` → true */
+  private readonly calls: Keyspace<true>;
 
   constructor(opts: { ttls?: Partial<EphemeralTtls>; now?: () => number } = {}) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
@@ -73,6 +75,7 @@ export class MemoryEphemeralState implements EphemeralState {
     this.typing = new Keyspace(now);
     this.receipts = new Keyspace(now);
     this.buckets = new Keyspace(now);
+    this.calls = new Keyspace(now);
   }
 
   private get presenceMs(): number {
@@ -140,6 +143,10 @@ export class MemoryEphemeralState implements EphemeralState {
     this.saveConns(userId, conns, now);
     this.seen(userId, now);
     return Promise.resolve();
+  }
+
+  hasConnection(userId: string, connectionId: string): Promise<boolean> {
+    return Promise.resolve(this.liveConns(userId, this.now()).has(connectionId));
   }
 
   setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo> {
@@ -218,6 +225,21 @@ export class MemoryEphemeralState implements EphemeralState {
       out[u] = m === undefined ? null : { seq: m.seq, readAt: m.readAt };
     }
     return Promise.resolve(out);
+  }
+
+  putCall(conversationId: string, callId: string, ttlSeconds: number): Promise<void> {
+    this.calls.set(`${conversationId} ${callId}`, true, ms(ttlSeconds));
+    return Promise.resolve();
+  }
+
+  hasCall(conversationId: string, callId: string): Promise<boolean> {
+    return Promise.resolve(this.calls.get(`${conversationId} ${callId}`) === true);
+  }
+
+  deleteCall(conversationId: string, callId: string): Promise<boolean> {
+    const known = this.hasCall(conversationId, callId);
+    this.calls.delete(`${conversationId} ${callId}`);
+    return known;
   }
 
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {

@@ -178,6 +178,15 @@ export class MemoryConversationStore implements ConversationStore {
     return Promise.resolve(hits.slice(0, q.limit).map(copy));
   }
 
+  countSearchMatches(
+    conversationIds: string[],
+    q: { text: string; from?: string; to?: string; readerId: string },
+  ): Promise<number> {
+    return this.searchMessages(conversationIds, { ...q, limit: Number.MAX_SAFE_INTEGER }).then(
+      (hits) => hits.filter((m) => !m.hiddenFor.includes(q.readerId)).length,
+    );
+  }
+
   getMembership(userId: string, conversationId: string): Promise<Membership | null> {
     const m = this.memberships.get(key(userId, conversationId));
     return Promise.resolve(m ? copy(m) : null);

@@ -81,6 +81,7 @@ export class RedisEphemeralState implements EphemeralState {
     typing: (conversationId: string) => `${this.prefix}typing:{${conversationId}}`,
     receipts: (conversationId: string) => `${this.prefix}receipts:{${conversationId}}`,
     bucket: (bucket: string) => `${this.prefix}rate:{${bucket}}`,
+    call: (conversationId: string, callId: string) => `${this.prefix}call:{${conversationId}}:${callId}`,
   };
 
   private userKeys(userId: string): string[] {
@@ -130,6 +131,15 @@ export class RedisEphemeralState implements EphemeralState {
 
   async touch(userId: string, connectionId?: string): Promise<void> {
     await this.run(lua.TOUCH, this.userKeys(userId), [connectionId ?? '', ...this.presenceArgs]);
+  }
+
+  async hasConnection(userId: string, connectionId: string): Promise<boolean> {
+    const reply = await this.run(
+      lua.HAS_CONNECTION,
+      [this.key.conns(userId)],
+      [connectionId, ms(this.ttls.presenceSeconds)],
+    );
+    return toNumber(reply) === 1;
   }
 
   async setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo> {
@@ -213,6 +223,21 @@ export class RedisEphemeralState implements EphemeralState {
       out[u] = parseMark(values[i] ?? null);
     });
     return out;
+  }
+
+  async putCall(conversationId: string, callId: string, ttlSeconds: number): Promise<void> {
+    this.ensureUp();
+    await this.redis.set(this.key.call(conversationId, callId), '1', 'PX', ms(ttlSeconds));
+  }
+
+  async hasCall(conversationId: string, callId: string): Promise<boolean> {
+    this.ensureUp();
+    return (await this.redis.exists(this.key.call(conversationId, callId))) === 1;
+  }
+
+  async deleteCall(conversationId: string, callId: string): Promise<boolean> {
+    this.ensureUp();
+    return (await this.redis.del(this.key.call(conversationId, callId))) === 1;
   }
 
   async take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {

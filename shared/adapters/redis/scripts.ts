@@ -90,6 +90,16 @@ seen()
 return 0`,
 );
 
+/** KEYS: conns. ARGV: connectionId, presenceMs → 1 when the connection is live (its last activity is recent). */
+export const HAS_CONNECTION = script(
+  'hasConnection',
+  1,
+  `${NOW}
+local at = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]))
+if at and at > now - tonumber(ARGV[2]) then return 1 end
+return 0`,
+);
+
 /**
  * KEYS: conns, status, lastseen. ARGV: status, hasMessage ('1'/'0'), message, presenceMs, lastSeenMs
  * → {live connections, lastSeenMs}. Choosing a status counts as activity (last seen = now), except that staying
