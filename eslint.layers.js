@@ -19,6 +19,13 @@ export const layers = [
     rules: refuse('^(?!\\./|\\.\\./domain/)', 'shared/ports may import only shared/domain.'),
   },
   {
+    files: ['shared/contracts/**/*.ts'],
+    rules: refuse(
+      '^(?!\\./|\\.\\./domain/|zod$)',
+      'shared/contracts holds wire shapes and dialect mappings: it may import only shared/domain, zod and itself.',
+    ),
+  },
+  {
     files: ['shared/app/**/*.ts'],
     rules: refuse(
       '^(?!\\./|\\.\\./domain/|\\.\\./ports/|zod$|node:)',

@@ -11,6 +11,10 @@ import './queues/message-events.js';
 import './timers/outbox-sweep.js';
 import './hub/messaging.js';
 import './hub/notifications.js';
+import './hub/listo.js';
+import './hub/spec.js';
+import './http/contracts.js';
+import './http/settings.js';
 import './queues/queue-health.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime

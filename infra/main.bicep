@@ -81,6 +81,9 @@ param rateLimitConversationsPerMinute int = 10
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
+@description('Client contracts served (CLIENT_CONTRACTS): comma list of native, listo, spec; events go only to these hubs')
+param clientContracts string = 'native'
+
 @description('Key Vault purge protection (host-keys vault). Recommended for production; it also keeps `azd down --purge` from freeing the vault name for 7 days.')
 param keyVaultPurgeProtection bool = false
 
@@ -94,8 +97,9 @@ param signalRExtensionKey string
 
 var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
-// Hubs the code registers (shared/runtime/bindings.ts HUBS); the upstream only forwards these.
-var signalRHubs = ['messaging', 'notifications']
+// Hubs the code registers (shared/contracts/dialects.ts DIALECT_HUBS: native, listo, spec); the upstream forwards
+// all of them, so enabling a contract is an app-setting change; hubs of disabled contracts get no events.
+var signalRHubs = ['messaging', 'notifications', 'listo_messaging', 'listo_notifications', 'spec_chat']
 var corsOrigins = filter(map(split(corsAllowedOrigins, ','), o => trim(o)), o => !empty(o))
 // why: none of the origins may be "*": browsers refuse a wildcard with credentials
 var corsChecked = contains(corsOrigins, '*') ? fail('CORS_ALLOWED_ORIGINS must list exact origins, not "*"') : corsOrigins
@@ -135,6 +139,7 @@ module app 'modules/app.bicep' = {
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     rateLimitConversationsPerMinute: rateLimitConversationsPerMinute
     logLevel: logLevel
+    clientContracts: clientContracts
     keyVaultPurgeProtection: keyVaultPurgeProtection
     functionsHostMasterKey: functionsHostMasterKey
     signalRExtensionKey: signalRExtensionKey

@@ -28,10 +28,11 @@ try {
   console.log(`
   chat backend running (store: ${settings.store.kind}, ephemeral state: ${settings.redisUrl ? 'redis' : 'memory'})
     API            ${stack.baseUrl}/api/v1/messaging/...
-    OpenAPI        ${stack.baseUrl}/api/openapi.json
+    OpenAPI        ${stack.baseUrl}/api/openapi.json   AsyncAPI ${stack.baseUrl}/api/asyncapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
     demo chat      ${stack.baseUrl}/   (open it in two browser windows)
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
+    seed clients   withUrl("${stack.baseUrl}/hubs/messaging"), "/hubs/notifications", "/hubs/chat" (CLIENT_CONTRACTS: ${settings.clientContracts.join(',')})
   `);
   const shutdown = () => {
     void stack.stop().then(() => process.exit(0));

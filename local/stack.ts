@@ -68,6 +68,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         AUTH_MODE: 'dev',
         AUTH_DEV_SECRET: randomBytes(32).toString('base64url'),
         LOG_LEVEL: opts.quiet ? 'warn' : 'info',
+        // why: locally every client contract is served, so a newcomer can try any seed's client unchanged
+        CLIENT_CONTRACTS: 'native,listo,spec',
+        // why: the seeds' notification topics (as in local.settings.json.example), so their clients subscribe unchanged
+        NOTIFICATION_TOPICS: 'orders,rides',
       }),
       AzureSignalRConnectionString: emulator.connectionString(),
       STORE: opts.store ?? 'memory',

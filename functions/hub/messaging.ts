@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { CALL_TYPES, initiateCall, signalCall } from '../../shared/app/calls.js';
+import { auditedJoin } from '../../shared/app/join-audit.js';
 import { sendMessage } from '../../shared/app/messages.js';
 import { connected, disconnected, ping } from '../../shared/app/presence.js';
 import { markDelivered, markRead } from '../../shared/app/receipts.js';
-import { joinConversation, leaveConversation } from '../../shared/app/subscriptions.js';
+import { leaveConversation } from '../../shared/app/subscriptions.js';
 import { setTyping } from '../../shared/app/typing.js';
 import { SendMessageBodySchema } from '../../shared/domain/message.js';
 import { IdSchema } from '../../shared/domain/schemas-common.js';
@@ -87,7 +88,7 @@ hubMethod(
     args: ConversationArg,
   },
   async ({ runtime, userId, connectionId, args: [conversationId] }) =>
-    joinConversation(runtime.deps, { userId, connectionId }, conversationId),
+    auditedJoin(runtime.deps, { userId, connectionId }, conversationId, 'messaging'),
 );
 
 hubMethod(

@@ -24,6 +24,7 @@ param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param rateLimitConversationsPerMinute int
 param logLevel string
+param clientContracts string
 param keyVaultPurgeProtection bool
 @secure()
 param functionsHostMasterKey string
@@ -167,6 +168,7 @@ module functionApp 'function-app.bicep' = {
     rateLimitTypingPerMinute: rateLimitTypingPerMinute
     rateLimitConversationsPerMinute: rateLimitConversationsPerMinute
     logLevel: logLevel
+    clientContracts: clientContracts
   }
 }
 

@@ -36,6 +36,7 @@ param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param rateLimitConversationsPerMinute int
 param logLevel string
+param clientContracts string
 
 // why: no cold start where users wait: the HTTP group (negotiate, the API) and the SignalR functions every session
 // and every message go through (Flex function groups: http, function:<name>; names from shared/runtime/hub.ts)
@@ -137,6 +138,7 @@ var appSettings = {
   RATE_LIMIT_CONVERSATIONS_PER_MINUTE: string(rateLimitConversationsPerMinute)
   PUSH_GRACE_SECONDS: '5'
   LOG_LEVEL: logLevel
+  CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   // jobs go to Service Bus; the app's JobQueue and the queue triggers share one identity-based connection
   QUEUE_MODE: 'servicebus'

@@ -1,10 +1,21 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { invokeRegistered, type RpcHttpData, typedDataToValue } from './core-api.js';
 import { type HttpRoute, httpRoutes, matchRoute } from './routing.js';
 import { flushOutputs, handleUpstream } from './signalr-extension.js';
 
-const ROUTE_PREFIX = 'api';
+/** host.json's `extensions.http.routePrefix` (default `api`), found from here or from dist/, like the host reads it. */
+function readRoutePrefix(): string {
+  for (const rel of ['../../host.json', '../../../host.json']) {
+    const file = new URL(rel, import.meta.url);
+    if (!existsSync(file)) continue;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { extensions?: { http?: { routePrefix?: unknown } } };
+    const prefix = json.extensions?.http?.routePrefix;
+    return typeof prefix === 'string' ? prefix.replace(/^\/+|\/+$/g, '') : 'api';
+  }
+  return 'api';
+}
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 function problem(
@@ -55,6 +66,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 export class FunctionHost {
   private server: Server | undefined;
   private routes: HttpRoute[] = [];
+  private readonly routePrefix = readRoutePrefix();
   /** Extra handlers for paths outside /api (the demo page). Return true when handled. */
   readonly extras: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
   /** Exact browser origins allowed (CORS_ALLOWED_ORIGINS); the stack defaults it to the host's own origin. */
@@ -109,17 +121,19 @@ export class FunctionHost {
       res.end(answer.body ?? '');
       return;
     }
-    const prefix = `/${ROUTE_PREFIX}/`;
+    const prefix = this.routePrefix === '' ? '/' : `/${this.routePrefix}/`;
     if (!url.pathname.startsWith(prefix)) {
       if (this.extras.some((h) => h(req, res))) return;
       return problem(
         res,
         404,
         'ROUTE.NOT_FOUND',
-        `no route ${url.pathname}; the API lives under /${ROUTE_PREFIX}/ (see /api/openapi.json)`,
+        `no route ${url.pathname}; the API lives under /${this.routePrefix}/ (see /api/openapi.json)`,
       );
     }
     const { match, allowed } = matchRoute(this.routes, url.pathname.slice(prefix.length), method);
+    // why: with an empty route prefix, paths no function claims fall through to the extras (the demo page)
+    if (!match && allowed.length === 0 && this.extras.some((h) => h(req, res))) return;
     if (!match) {
       if (allowed.length > 0)
         return problem(res, 405, 'METHOD.NOT_ALLOWED', `${method} is not allowed here; use ${allowed.join(', ')}`, {

@@ -99,13 +99,14 @@ export async function flushSignalROutput(binding: RpcBindingInfo, value: unknown
 
 /** Flushes every output binding of an invocation response that this host knows how to fulfil. */
 export async function flushOutputs(reg: Registration, response: RpcInvocationResponse): Promise<void> {
-  for (const out of response.outputData ?? []) {
-    const binding = out.name ? reg.metadata.bindings[out.name] : undefined;
-    if (!binding || !out.data) continue;
-    if (binding.type?.toLowerCase() === 'signalr') {
-      await flushSignalROutput(binding, typedDataToValue(out.data));
-    }
-  }
+  // why: each output is one hub (one dialect); their items stay in order, the hubs are independent of each other
+  await Promise.all(
+    (response.outputData ?? []).map(async (out) => {
+      const binding = out.name ? reg.metadata.bindings[out.name] : undefined;
+      if (!binding || !out.data) return;
+      if (binding.type?.toLowerCase() === 'signalr') await flushSignalROutput(binding, typedDataToValue(out.data));
+    }),
+  );
 }
 
 export interface UpstreamRequest {

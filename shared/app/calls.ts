@@ -27,7 +27,7 @@ export async function initiateCall(
   await admit(deps, 'callStart', caller.userId);
   // why: call ids have always been bare UUIDs, not `ids.newId` ids; clients see them, so the format stays
   const callId = randomUUID();
-  const to = await signalAudience(deps, conversation, caller.userId);
+  const to = await signalAudience(deps, conversation, caller);
   const others = 'users' in to ? to.users : conversation.participants.map((p) => p.userId);
   await quietly(deps, 'call state', () => deps.ephemeral.putCall(conversationId, callId, CALL_TTL_SECONDS));
   return {
@@ -68,7 +68,7 @@ export async function signalCall(
       'CALL.NOT_FOUND',
       'Call not found: no call with this id is ringing or going on here',
     );
-  const to = await signalAudience(deps, conversation, caller.userId);
+  const to = await signalAudience(deps, conversation, caller);
   const target =
     what === 'accepted' ? EVENTS.callAccepted : what === 'declined' ? EVENTS.callDeclined : EVENTS.callEnded;
   return {

@@ -223,6 +223,8 @@ export async function addParticipants(
       toGroup(conversationId, EVENTS.participantsChanged, {
         conversationId,
         added: added,
+        // why: `added` carries participants while `removed` carries ids; addedUserIds is the consistent twin
+        addedUserIds: addedIds,
         removed: [],
         by: caller.userId,
       }),
@@ -278,6 +280,7 @@ export async function removeParticipant(
       toGroup(conversationId, EVENTS.participantsChanged, {
         conversationId,
         added: [],
+        addedUserIds: [],
         removed: [userId],
         by: caller.userId,
         reason: leaving ? 'left' : 'removed',
@@ -313,6 +316,7 @@ export async function changeRole(
       toGroup(conversationId, EVENTS.participantsChanged, {
         conversationId,
         added: [],
+        addedUserIds: [],
         removed: [],
         changed: [{ userId: body.userId, role: body.role }],
         by: caller.userId,

@@ -48,7 +48,9 @@ export async function planDelivery(deps: DeliveryDeps, pushes: Push[]): Promise<
   return pushes.map((p) => {
     if (p.kind !== 'event' || !('group' in p.to) || (p.hub ?? 'messaging') !== 'messaging') return p;
     const users = participants.get(p.to.group.slice(GROUP_PREFIX.length));
-    return users === undefined || !p.to.group.startsWith(GROUP_PREFIX) ? p : { ...p, to: { users } };
+    if (users === undefined || !p.to.group.startsWith(GROUP_PREFIX)) return p;
+    const { exceptUser } = p.to;
+    return { ...p, to: { users: exceptUser === undefined ? users : users.filter((u) => u !== exceptUser) } };
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Conversation, Participant } from '../domain/conversation.js';
 import { newMessage } from '../domain/defaults.js';
 import { conflict, forbidden, invalid } from '../domain/errors.js';
-import { EVENTS, type Outcome, toGroup, toUsers } from '../domain/events.js';
+import { EVENTS, type Outcome, toGroup, toOthersInGroup, toUsers } from '../domain/events.js';
 import type { ListMessagesQuery, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
@@ -98,7 +98,15 @@ export async function sendMessage(
   ]);
   const pushes = [messageReceivedPush(message)];
   if (wasTyping === true)
-    pushes.push(toGroup(conversationId, EVENTS.typing, { conversationId, userId: caller.userId, isTyping: false }));
+    pushes.push(
+      toOthersInGroup(
+        conversationId,
+        EVENTS.typing,
+        { conversationId, userId: caller.userId, isTyping: false },
+        caller.connectionId,
+        caller.userId,
+      ),
+    );
   return { result: { message: viewOf(message), tempId: message.clientMessageId, created }, pushes };
 }
 

@@ -82,11 +82,26 @@ export async function authorize(
  * Who gets a signal the actor sends to a conversation (typing, calls): the whole group, unless some participant
  * and the actor block each other; then the others by name, leaving those out.
  */
-export async function signalAudience(deps: StoreDeps, conversation: Conversation, actorId: string): Promise<Audience> {
-  const others = conversation.participants.map((p) => p.userId).filter((u) => u !== actorId);
-  const hidden = new Set(await blockedAmong(deps, actorId, others));
-  if (hidden.size === 0) return { group: conversationGroup(conversation.id) };
-  return { users: [actorId, ...others.filter((u) => !hidden.has(u))] };
+export async function signalAudience(
+  deps: StoreDeps,
+  conversation: Conversation,
+  caller: Caller,
+  othersOnly = false,
+): Promise<Audience> {
+  const others = conversation.participants.map((p) => p.userId).filter((u) => u !== caller.userId);
+  const hidden = new Set(await blockedAmong(deps, caller.userId, others));
+  if (hidden.size === 0) {
+    const group = conversationGroup(conversation.id);
+    if (!othersOnly) return { group };
+    // why: the seeds' OthersInGroup; delivered per user (small conversations), the actor needs no echo at all
+    return {
+      group,
+      ...(caller.connectionId !== undefined && { except: [caller.connectionId] }),
+      exceptUser: caller.userId,
+    };
+  }
+  const visible = others.filter((u) => !hidden.has(u));
+  return { users: othersOnly ? visible : [caller.userId, ...visible] };
 }
 
 export const eventTo = (to: Audience, target: EventName, payload: Record<string, unknown>): RealtimeEvent => ({

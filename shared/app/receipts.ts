@@ -1,5 +1,5 @@
 import { notFound } from '../domain/errors.js';
-import { EVENTS, type Outcome, toGroup } from '../domain/events.js';
+import { EVENTS, type Outcome, toGroup, toOthersInGroup } from '../domain/events.js';
 import { messageIdOf, unreadCount } from '../domain/rules.js';
 import { loadAsParticipant } from './access.js';
 import { quietly } from './best-effort.js';
@@ -48,12 +48,12 @@ export async function markRead(
     result,
     pushes: moved
       ? [
-          toGroup(conversationId, EVENTS.messageRead, {
+          toOthersInGroup(
             conversationId,
-            userId: caller.userId,
-            seq: m.lastReadSeq,
-            readAt,
-          }),
+            EVENTS.messageRead,
+            { conversationId, userId: caller.userId, seq: m.lastReadSeq, readAt },
+            caller.connectionId,
+          ),
         ]
       : [],
   };

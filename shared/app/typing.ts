@@ -25,7 +25,7 @@ export async function setTyping(
   } else {
     await quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId));
   }
-  const to = await signalAudience(deps, conversation, caller.userId);
+  const to = await signalAudience(deps, conversation, caller, true);
   return {
     result: { accepted: true },
     pushes: [eventTo(to, EVENTS.typing, { conversationId, userId: caller.userId, isTyping })],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DIALECTS, type Dialect } from '../contracts/dialects.js';
 import { connectionStringFields } from '../domain/connection-string.js';
 
 export const STORE_KINDS = ['memory', 'cosmos'] as const;
@@ -95,6 +96,25 @@ export const SettingsSchema = z.object({
   PUSH_GRACE_SECONDS: int(5, 0).describe(
     'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
   ),
+  CLIENT_CONTRACTS: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .default('native')
+        .transform((v) => [
+          ...new Set(
+            v
+              .split(',')
+              .map((s) => s.trim())
+              .filter((s) => s !== ''),
+          ),
+        ])
+        .pipe(z.array(z.enum(DIALECTS)).min(1)),
+    )
+    .describe(
+      'Client contracts served, comma list of native, listo (seed hubs /hubs/messaging, /hubs/notifications), spec (/hubs/chat); events go only to these',
+    ),
   LOG_LEVEL: z
     .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
     .describe('Lowest level of logs, events and metrics written'),
@@ -175,6 +195,8 @@ export interface Settings {
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   pushGraceSeconds: number;
+  /** The dialects whose hubs get events and may be negotiated. */
+  clientContracts: readonly Dialect[];
   logLevel: LogLevel;
   appInsightsConnectionString: string | undefined;
   /** WEBSITE_SITE_NAME: set only when running on Azure. */
@@ -299,6 +321,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
       conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
     },
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
+    clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     siteName: e.WEBSITE_SITE_NAME,

@@ -18,13 +18,23 @@ export const EVENTS = {
   callAccepted: 'CallAccepted',
   callDeclined: 'CallDeclined',
   callEnded: 'CallEnded',
+  /** The unread notifications, to a connection that just opened (listo notifications hub). */
+  notificationBatch: 'ReceiveNotificationBatch',
 } as const;
 export type EventName = (typeof EVENTS)[keyof typeof EVENTS];
 
 /** The SignalR group every participant of a conversation is in. */
 export const conversationGroup = (conversationId: string): string => `conversation:${conversationId}`;
 
-export type Audience = { group: string } | { users: string[] } | { connection: string };
+/**
+ * `except`: connection ids left out of a group send (the seeds' OthersInGroup: the caller's own connection).
+ * `exceptUser`: when the group is delivered per user (small conversations), this user is left out instead, since a
+ * per-user send cannot leave out one connection.
+ */
+export type Audience =
+  | { group: string; except?: string[]; exceptUser?: string }
+  | { users: string[] }
+  | { connection: string };
 
 /** The two hubs: messaging (default) and notifications. */
 export type HubName = 'messaging' | 'notifications';
@@ -58,6 +68,28 @@ export const toGroup = (
   target,
   payload,
   to: { group: conversationGroup(conversationId) },
+});
+
+/**
+ * To the conversation's group except the connection that caused it (typing, read receipts). With `exceptUser`, a
+ * per-user delivery leaves that user out (typing: nobody needs their own echo); without it the user's devices all get
+ * it (read marks keep the reader's other devices in step).
+ */
+export const toOthersInGroup = (
+  conversationId: string,
+  target: EventName,
+  payload: Record<string, unknown>,
+  connectionId: string | undefined,
+  exceptUser?: string,
+): RealtimeEvent => ({
+  kind: 'event',
+  target,
+  payload,
+  to: {
+    group: conversationGroup(conversationId),
+    ...(connectionId !== undefined && { except: [connectionId] }),
+    ...(exceptUser !== undefined && { exceptUser }),
+  },
 });
 
 export const toUsers = (users: string[], target: EventName, payload: Record<string, unknown>): RealtimeEvent => ({

@@ -8,3 +8,16 @@ export interface ConnectionInfo {
 export interface ConnectionInfoIssuer {
   issue(hub: string, userId: string): Promise<ConnectionInfo>;
 }
+
+/**
+ * Group sends that leave out some connections (the data-plane REST API's `excluded`: the seeds' OthersInGroup).
+ * The Functions output binding cannot express it, so these go to the service's REST API directly.
+ */
+export interface GroupSender {
+  sendToGroup(
+    hub: string,
+    group: string,
+    message: { target: string; arguments: unknown[] },
+    excluded: readonly string[],
+  ): Promise<void>;
+}

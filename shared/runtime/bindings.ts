@@ -1,7 +1,5 @@
-import { type InvocationContext, output } from '@azure/functions';
-import { toBindingItems } from '../adapters/signalr/binding-messages.js';
-import { type DeliveryDeps, planDelivery } from '../app/delivery.js';
-import type { Push } from '../domain/events.js';
+import { output } from '@azure/functions';
+import { DIALECT_HUBS } from '../contracts/dialects.js';
 
 /** Hub names clients connect to. */
 export const HUBS = { messaging: 'messaging', notifications: 'notifications' } as const;
@@ -9,34 +7,21 @@ export const HUBS = { messaging: 'messaging', notifications: 'notifications' } a
 /** App-setting NAME (not value) of the SignalR connection; identity-based form: `AzureSignalRConnectionString__serviceUri`. */
 export const SIGNALR_CONNECTION_SETTING = 'AzureSignalRConnectionString';
 
-/** Pushes from any function go through this output binding (one `set` per invocation: it overwrites). */
-export const signalRMessagingOutput = output.generic({
-  type: 'signalR',
-  name: 'signalRMessages',
-  hubName: HUBS.messaging,
-  connectionStringSetting: SIGNALR_CONNECTION_SETTING,
-});
+// why: the native hubs keep their binding names; the dialect hubs' are derived from the hub name
+const OUTPUT_NAMES: Record<string, string> = { messaging: 'signalRMessages', notifications: 'signalRNotifications' };
 
-export const signalRNotificationsOutput = output.generic({
-  type: 'signalR',
-  name: 'signalRNotifications',
-  hubName: HUBS.notifications,
-  connectionStringSetting: SIGNALR_CONNECTION_SETTING,
-});
+/** One `signalR` output per hub of every dialect (an unset output costs nothing; `set` overwrites, so one per call). */
+export const HUB_OUTPUTS = new Map(
+  DIALECT_HUBS.map((h) => [
+    h.hub,
+    output.generic({
+      type: 'signalR',
+      name: OUTPUT_NAMES[h.hub] ?? `signalR_${h.hub}`,
+      hubName: h.hub,
+      connectionStringSetting: SIGNALR_CONNECTION_SETTING,
+    }),
+  ]),
+);
 
-/** Sets each hub's output once with that hub's items (`extraOutputs.set` overwrites, so never call it twice). */
-export function setPushOutputs(context: InvocationContext, pushes: Push[]): void {
-  const messaging = pushes.filter((p) => (p.hub ?? 'messaging') === 'messaging');
-  const notifications = pushes.filter((p) => p.hub === 'notifications');
-  if (messaging.length > 0) context.extraOutputs.set(signalRMessagingOutput, toBindingItems(messaging));
-  if (notifications.length > 0) context.extraOutputs.set(signalRNotificationsOutput, toBindingItems(notifications));
-}
-
-/** Resolves who receives each event (shared/app/delivery.ts), then sets the outputs. */
-export async function deliver(deps: DeliveryDeps, context: InvocationContext, pushes: Push[]): Promise<void> {
-  if (pushes.length === 0) return;
-  setPushOutputs(context, await planDelivery(deps, pushes));
-}
-
-/** Both outputs, for every function that may push. */
-export const PUSH_OUTPUTS = [signalRMessagingOutput, signalRNotificationsOutput];
+/** Every output, for every function that may push. */
+export const PUSH_OUTPUTS = [...HUB_OUTPUTS.values()];

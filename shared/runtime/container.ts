@@ -7,6 +7,7 @@ import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
 import { sendReadCache } from '../adapters/send-read-cache.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
+import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
@@ -21,7 +22,7 @@ import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
 import type { JobQueue, QueueProbe } from '../ports/queue.js';
-import type { ConnectionInfoIssuer } from '../ports/realtime.js';
+import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
@@ -40,6 +41,8 @@ export interface Runtime {
   upstream: UpstreamVerifier;
   /** The message-events consumer of this process (it keeps the inbox fan-out's coalescing state). */
   messageEvents: MessageEventConsumer;
+  /** Group sends with excluded connections (REST), which the output binding cannot make. */
+  groupSender: GroupSender;
   close(): Promise<void>;
 }
 
@@ -118,6 +121,14 @@ function buildConnectionInfo(settings: SignalRSettings, telemetry: Telemetry): C
   );
 }
 
+function buildGroupSender(settings: SignalRSettings): GroupSender {
+  if (settings.kind === 'identity') return identityGroupSender(settings.serviceUri, azureCredential());
+  const conn = parseSignalRConnectionString(settings.connectionString);
+  return conn.accessKey === undefined
+    ? identityGroupSender(conn.endpoint, azureCredential())
+    : keyGroupSender({ ...conn, accessKey: conn.accessKey });
+}
+
 async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
   if (settings.kind === 'local') {
     const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
@@ -167,6 +178,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     queue,
     upstream: createUpstreamVerifier(settings.upstreamAuth),
     messageEvents: messageEventsConsumer(deps),
+    groupSender: buildGroupSender(settings.signalR),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { AppError, type ErrorKind } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { deliver } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
+import { deliver } from './delivery.js';
 import { API_SECURITY_HEADERS } from './security-headers.js';
 import { describeZodError } from './validation.js';
 
@@ -165,7 +165,7 @@ export function httpHandler<P = Record<string, never>, Q = Record<string, never>
         body = parse(spec.body, raw, 'body');
       }
       const reply = await run({ userId, roles, params, query, body, runtime, request, context });
-      if (reply.pushes) await deliver(runtime.deps, context, reply.pushes);
+      if (reply.pushes) await deliver(context, runtime, reply.pushes);
       if (reply.body === undefined) return withId({ status: reply.status, headers: reply.headers });
       return withId({
         status: reply.status,

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.js';
 import type { Push } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { deliver, HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING } from './bindings.js';
+import { HUBS, PUSH_OUTPUTS, SIGNALR_CONNECTION_SETTING } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
+import { deliver } from './delivery.js';
 import { describeZodError } from './validation.js';
 
 /** What the SignalR trigger hands a Node function (PascalCase, as the extension serializes it). */
@@ -135,7 +136,7 @@ export function hubMethod<A extends unknown[]>(
         runtime,
         context,
       });
-      if (reply.pushes) await deliver(runtime.deps, context, reply.pushes);
+      if (reply.pushes) await deliver(context, runtime, reply.pushes, hub);
       return reply.result ?? null;
     } catch (e) {
       throw hubError(e, (m, err) => context.error(m, err));
@@ -166,7 +167,7 @@ export function hubLifecycle(
     if (!trig.data.UserId) return;
     try {
       const pushes = await run({ userId: trig.data.UserId, connectionId: trig.data.ConnectionId, runtime, context });
-      await deliver(runtime.deps, context, pushes);
+      await deliver(context, runtime, pushes, hub);
     } catch (e) {
       context.error(`${event} failed`, e);
     }

@@ -37,13 +37,20 @@ function hubs(methods: HubMethodDoc[]): Json {
 export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], serverUrl: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
-    const path = `/api/${r.path}`;
+    const path = r.root ? `/${r.path}` : `/api/${r.path}`;
     const op: Json = {
       operationId: r.name,
       summary: r.summary,
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       responses: {
-        [String(r.success)]: { description: r.success === 204 ? 'Done, no content' : 'Success' },
+        [String(r.success)]: {
+          description: r.success === 204 ? 'Done, no content' : 'Success',
+          ...(r.response && {
+            content: {
+              'application/json': { schema: z.toJSONSchema(r.response, { io: 'output', unrepresentable: 'any' }) },
+            },
+          }),
+        },
         '400': PROBLEM,
         ...(r.auth && { '401': PROBLEM, '403': PROBLEM, '404': PROBLEM }),
         '413': PROBLEM,

@@ -2,8 +2,9 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import type { z } from 'zod';
 import type { Push } from '../domain/events.js';
 import type { Job, QueueName } from '../domain/queues.js';
-import { deliver, PUSH_OUTPUTS } from './bindings.js';
+import { PUSH_OUTPUTS } from './bindings.js';
 import { getRuntime, type Runtime } from './container.js';
+import { deliver } from './delivery.js';
 import { describeZodError } from './validation.js';
 
 /** App-setting NAME of the Service Bus connection; on Azure its identity form `ServiceBusConnection__fullyQualifiedNamespace`. */
@@ -68,7 +69,7 @@ export function queueConsumer<T>(
           log,
         });
         if (outcome?.jobs?.length) await runtime.queue.enqueue(outcome.jobs.map((j) => ({ correlationId, ...j })));
-        if (outcome?.pushes?.length) await deliver(runtime.deps, context, outcome.pushes);
+        if (outcome?.pushes?.length) await deliver(context, runtime, outcome.pushes);
       } catch (e) {
         log('warn', 'queue message failed; abandoned for redelivery', {
           deliveryCount,

@@ -9,11 +9,15 @@ export interface RouteDoc {
   method: HttpMethod;
   /** Functions route template, without the `api/` prefix. */
   path: string;
+  /** Served at the site root (the seed hubs' `/hubs/...` URLs) instead of under `api/`. */
+  root?: boolean;
   summary: string;
   auth: boolean;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** Schema of the success body, for the OpenAPI document (filled in as routes get one). */
+  response?: z.ZodType;
   success: number;
 }
 
@@ -25,19 +29,22 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
     name: string;
     method: HttpMethod;
     path: string;
+    root?: boolean;
     summary: string;
     success?: number;
     auth?: boolean;
     params?: z.ZodType<P>;
     query?: z.ZodType<Q>;
     body?: z.ZodType<B>;
+    response?: z.ZodType;
   },
   run: (input: HttpInput<P, Q, B>) => Promise<Reply>,
 ): void {
   ROUTES.push({ success: 200, auth: true, ...doc });
   app.http(doc.name, {
     methods: [doc.method],
-    route: doc.path,
+    // why: host.json's routePrefix is "" so the seed hubs can live at /hubs/...; every other route keeps /api/
+    route: doc.root ? doc.path : `api/${doc.path}`,
     authLevel: 'anonymous', // why: every route checks the bearer token itself (see shared/runtime/auth.ts)
     extraOutputs: PUSH_OUTPUTS,
     handler: httpHandler(doc, run),

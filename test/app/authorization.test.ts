@@ -79,8 +79,9 @@ describe('D1: blocks stop every interaction that reaches the other user', () => 
     const { deps, id } = await withGroup();
     await addParticipants(deps, alice, id, { userIds: ['carol'], role: 'member' });
     await blockUser(deps, alice, 'bob');
+    // typing is OthersInGroup (the typer gets no echo) and hidden from the blocker: only carol
     const typing = await setTyping(deps, bob, id, true);
-    expect(typing.pushes).toEqual([expect.objectContaining({ to: { users: ['bob', 'carol'] } })]);
+    expect(typing.pushes).toEqual([expect.objectContaining({ to: { users: ['carol'] } })]);
     const call = await initiateCall(deps, bob, id, 'audio');
     expect(call.pushes).toEqual([expect.objectContaining({ target: 'IncomingCall', to: { users: ['carol'] } })]);
     const end = await signalCall(deps, bob, id, call.result.callId, 'ended');
@@ -88,9 +89,9 @@ describe('D1: blocks stop every interaction that reaches the other user', () => 
     // messages in the shared group still reach everyone (one history for all)
     const sent = await sendMessage(deps, bob, id, { content: 'hello all' });
     expect(sent.pushes[0]).toMatchObject({ to: { group: `conversation:${id}` } });
-    // without a block the group gets it as a group
-    expect((await setTyping(deps, { userId: 'carol' }, id, true)).pushes[0]).toMatchObject({
-      to: { group: `conversation:${id}` },
+    // without a block the group gets it as a group, except the typer's connection (and, delivered per user, the typer)
+    expect((await setTyping(deps, { userId: 'carol', connectionId: 'conn-c' }, id, true)).pushes[0]).toMatchObject({
+      to: { group: `conversation:${id}`, except: ['conn-c'], exceptUser: 'carol' },
     });
   });
 });

@@ -39,6 +39,7 @@ const HTTP: Row[] = [
   ['conversations-archive',         '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
   ['conversations-pin',             '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
   ['conversations-notifications',   '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['conversations-settings',        '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
   ['blocks-list',                   '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['blocks-add',                    '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['blocks-remove',                 '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
@@ -56,6 +57,8 @@ const HTTP: Row[] = [
   ['reactions-add',                 '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
   ['reactions-remove',              '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
   ['conversations-read',            '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  // outsiders get 200 with the ids in notFound (the same whether the conversation exists), checked below
+  ['receipts-batch',                '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['notifications-send',            '403',  '403',  '403',  '403',  '403',  '403',  '401'],
   ['notifications-list',            '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['notifications-ack',             '2xx',  '404',  '404',  '404',  '404',  '404',  '401'],
@@ -67,12 +70,16 @@ const HTTP: Row[] = [
   ['presence-get',                  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['negotiate',                     '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['negotiate-notifications',       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['negotiate-listo-messaging',     '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['negotiate-listo-notifications', '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['negotiate-spec-chat',           '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['dev-token',                     '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['devices-register',              '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['devices-unregister',            '404',  '404',  '404',  '404',  '404',  '404',  '401'],
   ['push-preferences',              '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['dev-push-outbox',               '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['openapi',                       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  ['asyncapi',                      '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['health',                        '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
 ];
 
@@ -131,8 +138,8 @@ describe('authorization matrix', () => {
   const messaging = {} as Record<Role, TestClient>;
   const notifications = {} as Record<Role, HubConnection>;
 
-  const call = async (method: string, path: string, token: string | undefined, body?: unknown) => {
-    const r = await api.call(method, path, { token, body });
+  const call = async (method: string, path: string, token: string | undefined, body?: unknown, root = false) => {
+    const r = await api.call(method, path, { token, body, root });
     if (r.status >= 500) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r;
   };
@@ -229,6 +236,7 @@ describe('authorization matrix', () => {
       'conversations-archive': { archived: false },
       'conversations-pin': { pinned: true },
       'conversations-notifications': { level: 'mentions' },
+      'conversations-settings': { muted: true, pinned: true },
       'blocks-add': { userId: 'mx-yuri' },
       'drafts-save': { content: 'draft' },
       'messages-send': { content: 'hello' },
@@ -250,6 +258,7 @@ describe('authorization matrix', () => {
       'messages-search-conversation': '?query=hi',
       'messages-delete': '?forEveryone=true',
       'dev-push-outbox': `?userId=${USERS.member}`,
+      'receipts-batch': `?ids=${encodeURIComponent(messageId)}`,
     };
     return {
       fill: { ...fill, userId: name === 'blocks-remove' ? 'mx-yuri' : fill.userId },
@@ -274,13 +283,23 @@ describe('authorization matrix', () => {
         ROLES.map(async (role) => {
           const { fill, body, query } = request(name, role);
           const path = route.path.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? `{${k}}`) + (query ?? '');
-          return classOf((await call(route.method, path, tokens[role], body)).status);
+          return classOf((await call(route.method, path, tokens[role], body, route.root === true)).status);
         }),
       );
       outcome.push(`${name}: ${got.join(' ')}`);
       expected.push(`${name}: ${cells.join(' ')}`);
     }
     expect(outcome).toEqual(expected);
+  });
+
+  it('when an outsider asks for receipts of a message, then it is answered as not found and nothing is disclosed', async () => {
+    const ids = `?ids=${encodeURIComponent(shared.groupMessage)}`;
+    for (const role of ['stranger', 'removed', 'blocked'] as const) {
+      const r = await ok('GET', `${M}/messages/receipts${ids}`, tokens[role]);
+      expect(r, role).toEqual({ receipts: [], notFound: [shared.groupMessage] });
+    }
+    const member = await ok('GET', `${M}/messages/receipts${ids}`, tokens.member);
+    expect(member.receipts.map((x: { messageId: string }) => x.messageId)).toEqual([shared.groupMessage]);
   });
 
   it('every hub method × caller answers as the table says', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerDefinitions } from '../../shared/adapters/cosmos/cosmos-setup.js';
 import { SETTING_NAMES } from '../../shared/config/settings.js';
+import { DIALECT_HUBS } from '../../shared/contracts/dialects.js';
 import { at, decl, INFRA, items, literal, loadInfra, type Node, props, text } from './bicep.js';
 import {
   appSettings,
@@ -400,9 +401,9 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
     ]) {
       expect(outputs, `output ${name}`).toContain(name);
     }
-    expect(items(decl(main, 'var', 'signalRHubs').value, 'signalRHubs').map(literal)).toEqual([
-      'messaging',
-      'notifications',
-    ]);
+    // every hub of every client contract: the upstream forwards them all, CLIENT_CONTRACTS picks the served ones
+    expect(items(decl(main, 'var', 'signalRHubs').value, 'signalRHubs').map(literal)).toEqual(
+      DIALECT_HUBS.map((h) => h.hub),
+    );
   });
 });

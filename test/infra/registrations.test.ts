@@ -164,7 +164,7 @@ describe('function registrations vs the deployed infrastructure', () => {
 
   it('when the deployment outputs are read, then the client-facing ones point at what the functions serve', () => {
     const main = infra.file('main.bicep');
-    const negotiate = bindings.filter((b) => kind(b) === 'httptrigger' && String(b.route) === 'negotiate');
+    const negotiate = bindings.filter((b) => kind(b) === 'httptrigger' && String(b.route) === 'api/negotiate');
     expect(negotiate.length, 'POST /api/negotiate (API_BASE_URL + /negotiate) is what clients call first').toBe(1);
     expect(text(decl(main, 'output', 'API_BASE_URL').value)).toBe('app.outputs.apiBaseUrl');
     expect(text(decl(infra.file('modules/app.bicep'), 'output', 'apiBaseUrl').value)).toBe(
@@ -173,7 +173,10 @@ describe('function registrations vs the deployed infrastructure', () => {
     const hostJson = JSON.parse(readFileSync(join(INFRA, '..', 'host.json'), 'utf8')) as {
       extensions?: { http?: { routePrefix?: string } };
     };
-    expect(hostJson.extensions?.http?.routePrefix ?? 'api', 'API_BASE_URL assumes the api/ route prefix').toBe('api');
+    // why: the seed hubs live at /hubs/...; every other route carries api/ itself, so API_BASE_URL is unchanged
+    expect(hostJson.extensions?.http?.routePrefix, 'routes carry api/ themselves').toBe('');
+    for (const b of bindings.filter((x) => kind(x) === 'httptrigger'))
+      expect(String(b.route), `${b.fn}: outside api/ only the seed hubs' negotiate`).toMatch(/^(api\/|hubs\/)/);
   });
 
   it('when local.settings.json.example is read, then it has the Functions shape, names every setting of the schema, and sets none to an empty value', async () => {

@@ -12,7 +12,7 @@ export function apiClient(baseUrl: string) {
   async function call<T = any>(
     method: string,
     path: string,
-    opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+    opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; root?: boolean } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
@@ -21,7 +21,9 @@ export function apiClient(baseUrl: string) {
     else if (opts.raw !== undefined) payload = opts.raw;
     else if (opts.body !== undefined) payload = JSON.stringify(opts.body);
     if (payload !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${baseUrl}/api/${path.replace(/^\//, '')}`, { method, headers, body: payload });
+    // why: `root` routes (the seed hubs' /hubs/... negotiate) are served at the site root, not under /api
+    const prefix = opts.root === true ? '' : 'api/';
+    const res = await fetch(`${baseUrl}/${prefix}${path.replace(/^\//, '')}`, { method, headers, body: payload });
     const text = await res.text();
     let body: unknown = text;
     try {

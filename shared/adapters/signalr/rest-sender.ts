@@ -1,0 +1,53 @@
+import type { TokenCredential } from '@azure/identity';
+import type { GroupSender } from '../../ports/realtime.js';
+import { signSignalRToken } from './access-tokens.js';
+import type { SignalRConnection } from './connection-string.js';
+
+const API_VERSION = '2022-06-01';
+const seg = encodeURIComponent;
+
+/** `POST /api/hubs/{hub}/groups/{group}/:send?excluded=…`: one call per group send, whatever the group's size. */
+class RestGroupSender implements GroupSender {
+  constructor(
+    private readonly endpoint: string,
+    private readonly bearer: (pathAndVersion: string) => Promise<string>,
+  ) {}
+
+  async sendToGroup(
+    hub: string,
+    group: string,
+    message: { target: string; arguments: unknown[] },
+    excluded: readonly string[],
+  ): Promise<void> {
+    const path = `/api/hubs/${seg(hub.toLowerCase())}/groups/${seg(group)}/:send`;
+    const query = new URLSearchParams({ 'api-version': API_VERSION });
+    for (const id of excluded) query.append('excluded', id);
+    const res = await fetch(`${this.endpoint}${path}?${query.toString()}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await this.bearer(`${path}?api-version=${API_VERSION}`)}`,
+        'content-type': 'application/json; charset=utf-8',
+      },
+      body: JSON.stringify(message),
+    });
+    if (!res.ok) throw new Error(`SignalR REST POST ${path} answered ${res.status}`);
+  }
+}
+
+/** Key auth: a short-lived token whose audience is the URL without the extra queries, as the service SDK signs it. */
+export const keyGroupSender = (conn: SignalRConnection & { accessKey: string }): GroupSender =>
+  new RestGroupSender(conn.endpoint, (pathAndVersion) =>
+    signSignalRToken({
+      accessKey: conn.accessKey,
+      audience: `${conn.audienceBase.replace(/\/$/, '')}${pathAndVersion}`,
+      ttlSeconds: 300,
+    }),
+  );
+
+/** Managed identity (needs the SignalR App Server role, as the output binding does). */
+export const identityGroupSender = (serviceUri: string, credential: TokenCredential): GroupSender =>
+  new RestGroupSender(serviceUri.replace(/\/+$/, ''), async () => {
+    const t = await credential.getToken('https://signalr.azure.com/.default');
+    if (!t) throw new Error('managed identity returned no token for SignalR');
+    return t.token;
+  });

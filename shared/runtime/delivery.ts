@@ -1,0 +1,87 @@
+import type { InvocationContext } from '@azure/functions';
+import type { SignalRBindingItem } from '../adapters/signalr/binding-messages.js';
+import { toBindingItems } from '../adapters/signalr/binding-messages.js';
+import { planDelivery } from '../app/delivery.js';
+import { type DialectHub, dialectHub, hubOf } from '../contracts/dialects.js';
+import { checkWire, wireEvents } from '../contracts/index.js';
+import type { Audience, Push } from '../domain/events.js';
+import { HUB_OUTPUTS } from './bindings.js';
+import type { Runtime } from './container.js';
+
+// why: under vitest every pushed event is checked against its contract in every enabled dialect (the contract test);
+// in production a mismatch is logged and that one event is skipped rather than sent half-right
+const STRICT = process.env.VITEST !== undefined;
+
+function items(to: Audience, target: string, args: unknown[]): SignalRBindingItem[] {
+  if ('group' in to) return [{ target, arguments: args, groupName: to.group }];
+  if ('connection' in to) return [{ target, arguments: args, connectionId: to.connection }];
+  return [...new Set(to.users)].map((userId) => ({ target, arguments: args, userId }));
+}
+
+/** The hubs a push goes to: a connection's own hub for per-connection pushes, else every enabled dialect's hub. */
+function hubsFor(p: Push, runtime: Runtime, origin: DialectHub | undefined): DialectHub[] {
+  const family = p.hub ?? 'messaging';
+  const perConnection = p.kind === 'group' ? p.connectionId !== undefined : 'connection' in p.to;
+  if (perConnection) {
+    const own = origin?.family === family ? origin : hubOf('native', family);
+    return own ? [own] : [];
+  }
+  return runtime.settings.clientContracts.flatMap((d) => hubOf(d, family) ?? []);
+}
+
+/**
+ * Publishes a use case's pushes: each dialect's events on its own hub through the output bindings, and group sends
+ * that leave the caller's connection out through the REST API (the binding has no `excluded`). `originHub` is the
+ * hub of the connection that called, if any.
+ */
+export async function deliver(
+  context: InvocationContext,
+  runtime: Runtime,
+  pushes: Push[],
+  originHub?: string,
+): Promise<void> {
+  if (pushes.length === 0) return;
+  // why: small conversations go to each participant by user id, big ones to their group (shared/app/delivery.ts)
+  const planned = await planDelivery(runtime.deps, pushes);
+  const origin = originHub === undefined ? undefined : dialectHub(originHub);
+  const byHub = new Map<string, SignalRBindingItem[]>();
+  const add = (hub: string, list: SignalRBindingItem[]) => byHub.set(hub, [...(byHub.get(hub) ?? []), ...list]);
+  const problem = (message: string) => {
+    if (STRICT) throw new Error(`realtime contract broken: ${message}`);
+    runtime.deps.telemetry.log('error', 'realtime contract broken; event skipped', { problem: message });
+  };
+  for (const p of planned) {
+    for (const h of hubsFor(p, runtime, origin)) {
+      if (p.kind === 'group') {
+        add(h.hub, toBindingItems([p]));
+        continue;
+      }
+      const wire = wireEvents(h.dialect, p.target, p.payload);
+      if (!wire.ok) {
+        problem(wire.error);
+        continue;
+      }
+      for (const event of wire.events) {
+        const broken = STRICT ? checkWire(h.dialect, h.family, event) : undefined;
+        if (broken) problem(broken);
+        if ('group' in p.to && p.to.except !== undefined && p.to.except.length > 0) {
+          const message = { target: event.target, arguments: event.args };
+          try {
+            await runtime.groupSender.sendToGroup(h.hub, p.to.group, message, p.to.except);
+          } catch (e) {
+            // why: these are typing and receipt hints about durable state; the caller's call has succeeded
+            runtime.deps.telemetry.log('warn', 'group send with excluded connections failed', {
+              hub: h.hub,
+              target: event.target,
+              error: e instanceof Error ? e.message : String(e),
+            });
+          }
+        } else add(h.hub, items(p.to, event.target, event.args));
+      }
+    }
+  }
+  for (const [hub, list] of byHub) {
+    const out = HUB_OUTPUTS.get(hub);
+    if (out && list.length > 0) context.extraOutputs.set(out, list);
+  }
+}
