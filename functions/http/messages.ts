@@ -1,3 +1,5 @@
+import { forwardMessage } from '../../shared/app/forward.js';
+import * as reads from '../../shared/app/message-reads.js';
 import * as messages from '../../shared/app/messages.js';
 import { markRead } from '../../shared/app/receipts.js';
 import { searchMessages } from '../../shared/app/search.js';
@@ -5,6 +7,7 @@ import { ConversationIdParamsSchema } from '../../shared/domain/conversation.js'
 import {
   DeleteMessageQuerySchema,
   EditMessageBodySchema,
+  ForwardBodySchema,
   ListMessagesQuerySchema,
   MarkReadBodySchema,
   MessageParamsSchema,
@@ -28,7 +31,7 @@ route(
   },
   async ({ runtime, userId, params, query }) => ({
     status: 200,
-    body: await messages.listMessages(runtime.deps, { userId }, params.conversationId, query),
+    body: await reads.listMessages(runtime.deps, { userId }, params.conversationId, query),
   }),
 );
 
@@ -88,7 +91,7 @@ route(
   },
   async ({ runtime, userId, params }) => ({
     status: 200,
-    body: await messages.getMessageDetail(runtime.deps, { userId }, params.conversationId, params.messageId),
+    body: await reads.getMessageDetail(runtime.deps, { userId }, params.conversationId, params.messageId),
   }),
 );
 
@@ -132,6 +135,28 @@ route(
       query.forEveryone,
     );
     return { status: 204, pushes };
+  },
+);
+
+route(
+  {
+    name: 'messages-forward',
+    method: 'POST',
+    path: `${ONE}/forward`,
+    summary: 'Forward a message you can see into conversations you take part in (a new message in each)',
+    params: MessageParamsSchema,
+    body: ForwardBodySchema,
+    success: 201,
+  },
+  async ({ runtime, userId, params, body }) => {
+    const { result, pushes } = await forwardMessage(
+      runtime.deps,
+      { userId },
+      params.conversationId,
+      params.messageId,
+      body.conversationIds,
+    );
+    return { status: result.created ? 201 : 200, body: { messages: result.messages }, pushes };
   },
 );
 

@@ -205,7 +205,7 @@ export async function addParticipants(
     const present = new Set(c.participants.map((p) => p.userId));
     added = [...new Set(body.userIds)]
       .filter((u) => !present.has(u))
-      .map((userId) => ({ userId, role: body.role, joinedAt: now }));
+      .map((userId) => ({ userId, role: body.role, joinedAt: now, joinedSeq: c.lastSeq }));
     if (added.length === 0) return null;
     if (c.participants.length + added.length > LIMITS.participantsPerConversation) {
       throw invalid(

@@ -1,6 +1,6 @@
 import { invalid } from '../domain/errors.js';
 import type { SearchQuery } from '../domain/message.js';
-import { viewOf, visibleTo } from '../domain/rules.js';
+import { inStayOf, joinedSeqOf, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, type StoreDeps } from './access.js';
 import type { Caller } from './deps.js';
 
@@ -9,13 +9,15 @@ const endOfDay = (d: string): string => (d.length === 10 ? `${d}T23:59:59.999Z` 
 
 /** Text search across the caller's conversations (or one of them), newest first. */
 export async function searchMessages(deps: StoreDeps, caller: Caller, q: SearchQuery) {
-  let scope: string[];
+  // why: the seq each conversation's current stay began at; what was sent before the caller joined is not theirs
+  const joined = new Map<string, number>();
   if (q.conversationId !== undefined) {
-    await loadAsParticipant(deps, caller, q.conversationId);
-    scope = [q.conversationId];
+    const { me } = await loadAsParticipant(deps, caller, q.conversationId);
+    joined.set(q.conversationId, joinedSeqOf(me));
   } else {
-    scope = (await deps.store.allMemberships(caller.userId)).map((m) => m.conversationId);
+    for (const m of await deps.store.allMemberships(caller.userId)) joined.set(m.conversationId, joinedSeqOf(m));
   }
+  const scope = [...joined.keys()];
   const from = q.startDate === undefined ? undefined : startOfDay(q.startDate);
   const to = q.endDate === undefined ? undefined : endOfDay(q.endDate);
   if (from !== undefined && to !== undefined && from > to)
@@ -29,7 +31,7 @@ export async function searchMessages(deps: StoreDeps, caller: Caller, q: SearchQ
           deps.store.countSearchMatches(scope, { text: q.query, from, to, readerId: caller.userId }),
         ]);
   const results = hits
-    .filter((m) => visibleTo(m, caller.userId))
+    .filter((m) => visibleTo(m, caller.userId) && inStayOf(m, joined.get(m.conversationId) ?? 0))
     .map((m) => ({ conversationId: m.conversationId, message: viewOf(m) }));
   return { results, totalCount };
 }

@@ -16,6 +16,11 @@ export interface Participant {
   userId: string;
   role: Role;
   joinedAt: string;
+  /**
+   * The conversation's lastSeq when this stay began: the participant sees only seqs above it ("no history before
+   * joining", also after a re-add). Absent (the creators of a conversation, older documents) = 0: everything.
+   */
+  joinedSeq?: number;
 }
 
 /** What the inbox and the conversation show of the newest message. */
@@ -64,6 +69,8 @@ export interface Membership {
   conversationType: ConversationType;
   role: Role;
   joinedAt: string;
+  /** Copy of the participant's joinedSeq: messages at or below it are not this member's (search, unread). */
+  joinedSeq?: number;
   /** Copy of the conversation's lastSeq, moved forward on every send (unread = lastSeq - lastReadSeq). */
   lastSeq: number;
   lastReadSeq: number;

@@ -9,6 +9,7 @@ export function newMembership(conversation: Conversation, p: Participant, now: s
     conversationType: conversation.type,
     role: p.role,
     joinedAt: p.joinedAt,
+    ...(p.joinedSeq !== undefined && { joinedSeq: p.joinedSeq }),
     lastSeq: conversation.lastSeq,
     lastReadSeq: conversation.lastSeq,
     lastReadAt: null,
@@ -34,6 +35,8 @@ export interface NewMessageInput {
   attachments?: Attachment[];
   location?: Location;
   createdAt: string;
+  /** Makes the message a forwarded copy of this message id. */
+  forwardedFromId?: string;
   /** The conversation's retention; null keeps the message until someone deletes it. */
   retentionDays: number | null;
 }
@@ -59,6 +62,7 @@ export function newMessage(input: NewMessageInput): Omit<Message, 'id' | 'seq'> 
     deletedBy: null,
     hiddenFor: [],
     createdAt: input.createdAt,
+    ...(input.forwardedFromId !== undefined && { isForwarded: true, forwardedFromId: input.forwardedFromId }),
     ...(input.retentionDays !== null && { ttl: input.retentionDays * 86_400 }),
   };
 }

@@ -20,4 +20,6 @@ export const LIMITS = {
   jsonDepth: 8,
   jsonBytes: 8 * 1024,
   reactionsPerMessage: 50,
+  /** Conversations one forward may copy a message into. */
+  forwardTargetsMax: 10,
 } as const;

@@ -70,6 +70,10 @@ export interface Message {
   /** Users who deleted this message "for me". Never shown to clients. */
   hiddenFor: string[];
   createdAt: string;
+  /** Set on a copy made by forwarding (absent otherwise). */
+  isForwarded?: boolean;
+  /** The id of the message this copy was forwarded from (the first one of a chain); the only trace of its origin. */
+  forwardedFromId?: string;
   /** Seconds Cosmos keeps the document (retention); absent = forever. */
   ttl?: number;
   /** Outbox marker: set when the send stores it, cleared once its message-events job ran. Never shown to clients. */
@@ -110,6 +114,12 @@ export const EditMessageBodySchema = z
       .max(LIMITS.messageContentChars, `content is limited to ${LIMITS.messageContentChars} characters`),
   })
   .describe('EditMessageBody');
+
+export const ForwardBodySchema = z
+  .strictObject({
+    conversationIds: z.array(IdSchema).min(1).max(LIMITS.forwardTargetsMax),
+  })
+  .describe('ForwardBody');
 
 export const ReactionBodySchema = z
   .strictObject({

@@ -84,6 +84,12 @@ export function viewOf(message: Message): MessageView {
   return { ...view, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
 }
 
+/** The seq a participant's current stay began at: they see only messages above it (0 = the whole history). */
+export const joinedSeqOf = (p: { joinedSeq?: number } | null | undefined): number => p?.joinedSeq ?? 0;
+
+/** Sent while the viewer was in the conversation (their current stay): not before they joined or were re-added. */
+export const inStayOf = (message: Pick<Message, 'seq'>, joinedSeq: number): boolean => message.seq > joinedSeq;
+
 export const visibleTo = (message: Message, userId: string): boolean => !message.hiddenFor.includes(userId);
 
 /** What a send of this type must carry. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { updateMySettings } from '../../shared/app/conversations.js';
-import { listMessages, sendMessage } from '../../shared/app/messages.js';
+import { listMessages } from '../../shared/app/message-reads.js';
+import { sendMessage } from '../../shared/app/messages.js';
 import { markRead } from '../../shared/app/receipts.js';
 import { joinConversation } from '../../shared/app/subscriptions.js';
 import { setTyping } from '../../shared/app/typing.js';

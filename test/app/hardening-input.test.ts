@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createConversation } from '../../shared/app/conversations.js';
-import { getMessageDetail, react, sendMessage } from '../../shared/app/messages.js';
+import { getMessageDetail } from '../../shared/app/message-reads.js';
+import { react, sendMessage } from '../../shared/app/messages.js';
 import { CreateConversationBodySchema, UpdateConversationBodySchema } from '../../shared/domain/conversation.js';
 import { ReactionBodySchema, SendMessageBodySchema } from '../../shared/domain/message.js';
 import { SendNotificationBodySchema } from '../../shared/domain/notification.js';

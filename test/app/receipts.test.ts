@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getMessageDetail, sendMessage } from '../../shared/app/messages.js';
+import { getMessageDetail } from '../../shared/app/message-reads.js';
+import { sendMessage } from '../../shared/app/messages.js';
 import { markDelivered, markRead } from '../../shared/app/receipts.js';
 import { withDirect } from '../support/deps.js';
 

@@ -390,6 +390,21 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(await store.getMessage(id, id)).toBeNull();
       });
 
+      it('when a forwarded copy is appended, then it keeps isForwarded and forwardedFromId; other messages have neither', async () => {
+        const id = await freshConversation();
+        const { message: copy } = await store.appendMessage(
+          newMessage(id, { isForwarded: true, forwardedFromId: 'c_elsewhere.3' }),
+        );
+        const { message: plain } = await store.appendMessage(newMessage(id));
+        expect(await store.getMessage(id, copy.id)).toMatchObject({
+          isForwarded: true,
+          forwardedFromId: 'c_elsewhere.3',
+        });
+        const stored = await store.getMessage(id, plain.id);
+        expect(stored).not.toHaveProperty('isForwarded');
+        expect(stored).not.toHaveProperty('forwardedFromId');
+      });
+
       it('when a retention ttl is given, then the message keeps it; without one it has none', async () => {
         const id = await freshConversation();
         const kept = await store.appendMessage(newMessage(id, { ttl: 30 * 86_400 }));
@@ -526,6 +541,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect((await store.getMembership(user, 'c1'))?.muted).toBe(true);
         expect(await store.getMembership(user, 'c2')).toBeNull();
         expect(await store.getMembership(uniq('u'), 'c1')).toBeNull();
+      });
+
+      it('when a participant and a membership carry joinedSeq (a re-add), then both keep it; older ones without it stay without', async () => {
+        const user = uniq('u');
+        const id = await freshConversation({
+          participants: [
+            { userId: 'alice', role: 'owner', joinedAt: at(1) },
+            { userId: user, role: 'member', joinedAt: at(2), joinedSeq: 7 },
+          ],
+        });
+        expect((await store.getConversation(id))?.participants).toEqual([
+          { userId: 'alice', role: 'owner', joinedAt: at(1) },
+          { userId: user, role: 'member', joinedAt: at(2), joinedSeq: 7 },
+        ]);
+        const m = membershipOf(user, id, { joinedSeq: 7, lastSeq: 7, lastReadSeq: 7, lastDeliveredSeq: 7 });
+        await store.putMembership(m);
+        expect(await store.getMembership(user, id)).toEqual(m);
+        await store.putMembership(membershipOf(user, 'c1'));
+        expect(await store.getMembership(user, 'c1')).not.toHaveProperty('joinedSeq');
       });
 
       it('when a membership is updated, then the change is stored; null leaves it; a missing one gives null', async () => {

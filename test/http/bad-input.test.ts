@@ -340,6 +340,8 @@ function sampleBody(name: string, participant: string): unknown {
     'conversations-settings': { pinned: true },
     'messages-send': { content: 'x' },
     'messages-edit': { content: 'x' },
+    // why: the target does not exist either, so the answer is 404 whichever of source and target is checked first
+    'messages-forward': { conversationIds: ['c_doesnotexist'] },
     'reactions-add': { reaction: '👍' },
     'reactions-remove': { reaction: '👍' },
     'conversations-read': { seq: 1 },

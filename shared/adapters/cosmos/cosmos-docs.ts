@@ -72,7 +72,9 @@ const ConversationShape: z.ZodType<Conversation> = z.object({
   createdBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  participants: z.array(z.object({ userId: z.string(), role: z.enum(ROLES), joinedAt: z.string() })),
+  participants: z.array(
+    z.object({ userId: z.string(), role: z.enum(ROLES), joinedAt: z.string(), joinedSeq: z.number().optional() }),
+  ),
   lastSeq: z.number(),
   lastMessage: PreviewShape.nullable(),
   lastMessageAt: z.string().nullable(),
@@ -101,6 +103,8 @@ const MessageShape: z.ZodType<Message> = z.object({
   deletedBy: z.string().nullable(),
   hiddenFor: z.array(z.string()),
   createdAt: z.string(),
+  isForwarded: z.boolean().optional(),
+  forwardedFromId: z.string().optional(),
   ttl: z.number().optional(),
   pendingSince: z.string().optional(),
 });
@@ -111,6 +115,7 @@ const MembershipShape: z.ZodType<Membership> = z.object({
   conversationType: z.enum(CONVERSATION_TYPES),
   role: z.enum(ROLES),
   joinedAt: z.string(),
+  joinedSeq: z.number().optional(),
   lastSeq: z.number(),
   lastReadSeq: z.number(),
   goneSeqs: z.array(z.number()).optional(),
