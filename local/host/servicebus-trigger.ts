@@ -74,13 +74,19 @@ export class ServiceBusTriggerDriver {
     const inFlight = new Set<Promise<void>>();
     while (this.running) {
       const free = this.opts.maxConcurrentCalls - inFlight.size;
-      const batch = free > 0 ? await this.broker.receive(c.queue, free) : [];
+      if (free <= 0) {
+        // why: every slot is busy, so wait for one to free up; waiting for work here would return at once while
+        // messages queue up, spinning the loop and piling reactions onto the in-flight promises (a heap leak)
+        await Promise.race([this.stopped, ...inFlight]);
+        continue;
+      }
+      const batch = await this.broker.receive(c.queue, free);
       for (const d of batch) {
         const p = this.handle(c, d).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
       if (batch.length === 0 && this.running)
-        await Promise.race([this.broker.waitForWork(c.queue, 1000), this.stopped, ...(free > 0 ? [] : inFlight)]);
+        await Promise.race([this.broker.waitForWork(c.queue, 1000), this.stopped]);
     }
     await Promise.allSettled(inFlight);
   }
