@@ -136,6 +136,7 @@ var appSettings = {
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
   RATE_LIMIT_CONVERSATIONS_PER_MINUTE: string(rateLimitConversationsPerMinute)
+  PUSH_GRACE_SECONDS: '5'
   LOG_LEVEL: logLevel
   CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString

@@ -1,5 +1,7 @@
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
+import type { PushSender } from '../ports/push.js';
+import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
 
@@ -18,6 +20,16 @@ export interface AppDeps {
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */
   notificationTopics: readonly string[];
+  /** Background jobs (message-events, push-notifications): the runtime's queue, the broker locally, Service Bus on Azure. */
+  queue: JobQueue;
+  push: PushSender;
+  /** Seconds an online recipient has to mark a message delivered before it is pushed anyway (PUSH_GRACE_SECONDS). */
+  pushGraceSeconds: number;
+  /**
+   * The store as the send path reads it: conversation and profile reads may be served from a per-process cache
+   * (at most a few seconds old; dropped at once on this process's membership and block writes). Absent = store.
+   */
+  sendReads?: ConversationStore;
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

@@ -24,6 +24,9 @@ export async function listInbox(deps: Pick<AppDeps, 'store' | 'clock'>, caller: 
     Promise.all(page.items.map((m) => deps.store.getConversation(m.conversationId))),
     deps.store.allMemberships(caller.userId),
   ]);
+  // why: members' lastSeq moves asynchronously (message-events fan-out); the conversations' own lastSeq, read in one
+  // batch, keeps the total exact while the fan-out lags
+  const seqs = await deps.store.lastSeqs(all.filter((m) => !m.archived).map((m) => m.conversationId));
   const now = deps.clock.now().toISOString();
   const entries = page.items.flatMap((m, i) => {
     const c = conversations[i];
@@ -31,7 +34,9 @@ export async function listInbox(deps: Pick<AppDeps, 'store' | 'clock'>, caller: 
   });
   return {
     conversations: entries,
-    unreadTotal: all.filter((m) => !m.archived).reduce((sum, m) => sum + unreadCount(m), 0),
+    unreadTotal: all
+      .filter((m) => !m.archived)
+      .reduce((sum, m) => sum + unreadCount({ ...m, lastSeq: Math.max(m.lastSeq, seqs[m.conversationId] ?? 0) }), 0),
     hasMore: page.continuationToken !== null,
     continuationToken: page.continuationToken,
     page: q.page ?? null,

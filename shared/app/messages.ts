@@ -4,20 +4,19 @@ import { conflict, forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toOthersInGroup, toUsers } from '../domain/events.js';
 import type { Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { toggleReaction } from '../domain/reactions.js';
-import { atLeast, checkMessageShape, previewOf, viewOf, visibleTo } from '../domain/rules.js';
+import { atLeast, checkMessageShape, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
-import { mentionAudience } from './mentions.js';
-import { notifyUsers } from './notifications.js';
 import { requireNotBlockedIn } from './policy.js';
 import { refreshPresence } from './presence.js';
 import { admit, rateLimitRefusal } from './rate-policy.js';
+import { enqueueMessageEvent, messageReceivedPush } from './send-effects.js';
 import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
   AppDeps,
-  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits'
+  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits' | 'queue' | 'sendReads'
 >;
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
@@ -35,8 +34,11 @@ export interface SendResult {
 }
 
 /**
- * Stores a message and fans it out. Idempotent by clientMessageId: a retry returns the first message (created false)
- * and pushes nothing, even when the sender has hit the rate limit since.
+ * Stores a message, pushes it and enqueues its one message-events job (inbox fan-out, mentions, push notifications:
+ * shared/app/message-events.ts). The store cost does not grow with the conversation: the append, plus one patch of
+ * the sender's own inbox entry (their read mark, so their own message is never unread to them).
+ * Idempotent by clientMessageId: a retry returns the first message (created false); while that message's side
+ * effects are still pending (outbox marker) the retry emits them again, otherwise it pushes nothing.
  */
 export async function sendMessage(
   deps: SendDeps,
@@ -49,9 +51,11 @@ export async function sendMessage(
   const type = input.type ?? 'text';
   const content = input.content ?? '';
   checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
-  const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
+  // why: the conversation and the block profiles are read on every send; a short per-process cache serves them
+  const reading: SendDeps = deps.sendReads ? { ...deps, store: deps.sendReads } : deps;
+  const { conversation, me } = await loadAsParticipant(reading, caller, conversationId);
   try {
-    await admitSend(deps, caller, conversation, me, { ...input, type }, opts.admitted === true);
+    await admitSend(reading, caller, conversation, me, { ...input, type }, opts.admitted === true);
   } catch (refusal) {
     // why: a retry of a send that was stored gets its message even if the checks refuse a new send now; looked up
     // only on a refusal, so a normal send pays no extra read
@@ -60,13 +64,12 @@ export async function sendMessage(
         ? null
         : await deps.store.findByClientMessageId(conversationId, caller.userId, input.clientMessageId);
     if (!earlier) throw refusal;
-    await refreshPresence(deps, caller);
-    return { result: { message: viewOf(earlier), tempId: earlier.clientMessageId, created: false }, pushes: [] };
+    return retried(deps, caller, earlier);
   }
 
   const now = deps.clock.now().toISOString();
-  const { message, created } = await deps.store.appendMessage(
-    newMessage({
+  const { message, created } = await deps.store.appendMessage({
+    ...newMessage({
       ...input,
       conversationId,
       senderId: caller.userId,
@@ -75,41 +78,26 @@ export async function sendMessage(
       createdAt: now,
       retentionDays: conversation.retentionDays,
     }),
-  );
-  const participants = conversation.participants.map((p) => p.userId);
-  const view = viewOf(message);
-  const result: SendResult = { message: view, tempId: message.clientMessageId, created };
-  if (!created) {
-    await refreshPresence(deps, caller);
-    return { result, pushes: [] };
-  }
+    pendingSince: now,
+  });
+  if (!created) return retried(deps, caller, message);
 
   deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
-  // why: the message is durable now; inbox fan-out, mention notifications and clearing typing are side work whose
-  // failure is logged (the inbox catches up on the next send), never reported as a failed send
-  const mentioned = message.mentions.filter((u) => u !== caller.userId);
-  const [, mention, wasTyping] = await Promise.all([
-    quietly(deps, 'inbox fan-out', () =>
-      deps.store.advanceMemberships(conversationId, participants, {
+  // why: the message is durable now; the sender's read mark, clearing typing and the enqueue are side work whose
+  // failure is logged, never reported as a failed send (the outbox marker makes the sweep finish the job)
+  const [, wasTyping] = await Promise.all([
+    quietly(deps, 'sender read mark', () =>
+      deps.store.advanceMemberships(conversationId, [caller.userId], {
         seq: message.seq,
         at: now,
         senderId: caller.userId,
       }),
     ),
-    mentioned.length === 0
-      ? undefined
-      : quietly(deps, 'mention notifications', async () =>
-          notifyUsers(deps, await mentionAudience(deps, conversationId, mentioned, now), {
-            kind: 'mention',
-            title: `${caller.userId} mentioned you`,
-            body: previewOf(message),
-            data: { conversationId, messageId: message.id, seq: message.seq },
-          }),
-        ),
     quietly(deps, 'typing', () => deps.ephemeral.stopTyping(conversationId, caller.userId)),
+    enqueueMessageEvent(deps, message),
+    refreshPresence(deps, caller),
   ]);
-  await refreshPresence(deps, caller);
-  const pushes = [toGroup(conversationId, EVENTS.messageReceived, { ...view, tempId: message.clientMessageId })];
+  const pushes = [messageReceivedPush(message)];
   if (wasTyping === true)
     pushes.push(
       toOthersInGroup(
@@ -120,7 +108,16 @@ export async function sendMessage(
         caller.userId,
       ),
     );
-  return { result, pushes: [...pushes, ...(mention?.pushes ?? [])] };
+  return { result: { message: viewOf(message), tempId: message.clientMessageId, created }, pushes };
+}
+
+/** A retried send: the first message; its push and job again while its side effects are still pending. */
+async function retried(deps: SendDeps, caller: Caller, message: Message): Promise<Outcome<SendResult>> {
+  await refreshPresence(deps, caller);
+  const result: SendResult = { message: viewOf(message), tempId: message.clientMessageId, created: false };
+  if (message.pendingSince === undefined) return { result, pushes: [] };
+  await enqueueMessageEvent(deps, message);
+  return { result, pushes: [messageReceivedPush(message)] };
 }
 
 /** Every check a new send must pass: rate limit, role for system messages, blocks, mentions, reply target. */

@@ -93,6 +93,9 @@ export const SettingsSchema = z.object({
   RATE_LIMIT_CONVERSATIONS_PER_MINUTE: int(10).describe(
     'New conversations plus participant additions a user may make per minute (each puts entries in other inboxes)',
   ),
+  PUSH_GRACE_SECONDS: int(5, 0).describe(
+    'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
+  ),
   CLIENT_CONTRACTS: z
     .preprocess(
       blank,
@@ -191,6 +194,7 @@ export interface Settings {
   retentionDefaultDays: number | null;
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
+  pushGraceSeconds: number;
   /** The dialects whose hubs get events and may be negotiated. */
   clientContracts: readonly Dialect[];
   logLevel: LogLevel;
@@ -316,6 +320,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
       typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE,
       conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
     },
+    pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -99,6 +99,8 @@ export interface UserProfile {
   blocked: Block[];
   /** Who blocks this user (reverse index of their `blocked`), so one read answers "any block either way". */
   blockedBy?: string[];
+  /** Push notification preferences (PUT /v1/messaging/preferences); absent = the defaults. */
+  push?: { privatePreviews: boolean; pushEnabled: boolean };
 }
 
 // ---- inputs ----

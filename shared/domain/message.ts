@@ -76,10 +76,12 @@ export interface Message {
   forwardedFromId?: string;
   /** Seconds Cosmos keeps the document (retention); absent = forever. */
   ttl?: number;
+  /** Outbox marker: set when the send stores it, cleared once its message-events job ran. Never shown to clients. */
+  pendingSince?: string;
 }
 
 /** A message as clients see it. */
-export type MessageView = Omit<Message, 'hiddenFor' | 'ttl'>;
+export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince'>;
 
 // ---- inputs ----
 

@@ -79,7 +79,7 @@ export function requireRole(p: Participant, needed: Role, action: string): void 
 
 /** A message as its reader may see it: hidden-for-me messages are gone, deleted ones lose their content. */
 export function viewOf(message: Message): MessageView {
-  const { hiddenFor: _h, ttl: _t, ...view } = message;
+  const { hiddenFor: _h, ttl: _t, pendingSince: _p, ...view } = message;
   if (!message.isDeleted) return view;
   return { ...view, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
 }

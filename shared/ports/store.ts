@@ -34,6 +34,8 @@ export interface ConversationStore {
     memberships: Membership[],
   ): Promise<{ conversation: Conversation; created: boolean }>;
   getConversation(conversationId: string): Promise<Conversation | null>;
+  /** The current lastSeq of each conversation that exists, in one round trip (exact unread counts). */
+  lastSeqs(conversationIds: string[]): Promise<Record<string, number>>;
   /** Read-modify-write with optimistic concurrency (retried on conflict). Throws not_found if absent. */
   updateConversation(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation>;
 
@@ -58,6 +60,10 @@ export interface ConversationStore {
     q: { text: string; from?: string; to?: string; readerId: string },
   ): Promise<number>;
   updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message>;
+  /** Clears the message's outbox marker (`pendingSince`): its side effects are done. No-op when absent or cleared. */
+  settleMessage(conversationId: string, messageId: string): Promise<void>;
+  /** Messages, in any conversation, whose outbox marker is older than `olderThan` (the outbox sweep), oldest first. */
+  listPendingMessages(olderThan: string, limit: number): Promise<Message[]>;
   /** Case-insensitive substring search in the given conversations, newest first. */
   searchMessages(
     conversationIds: string[],

@@ -1,13 +1,16 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { AppInsightsTelemetry } from '../adapters/appinsights-telemetry.js';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
+import { LocalPushSender } from '../adapters/memory/local-push.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { sendReadCache } from '../adapters/send-read-cache.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
 import type { AppDeps } from '../app/deps.js';
+import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {
   loadSettings,
   type QueueSettings,
@@ -36,6 +39,8 @@ export interface Runtime {
   queue: JobQueue & QueueProbe;
   /** Proves upstream calls come from our SignalR Service. */
   upstream: UpstreamVerifier;
+  /** The message-events consumer of this process (it keeps the inbox fan-out's coalescing state). */
+  messageEvents: MessageEventConsumer;
   /** Group sends with excluded connections (REST), which the output binding cannot make. */
   groupSender: GroupSender;
   close(): Promise<void>;
@@ -148,8 +153,14 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
     buildQueue(settings.queue, telemetry),
   ]);
+  // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
+  const reads = sendReadCache(store);
   const deps: AppDeps = {
-    store,
+    store: reads.store,
+    sendReads: reads.sendReads,
+    queue,
+    push: new LocalPushSender(),
+    pushGraceSeconds: settings.pushGraceSeconds,
     ephemeral,
     notifications,
     clock: systemClock,
@@ -166,6 +177,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
     queue,
     upstream: createUpstreamVerifier(settings.upstreamAuth),
+    messageEvents: messageEventsConsumer(deps),
     groupSender: buildGroupSender(settings.signalR),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();

@@ -7,6 +7,7 @@ import { subscribeChannel } from '../../shared/app/notifications.js';
 import { getPresence, updatePresence } from '../../shared/app/presence.js';
 import { setTyping } from '../../shared/app/typing.js';
 import { kindOf, memoryDeps, withDirect, withGroup } from '../support/deps.js';
+import { runMessageEvents } from '../support/pipeline.js';
 
 const alice = { userId: 'alice' };
 const bob = { userId: 'bob' };
@@ -108,7 +109,8 @@ describe('D11, D12: idempotent sends are per sender and survive refusals', () =>
   });
 
   it('D11: when a stored send is retried while the sender is now blocked or its mention has left, then the stored message comes back; a new send is refused', async () => {
-    const { deps, id } = await withGroup();
+    const t = await withGroup();
+    const { deps, id } = t;
     await addParticipants(deps, alice, id, { userIds: ['carol'], role: 'member' });
     const direct = await createConversation(deps, alice, { type: 'direct', participants: ['bob'] });
     const dm = direct.result.conversationId;
@@ -118,6 +120,7 @@ describe('D11, D12: idempotent sends are per sender and survive refusals', () =>
       mentions: ['carol'],
       clientMessageId: 'm',
     });
+    await runMessageEvents(t);
     await blockUser(deps, alice, 'bob');
     const { removeParticipant } = await import('../../shared/app/conversations.js');
     await removeParticipant(deps, { userId: 'carol' }, id, 'carol');

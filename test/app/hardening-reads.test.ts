@@ -6,6 +6,7 @@ import { listNotifications } from '../../shared/app/notifications.js';
 import { markRead } from '../../shared/app/receipts.js';
 import { searchMessages } from '../../shared/app/search.js';
 import { withGroup } from '../support/deps.js';
+import { runMessageEvents } from '../support/pipeline.js';
 
 const alice = { userId: 'alice' };
 const bob = { userId: 'bob' };
@@ -17,8 +18,13 @@ const unread = async (deps: Parameters<typeof listInbox>[0], who: { userId: stri
 
 describe('B1: mention notifications respect mute and notification level', () => {
   it('B1: when the mentioned user muted the conversation or set its level to none, then no mention notification is created; after the mute ends, it is', async () => {
-    const { deps, id, advance } = await withGroup();
-    const mentionBob = (n: number) => sendMessage(deps, alice, id, { content: `hey ${n}`, mentions: ['bob'] });
+    const t = await withGroup();
+    const { deps, id, advance } = t;
+    // the mention is notified by the message-events consumer (mute and level are read when it runs)
+    const mentionBob = async (n: number) => {
+      await sendMessage(deps, alice, id, { content: `hey ${n}`, mentions: ['bob'] });
+      await runMessageEvents(t);
+    };
     const mentions = async () =>
       (await listNotifications(deps, bob, { unreadOnly: false, limit: 50 })).notifications.length;
 

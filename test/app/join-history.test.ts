@@ -6,6 +6,7 @@ import { sendMessage } from '../../shared/app/messages.js';
 import { searchMessages } from '../../shared/app/search.js';
 import { unreadCount } from '../../shared/domain/rules.js';
 import { kindOf, withGroup } from '../support/deps.js';
+import { runMessageEvents } from '../support/pipeline.js';
 
 const alice = { userId: 'alice' };
 const bob = { userId: 'bob' };
@@ -15,7 +16,8 @@ const contents = (r: { messages: { content: string }[] }) => r.messages.map((m) 
 
 describe('history follows the stay (joinedSeq): no history before joining, also after a re-add', () => {
   it('when carol is added after two messages, then she sees, searches and counts only what came after her join', async () => {
-    const { deps, id } = await withGroup();
+    const t = await withGroup();
+    const { deps, id } = t;
     await sendMessage(deps, alice, id, { content: 'before one' });
     await sendMessage(deps, alice, id, { content: 'before two' });
     await addParticipants(deps, alice, id, { userIds: ['carol'], role: 'member' });
@@ -34,6 +36,7 @@ describe('history follows the stay (joinedSeq): no history before joining, also 
     expect(found.results.map((r) => r.message.content)).toEqual(['after one']);
     const inConversation = await searchMessages(deps, carol, { query: 'before', conversationId: id, limit: 50 });
     expect(inConversation.results).toEqual([]);
+    await runMessageEvents(t); // the inbox fan-out moves members' lastSeq (asynchronous since the lean send)
     const membership = await deps.store.getMembership('carol', id);
     expect(membership).toMatchObject({ joinedSeq: 2 });
     expect(unreadCount(membership!)).toBe(1);
@@ -41,7 +44,8 @@ describe('history follows the stay (joinedSeq): no history before joining, also 
   });
 
   it('when bob is removed and re-added, then what was sent while he was away stays hidden, and what he saw before too', async () => {
-    const { deps, id } = await withGroup();
+    const t = await withGroup();
+    const { deps, id } = t;
     await sendMessage(deps, alice, id, { content: 'first stay' });
     await removeParticipant(deps, alice, id, 'bob');
     await sendMessage(deps, alice, id, { content: 'while away' });
@@ -51,6 +55,7 @@ describe('history follows the stay (joinedSeq): no history before joining, also 
     expect(contents(await listMessages(deps, bob, id, page))).toEqual(['back again']);
     expect(await kindOf(getMessageDetail(deps, bob, id, `${id}.2`))).toBe('not_found:MESSAGE.NOT_FOUND');
     expect((await deps.store.getConversation(id))?.participants.find((p) => p.userId === 'bob')?.joinedSeq).toBe(2);
+    await runMessageEvents(t); // the inbox fan-out moves members' lastSeq (asynchronous since the lean send)
     expect(unreadCount((await deps.store.getMembership('bob', id))!)).toBe(1);
     // the creators keep the whole history
     expect(contents(await listMessages(deps, alice, id, page))).toEqual(['first stay', 'while away', 'back again']);

@@ -7,13 +7,15 @@ import { deleteMessage, editMessage, react, sendMessage } from '../../shared/app
 import { setTyping } from '../../shared/app/typing.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { kindOf, memoryDeps, withDirect } from '../support/deps.js';
+import { runMessageEvents } from '../support/pipeline.js';
 
 const alice = { userId: 'alice' };
 const bob = { userId: 'bob' };
 
 describe('sending and changing messages', () => {
   it('when a message is sent, then it is pushed to the group with its tempId and unread counts move', async () => {
-    const { deps, id } = await withDirect();
+    const t = await withDirect();
+    const { deps, id } = t;
     const { result, pushes } = await sendMessage(deps, alice, id, { content: 'hi', clientMessageId: 't1' });
     expect(result.message.seq).toBe(1);
     expect(pushes).toEqual([
@@ -23,6 +25,7 @@ describe('sending and changing messages', () => {
         payload: expect.objectContaining({ seq: 1, tempId: 't1' }),
       }),
     ]);
+    await runMessageEvents(t);
     const again = await sendMessage(deps, alice, id, { content: 'hi', clientMessageId: 't1' });
     expect(again).toMatchObject({ result: { created: false, message: { seq: 1 } }, pushes: [] });
     expect((await listInbox(deps, bob, { type: 'all', archived: false, pageSize: 20 })).unreadTotal).toBe(1);

@@ -9,19 +9,23 @@ import {
 } from '../../shared/app/notifications.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { memoryDeps } from '../support/deps.js';
+import { runMessageEvents } from '../support/pipeline.js';
 
 describe('notifications', () => {
   it('when someone is mentioned, then they get a stored notification delivered on the notifications hub', async () => {
-    const { deps } = memoryDeps();
+    const t = memoryDeps();
+    const { deps } = t;
     const { result } = await createConversation(
       deps,
       { userId: 'alice' },
       { type: 'group', participants: ['bob', 'carol'] },
     );
-    const { pushes } = await sendMessage(deps, { userId: 'alice' }, result.conversationId, {
+    await sendMessage(deps, { userId: 'alice' }, result.conversationId, {
       content: 'hey @bob',
       mentions: ['bob', 'alice'],
     });
+    // mention notifications are made by the message-events consumer, off the send path
+    const pushes = await runMessageEvents(t);
     const notification = pushes.find((p) => p.kind === 'event' && p.target === 'ReceiveNotification');
     expect(notification).toMatchObject({
       hub: 'notifications',

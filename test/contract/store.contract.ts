@@ -798,5 +798,39 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         );
       });
     });
+
+    describe('outbox marker', () => {
+      it('when a message is stored with pendingSince, then the sweep query finds it until it is settled; settling twice is a no-op', async () => {
+        const id = await freshConversation();
+        const marked = (await store.appendMessage(newMessage(id, { pendingSince: '2001-01-01T00:00:00.000Z' })))
+          .message;
+        const plain = (await store.appendMessage(newMessage(id))).message;
+        const young = (await store.appendMessage(newMessage(id, { pendingSince: '2001-01-03T00:00:00.000Z' }))).message;
+        expect(marked.pendingSince).toBe('2001-01-01T00:00:00.000Z');
+        expect(plain.pendingSince).toBeUndefined();
+        const mine = async () =>
+          (await store.listPendingMessages('2001-01-02T00:00:00.000Z', 1000))
+            .filter((m) => m.conversationId === id)
+            .map((m) => m.id);
+        expect(await mine()).toEqual([marked.id]);
+        expect(young.pendingSince).toBeDefined();
+
+        await store.settleMessage(id, marked.id);
+        await store.settleMessage(id, marked.id);
+        expect(await mine()).toEqual([]);
+        const settled = await store.getMessage(id, marked.id);
+        expect(settled?.pendingSince).toBeUndefined();
+        expect(settled?.content).toBe(marked.content);
+        await expect(store.settleMessage(id, messageIdOf(id, 99))).resolves.toBeUndefined();
+      });
+
+      it('when lastSeqs is asked for some conversations, then it answers each existing one in one call', async () => {
+        const a = await freshConversation();
+        const b = await freshConversation();
+        await appendMany(a, 3);
+        expect(await store.lastSeqs([a, b, uniq('missing')])).toEqual({ [a]: 3, [b]: 0 });
+        expect(await store.lastSeqs([])).toEqual({});
+      });
+    });
   });
 }

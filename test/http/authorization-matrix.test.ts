@@ -75,6 +75,10 @@ const HTTP: Row[] = [
   ['negotiate-listo-notifications', '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['negotiate-spec-chat',           '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['dev-token',                     '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  ['devices-register',              '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['devices-unregister',            '404',  '404',  '404',  '404',  '404',  '404',  '401'],
+  ['push-preferences',              '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['dev-push-outbox',               '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['openapi',                       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['asyncapi',                      '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['health',                        '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
@@ -222,7 +226,7 @@ describe('authorization matrix', () => {
     const onDirect = role === 'blocked';
     const conversationId = onDirect ? direct : world.group;
     const messageId = onDirect ? (directMessages[name === 'messages-delete' ? 1 : 0] as string) : world.groupMessage;
-    const fill = { conversationId, messageId, userId: USERS.member, notificationId };
+    const fill = { conversationId, messageId, userId: USERS.member, notificationId, deviceId: 'mx-no-such-device' };
     const bodies: Record<string, unknown> = {
       'conversations-create': { type: 'group', title: 'new', participants: [USERS.owner, 'mx-zed'] },
       'conversations-update': { title: 'renamed' },
@@ -248,11 +252,14 @@ describe('authorization matrix', () => {
       'presence-update': { status: 'away' },
       'presence-get': { userIds: [USERS.owner] },
       'dev-token': { userId: 'mx-anyone' },
+      'devices-register': { platform: 'fcm', token: 'mx-token' },
+      'push-preferences': { privatePreviews: true },
     };
     const queries: Record<string, string> = {
       'messages-search': '?query=hi',
       'messages-search-conversation': '?query=hi',
       'messages-delete': '?forEveryone=true',
+      'dev-push-outbox': `?userId=${USERS.member}`,
       'receipts-batch': `?ids=${encodeURIComponent(messageId)}`,
     };
     return {

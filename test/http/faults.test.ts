@@ -55,7 +55,7 @@ describe('faults', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('when the SignalR Service is down, then the send is stored, the sender gets a clear 500, and a retry with the same clientMessageId returns the message', async () => {
+  it('when the SignalR Service is down, then the send is stored once, the sender gets a clear 500, a retry returns it or owes the same push (500 again), and GET returns it once', async () => {
     const alice = await api.token('alice');
     const c = await api.call('POST', `${M}/conversations`, {
       token: alice,
@@ -72,8 +72,12 @@ describe('faults', () => {
       token: alice,
       body: { content: 'still safe', clientMessageId: 'p1' },
     });
-    expect(retry.status).toBe(200);
-    expect(retry.body.message).toMatchObject({ seq: 1, content: 'still safe', clientMessageId: 'p1' });
+    // why: while the message's outbox marker is set (its message-events job not yet done) a retry re-emits the push
+    // the first attempt failed to make, which fails again while SignalR is down; once the job has run the retry
+    // answers 200 with the first message. Which one depends on the queue's timing; either way nothing is duplicated
+    if (retry.status === 200)
+      expect(retry.body.message).toMatchObject({ seq: 1, content: 'still safe', clientMessageId: 'p1' });
+    else expectProblem(retry, 500, /saved but pushing it .* failed/);
     const list = await api.call('GET', `${M}/conversations/${c.body.conversationId}/messages?after=0`, {
       token: alice,
     });

@@ -1,3 +1,4 @@
+import { LocalPushSender } from '../../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
@@ -6,6 +7,7 @@ import type { AppDeps } from '../../shared/app/deps.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
 import type { Telemetry } from '../../shared/ports/system.js';
+import { RecordingQueue } from './queue.js';
 
 /** Use-case dependencies on the memory adapters, with a clock the test moves and ids it can predict. */
 export function memoryDeps(over: Partial<AppDeps> = {}) {
@@ -18,8 +20,12 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     metric: () => undefined,
     dependency: () => undefined,
   };
+  const queue = new RecordingQueue();
   const deps: AppDeps = {
     store: new MemoryConversationStore(),
+    queue,
+    push: new LocalPushSender(),
+    pushGraceSeconds: 5,
     ephemeral: new MemoryEphemeralState(),
     notifications: new MemoryNotificationStore(() => now),
     clock: { now: () => new Date(now) },
@@ -30,7 +36,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     notificationTopics: ['orders', 'rides'],
     ...over,
   };
-  return { deps, logs, advance: (ms: number) => (now += ms) };
+  return { deps, logs, queue, advance: (ms: number) => (now += ms) };
 }
 
 /** `ok`, or the `kind:code` of the AppError the promise rejects with. */

@@ -108,10 +108,10 @@ export class DocumentContainer {
     return found ? decode(found, kind) : null;
   }
 
-  /** Every result of the query; documents of another kind are skipped. */
-  async query<T>(spec: SqlQuerySpec, partitionKey: string, kind: DocKind<T>): Promise<Stored<T>[]> {
+  /** Every result of the query; documents of another kind are skipped. No partition key: across partitions. */
+  async query<T>(spec: SqlQuerySpec, partitionKey: string | undefined, kind: DocKind<T>): Promise<Stored<T>[]> {
     const response = await retrying(() =>
-      this.container.items.query<ItemDefinition>(spec, { partitionKey }).fetchAll(),
+      this.container.items.query<ItemDefinition>(spec, partitionKey === undefined ? {} : { partitionKey }).fetchAll(),
     );
     return this.decodeAll(response.resources, kind);
   }

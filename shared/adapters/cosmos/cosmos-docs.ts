@@ -106,6 +106,7 @@ const MessageShape: z.ZodType<Message> = z.object({
   isForwarded: z.boolean().optional(),
   forwardedFromId: z.string().optional(),
   ttl: z.number().optional(),
+  pendingSince: z.string().optional(),
 });
 
 const MembershipShape: z.ZodType<Membership> = z.object({
@@ -140,6 +141,7 @@ const ProfileShape: z.ZodType<UserProfile> = z.object({
   userId: z.string(),
   blocked: z.array(z.object({ userId: z.string(), reason: z.string().nullable(), blockedAt: z.string() })),
   blockedBy: z.array(z.string()).optional(),
+  push: z.object({ privatePreviews: z.boolean(), pushEnabled: z.boolean() }).optional(),
 });
 
 const NOTIFICATION_ID_PREFIX = 'ntf:';

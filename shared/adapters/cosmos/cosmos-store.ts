@@ -25,6 +25,7 @@ import { CosmosConversations } from './cosmos-conversations.js';
 import { guard } from './cosmos-errors.js';
 import { CosmosMemberships } from './cosmos-memberships.js';
 import { CosmosMessages } from './cosmos-messages.js';
+import { CosmosOutbox } from './cosmos-outbox.js';
 import { CosmosProfiles } from './cosmos-profiles.js';
 import { type CosmosContainerNames, type CosmosContainers, ensureCosmosContainers } from './cosmos-setup.js';
 
@@ -47,12 +48,14 @@ export class CosmosConversationStore implements ConversationStore {
   private readonly messages: CosmosMessages;
   private readonly memberships: CosmosMemberships;
   private readonly profiles: CosmosProfiles;
+  private readonly outbox: CosmosOutbox;
 
   constructor(private readonly options: CosmosStoreOptions) {
     const database = options.client.database(options.databaseId);
     const docs = (name: string) => new DocumentContainer(database.container(name), this.patches);
     const conversations = docs(options.containers.conversations);
     this.conversations = new CosmosConversations(conversations);
+    this.outbox = new CosmosOutbox(conversations);
     this.messages = new CosmosMessages(conversations, {
       claimWaitMs: options.timing?.claimWaitMs ?? 5_000,
       staleClaimMs: options.timing?.staleClaimMs ?? 30_000,
@@ -92,6 +95,10 @@ export class CosmosConversationStore implements ConversationStore {
     return guard(() => this.conversations.get(conversationId));
   }
 
+  lastSeqs(conversationIds: string[]): Promise<Record<string, number>> {
+    return guard(() => this.outbox.lastSeqs(conversationIds));
+  }
+
   updateConversation(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation> {
     return guard(() => this.conversations.update(conversationId, mutate));
   }
@@ -117,6 +124,14 @@ export class CosmosConversationStore implements ConversationStore {
 
   updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message> {
     return guard(() => this.messages.update(conversationId, messageId, mutate));
+  }
+
+  settleMessage(conversationId: string, messageId: string): Promise<void> {
+    return guard(() => this.outbox.settle(conversationId, messageId));
+  }
+
+  listPendingMessages(olderThan: string, limit: number): Promise<Message[]> {
+    return guard(() => this.outbox.pending(olderThan, limit));
   }
 
   searchMessages(

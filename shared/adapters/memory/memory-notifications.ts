@@ -12,6 +12,8 @@ export class MemoryNotificationStore implements NotificationStore {
   add(notifications: Notification[]): Promise<void> {
     for (const n of notifications) {
       const list = this.byUser.get(n.userId) ?? [];
+      // an id stored already stays as it is (a retried add), as in the Cosmos adapter
+      if (list.some((x) => x.id === n.id)) continue;
       list.push(structuredClone(n));
       this.byUser.set(n.userId, list);
     }

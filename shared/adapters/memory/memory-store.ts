@@ -48,6 +48,15 @@ export class MemoryConversationStore implements ConversationStore {
     return Promise.resolve(rec ? copy(rec.conversation) : null);
   }
 
+  lastSeqs(conversationIds: string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const id of conversationIds) {
+      const rec = this.conversations.get(id);
+      if (rec) out[id] = rec.conversation.lastSeq;
+    }
+    return Promise.resolve(out);
+  }
+
   updateConversation(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation> {
     const rec = this.conversations.get(conversationId);
     if (!rec) return Promise.reject(notFound('Conversation'));
@@ -135,6 +144,20 @@ export class MemoryConversationStore implements ConversationStore {
       if (rec.conversation.lastMessage?.id === next.id) rec.conversation.lastMessage.preview = previewOf(next);
     }
     return Promise.resolve(copy(rec.messages[index] ?? current));
+  }
+
+  settleMessage(conversationId: string, messageId: string): Promise<void> {
+    const m = this.conversations.get(conversationId)?.messages.find((x) => x.id === messageId);
+    if (m) delete m.pendingSince;
+    return Promise.resolve();
+  }
+
+  listPendingMessages(olderThan: string, limit: number): Promise<Message[]> {
+    const pending: Message[] = [];
+    for (const rec of this.conversations.values())
+      for (const m of rec.messages) if (m.pendingSince !== undefined && m.pendingSince < olderThan) pending.push(m);
+    pending.sort((a, b) => ((a.pendingSince ?? '') < (b.pendingSince ?? '') ? -1 : 1));
+    return Promise.resolve(pending.slice(0, limit).map(copy));
   }
 
   searchMessages(

@@ -1,0 +1,123 @@
+/**
+ * Consumer of the message-events queue: everything a stored message causes besides its live push. Idempotent, so a
+ * redelivered or re-enqueued job changes nothing more: the fan-out only moves fields forward, mention notifications
+ * have ids derived from the message, the jobs it enqueues have deterministic ids, and the outbox marker is cleared
+ * last (a failure before it leaves the message for a retry or the sweep).
+ * Link-preview and translation jobs are not enqueued yet: no consumer exists for them, and jobs nobody receives
+ * would only expire into the dead-letter queue; their issues add the consumer and the enqueue together.
+ */
+import { EVENTS, type Outcome, type Push } from '../domain/events.js';
+import { type MessageEvent, type PushJob, pushJobId } from '../domain/jobs.js';
+import type { Notification } from '../domain/notification.js';
+import type { Job } from '../domain/queues.js';
+import { previewOf } from '../domain/rules.js';
+import type { AppDeps } from './deps.js';
+import { InboxFanOut } from './inbox-fanout.js';
+import { mentionAudience } from './mentions.js';
+
+export type MessageEventDeps = Pick<
+  AppDeps,
+  'store' | 'ephemeral' | 'notifications' | 'queue' | 'clock' | 'telemetry' | 'pushGraceSeconds'
+>;
+
+export type MessageEventConsumer = (event: MessageEvent) => Promise<Outcome<{ handled: boolean }>>;
+
+/** One consumer per process: it keeps the fan-out's coalescing state. */
+export function messageEventsConsumer(deps: MessageEventDeps): MessageEventConsumer {
+  const fanOut = new InboxFanOut(deps);
+  return (event) => handleMessageEvent(deps, fanOut, event);
+}
+
+async function handleMessageEvent(
+  deps: MessageEventDeps,
+  fanOut: InboxFanOut,
+  event: MessageEvent,
+): Promise<Outcome<{ handled: boolean }>> {
+  const [conversation, message] = await Promise.all([
+    deps.store.getConversation(event.conversationId),
+    deps.store.getMessage(event.conversationId, event.messageId),
+  ]);
+  // gone (conversation deleted, retention): nothing left to do
+  if (!conversation || !message) return { result: { handled: false }, pushes: [] };
+
+  await fanOut.cover(conversation, message.seq, message.createdAt);
+  const members = new Set(conversation.participants.map((p) => p.userId));
+  const recipients = [...members].filter((u) => u !== message.senderId);
+  const pushes: Push[] = [];
+  const jobs: Job[] = [];
+  if (!message.isDeleted) {
+    const mentioned = message.mentions.filter((u) => u !== message.senderId && members.has(u));
+    // why: mute (until its end) and notification level "none" are read per mentioned user here, off the send path
+    const audience =
+      mentioned.length === 0
+        ? []
+        : await mentionAudience(deps, message.conversationId, mentioned, deps.clock.now().toISOString());
+    if (audience.length > 0) pushes.push(...(await notifyMentions(deps, audience, message)));
+    jobs.push(...(await pushJobs(deps, message, recipients)));
+  }
+  if (jobs.length > 0) await deps.queue.enqueue(jobs);
+  await deps.store.settleMessage(message.conversationId, message.id);
+  return { result: { handled: true }, pushes };
+}
+
+/** Mention notifications, one per mentioned member who wants them (mentionAudience), keyed by the message: a second run stores no second one. */
+async function notifyMentions(
+  deps: MessageEventDeps,
+  userIds: string[],
+  message: { id: string; conversationId: string; seq: number; senderId: string } & Parameters<typeof previewOf>[0],
+): Promise<Push[]> {
+  const createdAt = deps.clock.now().toISOString();
+  const list: Notification[] = userIds.map((userId) => ({
+    id: `mention:${message.id}:${userId}`,
+    userId,
+    kind: 'mention',
+    title: `${message.senderId} mentioned you`,
+    body: previewOf(message),
+    data: { conversationId: message.conversationId, messageId: message.id, seq: message.seq },
+    channel: null,
+    createdAt,
+    acknowledgedAt: null,
+    readAt: null,
+  }));
+  await deps.notifications.add(list);
+  return list.map((n) => ({
+    kind: 'event',
+    hub: 'notifications',
+    target: EVENTS.receiveNotification,
+    payload: { ...n },
+    to: { users: [n.userId] },
+  }));
+}
+
+/**
+ * Recipients with no live connection are pushed at once; those online get a scheduled check after the grace period
+ * (serverless SignalR cannot tell whether the live event arrived: their MarkAsDelivered tells). The rules per
+ * recipient (mute, level, blocks, preferences) run in the push consumer.
+ */
+async function pushJobs(
+  deps: MessageEventDeps,
+  message: { id: string; conversationId: string; seq: number; senderId: string },
+  recipients: string[],
+): Promise<Job[]> {
+  if (recipients.length === 0) return [];
+  const presence = (await deps.ephemeral.getPresence(recipients).catch(() => null)) ?? {};
+  const online = recipients.filter((u) => (presence[u]?.connections ?? 0) > 0);
+  const offline = recipients.filter((u) => (presence[u]?.connections ?? 0) === 0);
+  const base = {
+    conversationId: message.conversationId,
+    messageId: message.id,
+    seq: message.seq,
+    senderId: message.senderId,
+  };
+  const job = (phase: PushJob['phase'], userIds: string[], notBefore?: Date): Job => ({
+    queue: 'push-notifications',
+    id: pushJobId(message.id, phase),
+    body: { ...base, phase, userIds } satisfies PushJob,
+    ...(notBefore && { notBefore }),
+  });
+  const jobs: Job[] = [];
+  if (offline.length > 0) jobs.push(job('now', offline));
+  if (online.length > 0)
+    jobs.push(job('grace', online, new Date(deps.clock.now().getTime() + deps.pushGraceSeconds * 1000)));
+  return jobs;
+}

@@ -1,0 +1,31 @@
+/**
+ * Bodies of the jobs the send path and its consumers put on the queues, and their deterministic ids: a job enqueued
+ * twice (a retried send, the outbox sweep, a redelivered consumer) carries the same id, so the queue drops the copy.
+ */
+import { z } from 'zod';
+
+/** One per stored message: fan-out, mentions, push notifications. */
+export const MessageEventSchema = z.strictObject({
+  conversationId: z.string().min(1),
+  messageId: z.string().min(1),
+  seq: z.number().int().positive(),
+  senderId: z.string().min(1),
+});
+export type MessageEvent = z.infer<typeof MessageEventSchema>;
+
+/**
+ * Push notifications of one message to some of its recipients. `phase` now: recipients with no live connection;
+ * grace: recipients who were online, checked again after the grace period (delivered receipt or not).
+ */
+export const PushJobSchema = z.strictObject({
+  conversationId: z.string().min(1),
+  messageId: z.string().min(1),
+  seq: z.number().int().positive(),
+  senderId: z.string().min(1),
+  phase: z.enum(['now', 'grace']),
+  userIds: z.array(z.string().min(1)),
+});
+export type PushJob = z.infer<typeof PushJobSchema>;
+
+export const messageEventJobId = (messageId: string): string => `msg:${messageId}`;
+export const pushJobId = (messageId: string, phase: PushJob['phase']): string => `push:${phase}:${messageId}`;
