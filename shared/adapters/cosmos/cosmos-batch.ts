@@ -32,7 +32,7 @@ import {
   previewRecord,
   type Stored,
 } from './cosmos-docs.js';
-import { backoffMs, isTransient, sleep } from './cosmos-errors.js';
+import { backoffMs, isTransient, sleep, statusOf } from './cosmos-errors.js';
 
 const ATTEMPTS = 20;
 const KNOWN_MAX = 10_000;
@@ -111,6 +111,15 @@ export class BatchAppender {
       try {
         results = await this.conversations.batch(ops, conversationId);
       } catch (err) {
+        // why: real Cosmos answers a failed batch with 207 and the results; should a failure come back as an error
+        // status instead, decide by it: 412 = our copy is stale, 409 = claim or seq taken (the 409 path sorts it out)
+        const status = statusOf(err);
+        if (status === 412) {
+          current = await this.read(conversationId);
+          continue;
+        }
+        if (status === 409) return { kind: 'fallback' };
+        if (status === 404) throw notFound('Conversation');
         if (!isTransient(err)) throw err;
         // the batch may have landed: only ours carries this writeId
         const landed = await this.conversations.find(mdoc.id, conversationId);
