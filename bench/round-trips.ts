@@ -1,6 +1,9 @@
 // Round trips per operation, counted by decorators around every port (store, Redis state, queue, SignalR output).
-// "cosmos" converts store calls to Cosmos requests with the adapter's documented costs (cosmos-store.ts and its
-// modules); a SignalR send is one item of the output binding (one REST call in serverless mode).
+// The cosmos columns convert store calls to Cosmos requests with the adapter's costs, for each send path of the
+// Cosmos store: "409" = the 409-based allocation (servers without atomic batches), "batch" = one transactional batch
+// (COSMOS_ATOMIC_BATCH, real Cosmos) when this process's copy of the conversation is current. Both are the counts
+// test/contract/store-cosmos-batch.test.ts measures on the embedded server. A SignalR send is one item of the output
+// binding (one REST call in serverless mode).
 // Run: npm run bench   (prints the table first, then the latency bench)
 
 import { LocalPushSender } from '../shared/adapters/memory/local-push.js';
@@ -22,15 +25,17 @@ import type { Job } from '../shared/domain/queues.js';
 import { DEFAULT_RETENTION_DAYS } from '../shared/domain/rules.js';
 import type { JobQueue } from '../shared/ports/queue.js';
 
-type Counts = { store: number; cosmos: number; redis: number; queue: number; signalr: number };
-const zero = (): Counts => ({ store: 0, cosmos: 0, redis: 0, queue: 0, signalr: 0 });
+type Counts = { store: number; cosmos: number; batch: number; redis: number; queue: number; signalr: number };
+const zero = (): Counts => ({ store: 0, cosmos: 0, batch: 0, redis: 0, queue: 0, signalr: 0 });
 let counts = zero();
 
 /** Cosmos requests per store call (memberships advance: one conditional patch per member). */
-function cosmosCost(method: string, args: unknown[]): number {
+function cosmosCost(method: string, args: unknown[], path: '409' | 'batch'): number {
   switch (method) {
     case 'appendMessage':
-      // read conversation + create message + patch lastSeq; with a clientMessageId also claim + complete
+      // batch: claim + conversation + message in one request (a stale copy: + 412, read, batch again = 3)
+      if (path === 'batch') return 1;
+      // 409 path: read conversation + create message + patch lastSeq; with a clientMessageId also claim + complete
       return (args[0] as { clientMessageId: string | null }).clientMessageId === null ? 3 : 5;
     case 'advanceMemberships':
       return (args[1] as string[]).length;
@@ -61,7 +66,8 @@ const jobs: Job[] = [];
 const queue: JobQueue = { enqueue: (j) => (jobs.push(...j), Promise.resolve()), close: () => Promise.resolve() };
 const rawStore = counted(new MemoryConversationStore(), (m, a) => {
   counts.store++;
-  counts.cosmos += cosmosCost(m, a);
+  counts.cosmos += cosmosCost(m, a, '409');
+  counts.batch += cosmosCost(m, a, 'batch');
 });
 const reads = sendReadCache(rawStore);
 const deps: AppDeps = {
@@ -71,6 +77,7 @@ const deps: AppDeps = {
   notifications: counted(new MemoryNotificationStore(), () => {
     counts.store++;
     counts.cosmos++;
+    counts.batch++;
   }),
   queue: counted(queue, () => counts.queue++),
   push: new LocalPushSender(),
@@ -149,7 +156,13 @@ rows.push([
 ]);
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);
-console.log('\nRound trips per operation (memory adapters behind counting decorators; cosmos = Cosmos requests)');
-console.log(`${pad('operation', 44)}${pad('store', 7)}${pad('cosmos', 8)}${pad('redis', 7)}${pad('queue', 7)}signalr`);
+console.log(
+  '\nRound trips per operation (memory adapters behind counting decorators; cosmos = Cosmos requests on the 409 path / the batch path)',
+);
+console.log(
+  `${pad('operation', 44)}${pad('store', 7)}${pad('cosmos 409', 12)}${pad('cosmos batch', 14)}${pad('redis', 7)}${pad('queue', 7)}signalr`,
+);
 for (const [name, c] of rows)
-  console.log(`${pad(name, 44)}${pad(c.store, 7)}${pad(c.cosmos, 8)}${pad(c.redis, 7)}${pad(c.queue, 7)}${c.signalr}`);
+  console.log(
+    `${pad(name, 44)}${pad(c.store, 7)}${pad(c.cosmos, 12)}${pad(c.batch, 14)}${pad(c.redis, 7)}${pad(c.queue, 7)}${c.signalr}`,
+  );

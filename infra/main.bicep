@@ -161,5 +161,7 @@ output SERVICEBUS_QUEUES string = join(app.outputs.queueNames, ',')
 output ATTACHMENTS_ACCOUNT_URL string = app.outputs.attachmentsAccountUrl
 output ATTACHMENTS_CONTAINER string = app.outputs.attachmentsContainer
 // read by main.parameters.json (secretOrRandomPassword) on the next provision
+output NOTIFICATION_HUBS_NAMESPACE string = app.outputs.notificationHubsNamespace
+output NOTIFICATION_HUBS_HUB_NAME string = app.outputs.notificationHubName
 output AZURE_HOSTKEYS_VAULT_NAME string = app.outputs.hostKeysVaultName
 output APPLICATIONINSIGHTS_NAME string = app.outputs.appInsightsName

@@ -87,6 +87,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         COSMOS_ENDPOINT: cosmos.endpoint,
         COSMOS_KEY: cosmos.key,
         COSMOS_ALLOW_SELF_SIGNED: 'true',
+        // why: cosmosdb-server runs a batch's operations without undoing them on a failure (not atomic)
+        COSMOS_ATOMIC_BATCH: 'false',
       });
     }
     Object.assign(process.env, env);

@@ -93,6 +93,11 @@ module hostKeys 'host-keys.bicep' = {
   }
 }
 
+module notificationHubs 'notification-hubs.bicep' = {
+  name: 'notification-hubs'
+  params: { location: location, tags: tags, token: token, vaultName: hostKeys.outputs.vaultName }
+}
+
 module signalR 'signalr.bicep' = {
   name: 'signalr'
   params: {
@@ -156,6 +161,8 @@ module functionApp 'function-app.bicep' = {
     signalRUpstreamAudience: signalRUpstreamAuthResource
     signalRPrincipalId: signalRIdentity.properties.principalId
     serviceBusNamespaceFqdn: serviceBus.outputs.fullyQualifiedNamespace
+    notificationHubsConnectionStringSecretUri: notificationHubs.outputs.connectionStringSecretUri
+    notificationHubName: notificationHubs.outputs.hubName
     attachmentsAccountUrl: storage.outputs.attachmentsAccountUrl
     attachmentsContainer: storage.outputs.attachmentsContainer
     authJwksUri: authJwksUri
@@ -182,5 +189,7 @@ output serviceBusNamespace string = serviceBus.outputs.namespaceName
 output queueNames array = serviceBus.outputs.queueNames
 output attachmentsAccountUrl string = storage.outputs.attachmentsAccountUrl
 output attachmentsContainer string = storage.outputs.attachmentsContainer
+output notificationHubsNamespace string = notificationHubs.outputs.namespaceName
+output notificationHubName string = notificationHubs.outputs.hubName
 output hostKeysVaultName string = hostKeys.outputs.vaultName
 output appInsightsName string = monitoring.outputs.appInsightsName

@@ -24,6 +24,9 @@ param signalREndpoint string
 param signalRUpstreamAudience string
 param signalRPrincipalId string
 param serviceBusNamespaceFqdn string
+@description('Key Vault secret URI of the Notification Hubs access policy connection string')
+param notificationHubsConnectionStringSecretUri string
+param notificationHubName string
 param attachmentsAccountUrl string
 param attachmentsContainer string
 param authJwksUri string
@@ -67,6 +70,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // why: Key Vault references (NOTIFICATION_HUBS_CONNECTION_STRING) resolve with the app's user-assigned identity
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -115,6 +120,8 @@ var appSettings = {
   COSMOS_CONVERSATIONS_CONTAINER: cosmosContainers.conversations
   COSMOS_MEMBERSHIPS_CONTAINER: cosmosContainers.memberships
   COSMOS_USERS_CONTAINER: cosmosContainers.users
+  // one transactional batch per send (real Cosmos applies batches atomically)
+  COSMOS_ATOMIC_BATCH: 'true'
   REDIS_URL: redisUrl
   REDIS_AUTH: 'entra'
   AzureSignalRConnectionString__serviceUri: signalREndpoint
@@ -137,6 +144,10 @@ var appSettings = {
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
   RATE_LIMIT_CONVERSATIONS_PER_MINUTE: string(rateLimitConversationsPerMinute)
   PUSH_GRACE_SECONDS: '5'
+  // native push through Notification Hubs; the SDK only signs with an access policy, kept in Key Vault
+  PUSH_MODE: 'notificationhubs'
+  NOTIFICATION_HUBS_CONNECTION_STRING: '@Microsoft.KeyVault(SecretUri=${notificationHubsConnectionStringSecretUri})'
+  NOTIFICATION_HUBS_HUB_NAME: notificationHubName
   LOG_LEVEL: logLevel
   CLIENT_CONTRACTS: clientContracts
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString

@@ -11,6 +11,8 @@ export interface ServiceBusDriverOptions {
   maxBackoffMs?: number;
   /** host.json maxAutoLockRenewalDuration: locks are renewed while a handler runs, up to this long. */
   maxAutoLockRenewalMs?: number;
+  /** Longest wait for work on an idle queue before looking again (a new message or stop() ends it sooner). */
+  idleWaitMs?: number;
   onError?: (fn: string, error: unknown) => void;
 }
 
@@ -46,10 +48,8 @@ function consumers(): Consumer[] {
  */
 export class ServiceBusTriggerDriver {
   private running = true;
-  private wakeStop: () => void = () => undefined;
-  private readonly stopped = new Promise<void>((resolve) => {
-    this.wakeStop = resolve;
-  });
+  /** Set while paused: resolved by resume() or stop(). */
+  private gate: { opened: Promise<void>; open: () => void } | undefined;
   private readonly loops: Promise<void>[] = [];
   private readonly opts: Required<ServiceBusDriverOptions>;
 
@@ -61,6 +61,7 @@ export class ServiceBusTriggerDriver {
       ...HOST_SERVICE_BUS,
       backoffMs: 1000,
       maxBackoffMs: 60_000,
+      idleWaitMs: 1000,
       onError: (fn, e) => console.error(`[${fn}] queue message failed:`, e instanceof Error ? e.message : e),
       ...opts,
     };
@@ -73,11 +74,16 @@ export class ServiceBusTriggerDriver {
   private async loop(c: Consumer): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     while (this.running) {
+      if (this.gate) {
+        await this.gate.opened;
+        continue;
+      }
       const free = this.opts.maxConcurrentCalls - inFlight.size;
       if (free <= 0) {
         // why: every slot is busy, so wait for one to free up; waiting for work here would return at once while
         // messages queue up, spinning the loop and piling reactions onto the in-flight promises (a heap leak)
-        await Promise.race([this.stopped, ...inFlight]);
+        // (stop() does not need to end this wait: in-flight handlers are awaited on the way out anyway)
+        await Promise.race(inFlight);
         continue;
       }
       const batch = await this.broker.receive(c.queue, free);
@@ -85,8 +91,10 @@ export class ServiceBusTriggerDriver {
         const p = this.handle(c, d).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
-      if (batch.length === 0 && this.running)
-        await Promise.race([this.broker.waitForWork(c.queue, 1000), this.stopped]);
+      // why no race against a "stopped" promise: each race would hang one more reaction on it until shutdown; stop()
+      // wakes the broker's waiters instead
+      if (batch.length === 0 && this.running && !this.gate)
+        await this.broker.waitForWork(c.queue, this.opts.idleWaitMs);
     }
     await Promise.allSettled(inFlight);
   }
@@ -121,9 +129,27 @@ export class ServiceBusTriggerDriver {
     }
   }
 
+  /** Stops taking messages (in-flight ones finish) until resume(): tests hold a queue's consumer this way. */
+  pause(): void {
+    if (this.gate) return;
+    let open: () => void = () => undefined;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.gate = { opened, open };
+    this.broker.wakeWaiters();
+  }
+
+  resume(): void {
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.open();
+  }
+
   async stop(): Promise<void> {
     this.running = false;
-    this.wakeStop();
+    this.resume();
+    this.broker.wakeWaiters();
     await Promise.all(this.loops);
   }
 }

@@ -243,6 +243,16 @@ export class LocalBroker implements JobQueue, QueueProbe {
     for (const w of [...q.waiters]) w();
   }
 
+  /** Ends every pending waitForWork now (a trigger stopping), so no waiter outlives its consumer. */
+  wakeWaiters(): void {
+    for (const q of this.queues.values()) this.wake(q);
+  }
+
+  /** Pending waitForWork calls of a queue (tests: no waiter piles up). */
+  waiterCount(queue: QueueName): number {
+    return this.q(queue).waiters.size;
+  }
+
   /** Messages without locking them, oldest first: the active queue or its dead-letter queue. */
   peek(queue: QueueName, opts: { deadLetter?: boolean; count?: number } = {}): StoredMessage[] {
     const all = [...this.q(queue).snap.messages.values()].filter((m) => Boolean(m.dead) === Boolean(opts.deadLetter));

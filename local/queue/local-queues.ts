@@ -17,6 +17,9 @@ export interface LocalQueues {
   broker: LocalBroker | undefined;
   /** Once the functions are registered: deliver messages and fire timers. */
   startTriggers(): void;
+  /** Holds / releases the Service Bus triggers (messages queue up meanwhile): tests make timing deterministic. */
+  pauseTriggers(): void;
+  resumeTriggers(): void;
   stop(): Promise<void>;
 }
 
@@ -34,6 +37,8 @@ export async function openLocalQueues(settings: Settings, opts: LocalQueueOption
       serviceBus?.start();
       timers.start();
     },
+    pauseTriggers: () => serviceBus?.pause(),
+    resumeTriggers: () => serviceBus?.resume(),
     async stop() {
       await Promise.all([serviceBus?.stop(), timers.stop()]);
       detach?.();

@@ -34,7 +34,13 @@ export async function planDelivery(deps: DeliveryDeps, pushes: Push[]): Promise<
     if (p.kind === 'event' && (p.hub ?? 'messaging') === 'messaging' && 'group' in p.to)
       if (p.to.group.startsWith(GROUP_PREFIX)) ids.add(p.to.group.slice(GROUP_PREFIX.length));
   if (ids.size === 0) return pushes;
-  const participants = new Map<string, string[]>();
+  const participants = new Map<string, readonly string[]>();
+  // why: a producer that loaded the conversation (the send) hands its participants along; only the rest is read
+  for (const p of pushes)
+    if (p.kind === 'event' && (p.hub ?? 'messaging') === 'messaging' && 'group' in p.to && p.to.participants) {
+      const id = p.to.group.slice(GROUP_PREFIX.length);
+      if (ids.delete(id) && p.to.participants.length <= SMALL_CONVERSATION_MAX) participants.set(id, p.to.participants);
+    }
   await Promise.all(
     [...ids].map(async (id) => {
       const c = await deps.store.getConversation(id);
@@ -50,7 +56,7 @@ export async function planDelivery(deps: DeliveryDeps, pushes: Push[]): Promise<
     const users = participants.get(p.to.group.slice(GROUP_PREFIX.length));
     if (users === undefined || !p.to.group.startsWith(GROUP_PREFIX)) return p;
     const { exceptUser } = p.to;
-    return { ...p, to: { users: exceptUser === undefined ? users : users.filter((u) => u !== exceptUser) } };
+    return { ...p, to: { users: exceptUser === undefined ? [...users] : users.filter((u) => u !== exceptUser) } };
   });
 }
 

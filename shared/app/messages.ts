@@ -64,7 +64,7 @@ export async function sendMessage(
         ? null
         : await deps.store.findByClientMessageId(conversationId, caller.userId, input.clientMessageId);
     if (!earlier) throw refusal;
-    return retried(deps, caller, earlier);
+    return retried(deps, caller, earlier, conversation);
   }
 
   const now = deps.clock.now().toISOString();
@@ -80,7 +80,7 @@ export async function sendMessage(
     }),
     pendingSince: now,
   });
-  if (!created) return retried(deps, caller, message);
+  if (!created) return retried(deps, caller, message, conversation);
 
   deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
   // why: the message is durable now; the sender's read mark, clearing typing and the enqueue are side work whose
@@ -97,7 +97,8 @@ export async function sendMessage(
     enqueueMessageEvent(deps, message),
     refreshPresence(deps, caller),
   ]);
-  const pushes = [messageReceivedPush(message)];
+  // why the participants: delivery planning would otherwise read the conversation this send already loaded
+  const pushes = [messageReceivedPush(message, participantIds(conversation))];
   if (wasTyping === true)
     pushes.push(
       toOthersInGroup(
@@ -112,13 +113,20 @@ export async function sendMessage(
 }
 
 /** A retried send: the first message; its push and job again while its side effects are still pending. */
-async function retried(deps: SendDeps, caller: Caller, message: Message): Promise<Outcome<SendResult>> {
+async function retried(
+  deps: SendDeps,
+  caller: Caller,
+  message: Message,
+  conversation: Conversation,
+): Promise<Outcome<SendResult>> {
   await refreshPresence(deps, caller);
   const result: SendResult = { message: viewOf(message), tempId: message.clientMessageId, created: false };
   if (message.pendingSince === undefined) return { result, pushes: [] };
   await enqueueMessageEvent(deps, message);
-  return { result, pushes: [messageReceivedPush(message)] };
+  return { result, pushes: [messageReceivedPush(message, participantIds(conversation))] };
 }
+
+const participantIds = (c: Conversation): string[] => c.participants.map((p) => p.userId);
 
 /** Every check a new send must pass: rate limit, role for system messages, blocks, mentions, reply target. */
 async function admitSend(

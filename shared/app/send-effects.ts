@@ -17,8 +17,9 @@ export const messageEventJob = (m: Message): Job => ({
   body: { conversationId: m.conversationId, messageId: m.id, seq: m.seq, senderId: m.senderId },
 });
 
-export const messageReceivedPush = (m: Message): RealtimeEvent =>
-  toGroup(m.conversationId, EVENTS.messageReceived, { ...viewOf(m), tempId: m.clientMessageId });
+/** `participants`: the conversation's, when the caller loaded it (delivery planning then reads nothing). */
+export const messageReceivedPush = (m: Message, participants?: readonly string[]): RealtimeEvent =>
+  toGroup(m.conversationId, EVENTS.messageReceived, { ...viewOf(m), tempId: m.clientMessageId }, participants);
 
 /**
  * Enqueues the message's one job. A failure is logged, not thrown: the message is durable and still marked

@@ -39,6 +39,9 @@ export const SettingsSchema = z.object({
     .preprocess(blank, z.string().min(1).default('users'))
     .describe('Container of user profiles and blocks (partition /userId)'),
   COSMOS_ALLOW_SELF_SIGNED: bool(false).describe('Accept a self-signed certificate (local emulator only)'),
+  COSMOS_ATOMIC_BATCH: bool(true).describe(
+    'Store a send as one transactional batch (claim + message + conversation lastSeq: 1 request); false = the 409-based allocation, for servers without atomic batches (npm start sets false for its embedded cosmosdb-server)',
+  ),
   REDIS_URL: optStr().describe(
     'Redis for presence, typing, receipts and rate limits (redis:// or rediss://); empty = in-process memory',
   ),
@@ -96,6 +99,15 @@ export const SettingsSchema = z.object({
   PUSH_GRACE_SECONDS: int(5, 0).describe(
     'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
   ),
+  PUSH_MODE: z
+    .preprocess(blank, z.enum(['local', 'notificationhubs']).default('local'))
+    .describe(
+      'Where device pushes go: local (recorded, GET /api/dev/push-outbox) or notificationhubs (Azure Notification Hubs)',
+    ),
+  NOTIFICATION_HUBS_CONNECTION_STRING: optStr().describe(
+    'Notification Hubs access policy connection string (Listen+Send; the SDK has no Entra ID auth): a Key Vault reference on Azure. Required with PUSH_MODE=notificationhubs',
+  ),
+  NOTIFICATION_HUBS_HUB_NAME: optStr().describe('Notification hub name (with PUSH_MODE=notificationhubs)'),
   CLIENT_CONTRACTS: z
     .preprocess(
       blank,
@@ -157,7 +169,11 @@ export type StoreSettings =
       database: string;
       containers: { conversations: string; memberships: string; users: string };
       allowSelfSigned: boolean;
+      /** Sends as one transactional batch (real Cosmos, the emulator); false = the 409-based allocation. */
+      atomicBatch: boolean;
     };
+
+export type PushSettings = { kind: 'local' } | { kind: 'notificationhubs'; connectionString: string; hubName: string };
 
 export type AuthSettings =
   | { mode: 'dev'; secret: string; userClaim: string }
@@ -195,6 +211,7 @@ export interface Settings {
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   pushGraceSeconds: number;
+  push: PushSettings;
   /** The dialects whose hubs get events and may be negotiated. */
   clientContracts: readonly Dialect[];
   logLevel: LogLevel;
@@ -220,7 +237,22 @@ function storeOf(e: EnvSettings, report: Report): StoreSettings | undefined {
       users: e.COSMOS_USERS_CONTAINER,
     },
     allowSelfSigned: e.COSMOS_ALLOW_SELF_SIGNED,
+    atomicBatch: e.COSMOS_ATOMIC_BATCH,
   };
+}
+
+function pushOf(e: EnvSettings, report: Report): PushSettings | undefined {
+  if (e.PUSH_MODE === 'local') return { kind: 'local' };
+  const connectionString =
+    e.NOTIFICATION_HUBS_CONNECTION_STRING ??
+    report('NOTIFICATION_HUBS_CONNECTION_STRING', 'is required when PUSH_MODE=notificationhubs');
+  const hubName =
+    e.NOTIFICATION_HUBS_HUB_NAME ?? report('NOTIFICATION_HUBS_HUB_NAME', 'is required when PUSH_MODE=notificationhubs');
+  if (connectionString !== undefined && !/SharedAccessKeyName=/i.test(connectionString))
+    report('NOTIFICATION_HUBS_CONNECTION_STRING', 'must be an access policy connection string (SharedAccessKeyName=…)');
+  return connectionString === undefined || hubName === undefined
+    ? undefined
+    : { kind: 'notificationhubs', connectionString, hubName };
 }
 
 function signalROf(e: EnvSettings, report: Report): SignalRSettings | undefined {
@@ -303,7 +335,8 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   const corsAllowedOrigins = corsOf(e, report);
   if (e.REDIS_AUTH === 'entra' && e.REDIS_URL === undefined) report('REDIS_URL', 'is required when REDIS_AUTH=entra');
   const queue = queueOf(e, report);
-  if (!store || !signalR || !auth || !upstreamAuth || !queue) return undefined;
+  const push = pushOf(e, report);
+  if (!store || !signalR || !auth || !upstreamAuth || !queue || !push) return undefined;
   return {
     store,
     auth,
@@ -321,6 +354,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
       conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
     },
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
+    push,
     clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -30,9 +30,11 @@ export const conversationGroup = (conversationId: string): string => `conversati
  * `except`: connection ids left out of a group send (the seeds' OthersInGroup: the caller's own connection).
  * `exceptUser`: when the group is delivered per user (small conversations), this user is left out instead, since a
  * per-user send cannot leave out one connection.
+ * `participants`: the conversation's participants as the producer just loaded them, so delivery planning does not
+ * read the conversation again (shared/app/delivery.ts).
  */
 export type Audience =
-  | { group: string; except?: string[]; exceptUser?: string }
+  | { group: string; except?: string[]; exceptUser?: string; participants?: readonly string[] }
   | { users: string[] }
   | { connection: string };
 
@@ -63,11 +65,12 @@ export const toGroup = (
   conversationId: string,
   target: EventName,
   payload: Record<string, unknown>,
+  participants?: readonly string[],
 ): RealtimeEvent => ({
   kind: 'event',
   target,
   payload,
-  to: { group: conversationGroup(conversationId) },
+  to: { group: conversationGroup(conversationId), ...(participants !== undefined && { participants }) },
 });
 
 /**

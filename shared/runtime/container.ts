@@ -13,6 +13,7 @@ import type { AppDeps } from '../app/deps.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {
   loadSettings,
+  type PushSettings,
   type QueueSettings,
   type Settings,
   type SignalRSettings,
@@ -21,6 +22,7 @@ import {
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
+import type { PushSender } from '../ports/push.js';
 import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
@@ -66,6 +68,7 @@ async function buildStores(
     client,
     databaseId: settings.database,
     containers: settings.containers,
+    atomicBatch: settings.atomicBatch,
   });
   const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');
   const notifications = new CosmosNotificationStore(
@@ -129,6 +132,16 @@ function buildGroupSender(settings: SignalRSettings): GroupSender {
     : keyGroupSender({ ...conn, accessKey: conn.accessKey });
 }
 
+async function buildPush(settings: PushSettings, telemetry: Telemetry): Promise<PushSender> {
+  if (settings.kind === 'local') return new LocalPushSender();
+  const { NotificationHubsPushSender } = await import('../adapters/push/notification-hubs.js');
+  return withDependencyTelemetry<PushSender>(
+    new NotificationHubsPushSender(settings.connectionString, settings.hubName),
+    { type: 'Azure Notification Hubs', target: settings.hubName },
+    telemetry,
+  );
+}
+
 async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
   if (settings.kind === 'local') {
     const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
@@ -148,10 +161,11 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue] = await Promise.all([
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
     buildQueue(settings.queue, telemetry),
+    buildPush(settings.push, telemetry),
   ]);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
@@ -159,7 +173,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     store: reads.store,
     sendReads: reads.sendReads,
     queue,
-    push: new LocalPushSender(),
+    push,
     pushGraceSeconds: settings.pushGraceSeconds,
     ephemeral,
     notifications,

@@ -21,7 +21,8 @@ describe('sending and changing messages', () => {
     expect(pushes).toEqual([
       expect.objectContaining({
         target: 'OnMessageReceived',
-        to: { group: `conversation:${id}` },
+        // the participants the send loaded ride along, so delivery planning reads nothing more
+        to: { group: `conversation:${id}`, participants: ['alice', 'bob'] },
         payload: expect.objectContaining({ seq: 1, tempId: 't1' }),
       }),
     ]);

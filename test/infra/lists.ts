@@ -28,8 +28,11 @@ export const PLATFORM_AND_FUTURE = new Set([
   'ATTACHMENTS_ACCOUNT_URL',
   'ATTACHMENTS_CONTAINER',
 ]);
-/** Settings whose value is a secret: each must be a Key Vault reference. None left: Redis uses Entra ID (REDIS_AUTH=entra). */
-export const KEY_VAULT_REFERENCED: string[] = [];
+/**
+ * Settings whose value is a secret: each must be a Key Vault reference. Redis uses Entra ID (REDIS_AUTH=entra); the
+ * Notification Hubs SDK has no Entra ID auth, so its access policy connection string is the one secret.
+ */
+export const KEY_VAULT_REFERENCED: string[] = ['NOTIFICATION_HUBS_CONNECTION_STRING'];
 
 export const REQUIRED_QUEUES = [
   'message-events',

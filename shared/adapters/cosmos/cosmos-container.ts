@@ -7,7 +7,7 @@
  * use only ORDER BY / TOP / continuation tokens (no OFFSET, DISTINCT, GROUP BY, LIKE).
  */
 import { randomUUID } from 'node:crypto';
-import type { Container, ItemDefinition, PatchOperation, SqlQuerySpec } from '@azure/cosmos';
+import type { Container, ItemDefinition, OperationInput, PatchOperation, SqlQuerySpec } from '@azure/cosmos';
 import { z } from 'zod';
 import type { Doc, DocKind, Stored } from './cosmos-docs.js';
 import { backoffMs, isTransient, sleep, statusOf } from './cosmos-errors.js';
@@ -79,6 +79,13 @@ function foundOf(body: unknown): Found {
 export type CreateOutcome = { created: true; etag: string } | { created: false; existing: Found | null };
 
 export type PatchOutcome = 'patched' | 'precondition' | 'missing' | 'unsupported';
+
+/** One operation's result in a transactional batch (a failed atomic batch: the culprit's status, the rest 424). */
+export interface BatchResult {
+  statusCode: number;
+  eTag: string | undefined;
+  body: unknown;
+}
 
 /**
  * A patch condition. Written with a line break after `FROM c` on purpose: Cosmos parses it like any query, while
@@ -231,6 +238,20 @@ export class DocumentContainer {
       }
       throw err;
     }
+  }
+
+  /**
+   * A transactional batch in one partition: one request. Real Cosmos answers a failed batch with 207 and the
+   * results (nothing applied); the results are returned either way. Only throttling is retried here: after a
+   * timeout the caller decides by a read whether the batch landed.
+   */
+  async batch(operations: OperationInput[], partitionKey: string): Promise<BatchResult[]> {
+    const response = await retrying(() => this.container.items.batch(operations, partitionKey), false);
+    return (response.result ?? []).map((r) => ({
+      statusCode: r.statusCode,
+      eTag: r.eTag,
+      body: r.resourceBody,
+    }));
   }
 
   /** The document under this id, whatever its kind. */

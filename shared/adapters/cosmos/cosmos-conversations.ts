@@ -2,12 +2,17 @@
 import type { Conversation } from '../../domain/conversation.js';
 import { conflict, notFound } from '../../domain/errors.js';
 import type { Mutation } from '../../ports/store.js';
+import type { KnownConversations } from './cosmos-batch.js';
 import { type DocumentContainer, decode } from './cosmos-container.js';
 import { CONVERSATION, conversationDoc } from './cosmos-docs.js';
 import { updateDocument } from './cosmos-occ.js';
 
 export class CosmosConversations {
-  constructor(private readonly conversations: DocumentContainer) {}
+  /** `known`: every conversation read is remembered with its etag, the send batch's starting point. */
+  constructor(
+    private readonly conversations: DocumentContainer,
+    private readonly known: KnownConversations,
+  ) {}
 
   /** Creates the doc, or finds the conversation that has the id already (created = false). */
   async create(conversation: Conversation): Promise<{ conversation: Conversation; created: boolean }> {
@@ -21,10 +26,13 @@ export class CosmosConversations {
   }
 
   async get(conversationId: string): Promise<Conversation | null> {
-    return (await this.conversations.read(conversationId, conversationId, CONVERSATION))?.value ?? null;
+    const stored = await this.conversations.read(conversationId, conversationId, CONVERSATION);
+    if (stored) this.known.set(stored);
+    return stored?.value ?? null;
   }
 
   async update(conversationId: string, mutate: Mutation<Conversation>): Promise<Conversation> {
+    this.known.drop(conversationId);
     const updated = await updateDocument({
       docs: this.conversations,
       id: conversationId,

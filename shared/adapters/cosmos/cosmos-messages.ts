@@ -4,7 +4,8 @@ import { conflict, notFound } from '../../domain/errors.js';
 import type { Message } from '../../domain/message.js';
 import { searchOrder } from '../../domain/ordering.js';
 import type { AppendResult, Mutation, NewMessage } from '../../ports/store.js';
-import { mapLimit } from '../lanes.js';
+import { mapLimit, SerialLanes } from '../lanes.js';
+import { BatchAppender, type KnownConversations } from './cosmos-batch.js';
 import { type ClaimTiming, ClientIdClaims, type OwnedClaim } from './cosmos-claims.js';
 import type { DocumentContainer } from './cosmos-container.js';
 import { CONVERSATION, MESSAGE, messageDoc } from './cosmos-docs.js';
@@ -16,17 +17,39 @@ const SEARCH_PARALLELISM = 8;
 export class CosmosMessages {
   private readonly seqs: SeqAllocator;
   private readonly claims: ClientIdClaims;
+  /** The transactional-batch send (cosmos-batch.ts); undefined = the 409-based path only. */
+  private readonly batch: BatchAppender | undefined;
+  private readonly batches = new SerialLanes();
 
   /** `conversations`: the container of conversations, their messages and claims. */
   constructor(
     private readonly conversations: DocumentContainer,
     timing: ClaimTiming,
+    batch: { atomic: boolean; known: KnownConversations },
   ) {
     this.seqs = new SeqAllocator(conversations);
     this.claims = new ClientIdClaims(conversations, timing);
+    this.batch = batch.atomic ? new BatchAppender(conversations, batch.known) : undefined;
+  }
+
+  /** Whether sends go as one transactional batch (cleared if the server turns out not to be atomic). */
+  get batching(): boolean {
+    return this.batch?.atomic === true;
   }
 
   async append(input: NewMessage): Promise<AppendResult> {
+    const batch = this.batch;
+    if (batch?.atomic) {
+      // why queued per conversation: sends of one process would otherwise collide on the conversation's etag
+      const outcome = await this.batches.run(input.conversationId, () => batch.append(input));
+      if (outcome.kind === 'created') return { message: structuredClone(outcome.message), created: true };
+      // claimed before, or not batchable: the 409-based path below finds the first message or stores this one
+    }
+    return this.appendBy409(input);
+  }
+
+  /** The 409-based send (cosmos-seq.ts, cosmos-claims.ts): correct where batches are not atomic. */
+  private async appendBy409(input: NewMessage): Promise<AppendResult> {
     const conversationId = input.conversationId;
     const conversation = await this.conversations.read(conversationId, conversationId, CONVERSATION);
     if (!conversation) throw notFound('Conversation');

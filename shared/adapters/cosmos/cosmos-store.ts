@@ -6,6 +6,7 @@
  *   cosmos-occ.ts           the one optimistic-concurrency loop (read -> mutate -> replace-if-match -> back off)
  *   cosmos-seq.ts           gap-free seq allocation and moving the conversation's lastSeq forward
  *   cosmos-claims.ts        idempotent send: clientMessageId claims
+ *   cosmos-batch.ts         the send as one transactional batch (atomicBatch: real Cosmos)
  *   cosmos-conversations.ts, cosmos-messages.ts, cosmos-memberships.ts, cosmos-profiles.ts   the documents by kind
  * Every method maps what it throws with `guard`: domain errors pass, a busy or unreachable database is `unavailable`.
  */
@@ -20,6 +21,7 @@ import type {
   Mutation,
   NewMessage,
 } from '../../ports/store.js';
+import { KnownConversations } from './cosmos-batch.js';
 import { DocumentContainer, type PatchSupport } from './cosmos-container.js';
 import { CosmosConversations } from './cosmos-conversations.js';
 import { guard } from './cosmos-errors.js';
@@ -33,6 +35,11 @@ export interface CosmosStoreOptions {
   client: CosmosClient;
   databaseId: string;
   containers: CosmosContainerNames;
+  /**
+   * Send as one transactional batch (cosmos-batch.ts): real Cosmos and the Cosmos emulator. Off (default) = the
+   * 409-based allocation, correct on any server; the embedded cosmosdb-server does not apply batches atomically.
+   */
+  atomicBatch?: boolean;
   timing?: {
     /** How long a duplicate send waits for the first one to finish (default 5 s). */
     claimWaitMs?: number;
@@ -54,12 +61,17 @@ export class CosmosConversationStore implements ConversationStore {
     const database = options.client.database(options.databaseId);
     const docs = (name: string) => new DocumentContainer(database.container(name), this.patches);
     const conversations = docs(options.containers.conversations);
-    this.conversations = new CosmosConversations(conversations);
+    const known = new KnownConversations();
+    this.conversations = new CosmosConversations(conversations, known);
     this.outbox = new CosmosOutbox(conversations);
-    this.messages = new CosmosMessages(conversations, {
-      claimWaitMs: options.timing?.claimWaitMs ?? 5_000,
-      staleClaimMs: options.timing?.staleClaimMs ?? 30_000,
-    });
+    this.messages = new CosmosMessages(
+      conversations,
+      {
+        claimWaitMs: options.timing?.claimWaitMs ?? 5_000,
+        staleClaimMs: options.timing?.staleClaimMs ?? 30_000,
+      },
+      { atomic: options.atomicBatch === true, known },
+    );
     this.memberships = new CosmosMemberships(docs(options.containers.memberships));
     this.profiles = new CosmosProfiles(docs(options.containers.users));
   }
@@ -73,6 +85,11 @@ export class CosmosConversationStore implements ConversationStore {
 
   init(): Promise<CosmosContainers> {
     return ensureCosmosContainers(this.options.client, this.options.databaseId, this.options.containers);
+  }
+
+  /** Whether sends go as one transactional batch (false: the 409-based path; also after a non-atomic server showed). */
+  get atomicBatch(): boolean {
+    return this.messages.batching;
   }
 
   /** Whether the server evaluates conditional patches (the fast path of lastSeq and membership updates). */
