@@ -5,6 +5,7 @@ import { getRuntime } from '../../shared/runtime/container.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
 import { connectClient, type TestClient } from '../support/hub.js';
+import { seedConnection } from '../support/seed-clients.js';
 
 /**
  * Who may do what: every HTTP route and every hub method × every kind of caller, in one table.
@@ -108,7 +109,35 @@ const HUB: Row[] = [
   ['notifications.AcknowledgeNotification',  'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
   ['notifications.MarkAsRead',               'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
   ['notifications.Ping',                     'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  // seed 000 ("listo") at /hubs/messaging and /hubs/notifications: positional arguments, the same use cases
+  ['listo_messaging.SendMessage',            'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['listo_messaging.StartTyping',            'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['listo_messaging.StopTyping',             'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['listo_messaging.MarkAsRead',             'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['listo_messaging.JoinConversation',       'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['listo_messaging.LeaveConversation',      'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['listo_messaging.Ping',                   'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['listo_notifications.AcknowledgeNotification', 'ok', NNF, NNF,    NNF,    NNF,    NNF,    '401'],
+  ['listo_notifications.MarkAsRead',         'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
+  ['listo_notifications.SubscribeToChannel', 'ok',   'ok',   'ok',   CF,     CF,     'ok',   '401'],
+  ['listo_notifications.UnsubscribeFromChannel', 'ok', 'ok', 'ok',   'ok',   'ok',   'ok',   '401'],
+  ['listo_notifications.Ping',               'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  // seed 002 ("spec") at /hubs/chat
+  ['spec_chat.SendMessage',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.MarkAsRead',                   'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['spec_chat.StartTyping',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.StopTyping',                   'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['spec_chat.AddReaction',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.InitiateCall',                 'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.Ping',                         'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
 ];
+
+/** The seed dialects' hubs, by the name the table uses, and their URL. */
+const SEED_HUBS = {
+  listo_messaging: '/hubs/messaging',
+  listo_notifications: '/hubs/notifications',
+  spec_chat: '/hubs/chat',
+};
 
 /** Rows whose success changes what other cells would see: each caller gets a world of its own. */
 const OWN_WORLD = new Set(['conversations-leave', 'participants-remove', 'participants-role', 'messages-delete']);
@@ -138,6 +167,7 @@ describe('authorization matrix', () => {
   const own = new Map<string, World>();
   const messaging = {} as Record<Role, TestClient>;
   const notifications = {} as Record<Role, HubConnection>;
+  const seedHubs = {} as Record<string, HubConnection>;
 
   const call = async (method: string, path: string, token: string | undefined, body?: unknown, root = false) => {
     const r = await api.call(method, path, { token, body, root });
@@ -169,7 +199,11 @@ describe('authorization matrix', () => {
       signalrPort: 0,
       store: 'memory',
       quiet: true,
-      env: { NOTIFICATION_TOPICS: 'orders', RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000' },
+      env: {
+        NOTIFICATION_TOPICS: 'orders',
+        RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000',
+        CLIENT_CONTRACTS: 'native,listo,spec',
+      },
     });
     api = apiClient(stack.baseUrl);
     await Promise.all(
@@ -208,14 +242,20 @@ describe('authorization matrix', () => {
           .build();
         await n.start();
         notifications[role] = n;
+        for (const [hub, url] of Object.entries(SEED_HUBS)) {
+          const { connection } = seedConnection(`${stack.baseUrl}${url}`, () => token, []);
+          await connection.start();
+          seedHubs[`${hub}/${role}`] = connection;
+        }
       }),
     );
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all([
       ...Object.values(messaging).map((c) => c.stop()),
       ...Object.values(notifications).map((c) => c.stop()),
+      ...Object.values(seedHubs).map((c) => c.stop()),
     ]);
     await stack?.stop();
   });
@@ -320,9 +360,18 @@ describe('authorization matrix', () => {
           const callId = `call-${role}-${method}`;
           if (['AcceptCall', 'DeclineCall', 'EndCall'].includes(method))
             await (await getRuntime()).deps.ephemeral.putCall(conversationId, callId, 60);
+          const messageId = role === 'blocked' ? (directMessages[0] as string) : shared.groupMessage;
           const args: Record<string, unknown[]> = {
-            SendMessage: [{ conversationId, content: 'via hub' }],
-            MarkAsRead: hub === 'messaging' ? [conversationId, 1] : [notificationId],
+            SendMessage:
+              hub === 'listo_messaging'
+                ? [conversationId, 'via listo', null]
+                : [{ conversationId, content: 'via hub' }],
+            MarkAsRead: hub.endsWith('notifications')
+              ? [notificationId]
+              : hub === 'messaging'
+                ? [conversationId, 1]
+                : [conversationId, `${conversationId}.1`],
+            AddReaction: [messageId, '👍'],
             MarkAsDelivered: [conversationId, 1],
             InitiateCall: [conversationId, 'audio'],
             AcceptCall: [conversationId, callId],
@@ -333,7 +382,12 @@ describe('authorization matrix', () => {
             SubscribeToChannel: [`conversation:${conversationId}`],
             UnsubscribeFromChannel: [`conversation:${conversationId}`],
           };
-          const conn = hub === 'messaging' ? messaging[role].conn : notifications[role];
+          const conn =
+            hub === 'messaging'
+              ? messaging[role].conn
+              : hub === 'notifications'
+                ? notifications[role]
+                : (seedHubs[`${hub}/${role}`] as HubConnection);
           try {
             await conn.invoke(method, ...(args[method] ?? [conversationId]));
             return 'ok';
