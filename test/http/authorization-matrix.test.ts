@@ -1,6 +1,7 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { RESPONSES } from '../../shared/contracts/responses.js';
 import { getRuntime } from '../../shared/runtime/container.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
@@ -315,7 +316,8 @@ describe('authorization matrix', () => {
     expect(HTTP.map(([name]) => name).sort()).toEqual(ROUTES.map((r) => r.name).sort());
   });
 
-  it('every HTTP route × caller answers as the table says', async () => {
+  it('every HTTP route × caller answers as the table says, with a body its OpenAPI response schema accepts', async () => {
+    const wrongBodies: string[] = [];
     const outcome: string[] = [];
     const expected: string[] = [];
     for (const [name, ...cells] of HTTP) {
@@ -325,13 +327,20 @@ describe('authorization matrix', () => {
         ROLES.map(async (role) => {
           const { fill, body, query } = request(name, role);
           const path = route.path.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? `{${k}}`) + (query ?? '');
-          return classOf((await call(route.method, path, tokens[role], body, route.root === true)).status);
+          const r = await call(route.method, path, tokens[role], body, route.root === true);
+          // why: the OpenAPI response schemas must be true: every success body of the table is checked against its own
+          const schema = route.response ?? RESPONSES[name];
+          const parsed = r.status >= 200 && r.status < 300 && r.status !== 204 ? schema?.safeParse(r.body) : undefined;
+          if (parsed && !parsed.success)
+            wrongBodies.push(`${name}/${role}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`)}`);
+          return classOf(r.status);
         }),
       );
       outcome.push(`${name}: ${got.join(' ')}`);
       expected.push(`${name}: ${cells.join(' ')}`);
     }
     expect(outcome).toEqual(expected);
+    expect(wrongBodies).toEqual([]);
   });
 
   it('when an outsider asks for receipts of a message, then it is answered as not found and nothing is disclosed', async () => {
