@@ -1,4 +1,4 @@
-import { Parser } from '@asyncapi/parser';
+import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -29,7 +29,9 @@ beforeAll(async () => {
 describe('API documents', () => {
   it('when the AsyncAPI document is parsed by @asyncapi/parser, then it has no error-level diagnostics', async () => {
     const { document, diagnostics } = await new Parser().parse(JSON.parse(JSON.stringify(asyncapi)));
-    const errors = diagnostics.filter((d) => d.severity === 0).map((d) => `${d.path.join('.')}: ${d.message}`);
+    const errors = diagnostics
+      .filter((d) => Number(d.severity) === Number(DiagnosticSeverity.Error))
+      .map((d) => `${d.path.join('.')}: ${d.message}`);
     expect(errors).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
     expect(document?.channels().length).toBeGreaterThanOrEqual(5);

@@ -1,4 +1,4 @@
-import * as signalR from '@microsoft/signalr';
+import type * as signalR from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';

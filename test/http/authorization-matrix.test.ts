@@ -332,7 +332,9 @@ describe('authorization matrix', () => {
           const schema = route.response ?? RESPONSES[name];
           const parsed = r.status >= 200 && r.status < 300 && r.status !== 204 ? schema?.safeParse(r.body) : undefined;
           if (parsed && !parsed.success)
-            wrongBodies.push(`${name}/${role}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`)}`);
+            wrongBodies.push(
+              `${name}/${role}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+            );
           return classOf(r.status);
         }),
       );
