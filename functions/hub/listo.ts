@@ -7,13 +7,13 @@ import { listNotifications, markNotification, subscribeChannel } from '../../sha
 import { connected, disconnected, ping } from '../../shared/app/presence.js';
 import { markRead } from '../../shared/app/receipts.js';
 import { leaveConversation } from '../../shared/app/subscriptions.js';
-import { setTyping } from '../../shared/app/typing.js';
 import { hubOf } from '../../shared/contracts/dialects.js';
 import { fromListoSend, LISTO_METHODS, toListoMessage } from '../../shared/contracts/listo.js';
 import { invalid } from '../../shared/domain/errors.js';
 import { EVENTS } from '../../shared/domain/events.js';
 import { seqOfMessageId } from '../../shared/domain/rules.js';
 import { hubLifecycle, hubMethod } from '../../shared/runtime/hub.js';
+import { typingMethods } from './typing-methods.js';
 
 const hub = hubOf('listo', 'messaging')?.hub ?? 'listo_messaging';
 const nhub = hubOf('listo', 'notifications')?.hub ?? 'listo_notifications';
@@ -42,15 +42,7 @@ hubMethod({ hub, method: 'SendMessage', ...M.SendMessage }, async ({ runtime, us
   return { result: toListoMessage(result.message), pushes };
 });
 
-for (const [method, on] of [
-  ['StartTyping', true],
-  ['StopTyping', false],
-] as const) {
-  hubMethod({ hub, method, ...M[method] }, async ({ runtime, userId, connectionId, args: [conversationId] }) => {
-    const { pushes } = await setTyping(runtime.deps, { userId, connectionId }, conversationId, on);
-    return { pushes };
-  });
-}
+typingMethods(hub, M);
 
 hubMethod(
   { hub, method: 'MarkAsRead', ...M.MarkAsRead },

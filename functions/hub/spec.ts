@@ -5,12 +5,12 @@ import { initiateCall } from '../../shared/app/calls.js';
 import { react, sendMessage } from '../../shared/app/messages.js';
 import { connected, disconnected, ping } from '../../shared/app/presence.js';
 import { markRead } from '../../shared/app/receipts.js';
-import { setTyping } from '../../shared/app/typing.js';
 import { hubOf } from '../../shared/contracts/dialects.js';
 import { SPEC_METHODS, toSpecMessage } from '../../shared/contracts/spec.js';
 import { invalid } from '../../shared/domain/errors.js';
 import { seqOfMessageId } from '../../shared/domain/rules.js';
 import { hubLifecycle, hubMethod } from '../../shared/runtime/hub.js';
+import { typingMethods } from './typing-methods.js';
 
 const hub = hubOf('spec', 'messaging')?.hub ?? 'spec_chat';
 const M = SPEC_METHODS.messaging;
@@ -45,15 +45,7 @@ hubMethod(
   },
 );
 
-for (const [method, on] of [
-  ['StartTyping', true],
-  ['StopTyping', false],
-] as const) {
-  hubMethod({ hub, method, ...M[method] }, async ({ runtime, userId, connectionId, args: [conversationId] }) => {
-    const { pushes } = await setTyping(runtime.deps, { userId, connectionId }, conversationId, on);
-    return { pushes };
-  });
-}
+typingMethods(hub, M);
 
 hubMethod(
   { hub, method: 'AddReaction', ...M.AddReaction },

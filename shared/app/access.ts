@@ -1,7 +1,7 @@
 import type { Conversation, Participant } from '../domain/conversation.js';
 import { invalid, notFound } from '../domain/errors.js';
 import type { Message } from '../domain/message.js';
-import { inStayOf, joinedSeqOf, requireParticipant, visibleTo } from '../domain/rules.js';
+import { inStayOf, joinedSeqOf, requireParticipant, shownTo } from '../domain/rules.js';
 import type { AppDeps, Caller } from './deps.js';
 
 export type StoreDeps = Pick<AppDeps, 'store'>;
@@ -26,7 +26,7 @@ export async function loadMessage(
 ): Promise<{ conversation: Conversation; me: Participant; message: Message }> {
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
   const message = await deps.store.getMessage(conversationId, messageId);
-  if (!message || !visibleTo(message, caller.userId) || !inStayOf(message, joinedSeqOf(me))) throw notFound('Message');
+  if (!message || !shownTo(message, caller.userId) || !inStayOf(message, joinedSeqOf(me))) throw notFound('Message');
   return { conversation, me, message };
 }
 

@@ -30,6 +30,7 @@ export async function forwardMessage(
 ): Promise<Outcome<{ messages: MessageView[]; created: boolean }>> {
   const { message } = await loadMessage(deps, caller, conversationId, messageId);
   if (message.isDeleted) throw invalid('a deleted message cannot be forwarded', 'MESSAGE.DELETED');
+  if (message.failure) throw invalid('a failed message cannot be forwarded', 'MESSAGE.FAILED');
   if (message.type === 'system') throw invalid('a system message cannot be forwarded', 'MESSAGE.NOT_FORWARDABLE');
   const targets = [...new Set(targetIds)];
   for (const target of targets) await authorize(deps, caller, target, 'send');

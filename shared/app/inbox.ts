@@ -2,9 +2,14 @@ import type { Conversation, InboxQuery, Membership } from '../domain/conversatio
 import { unreadCount } from '../domain/rules.js';
 import type { MembershipPage } from '../ports/store.js';
 import type { AppDeps, Caller } from './deps.js';
+import { viewerStates } from './message-status.js';
 
 /** The caller's conversations: one partition read for the page plus point reads of the page's conversations. */
-export async function listInbox(deps: Pick<AppDeps, 'store' | 'clock'>, caller: Caller, q: InboxQuery) {
+export async function listInbox(
+  deps: Pick<AppDeps, 'store' | 'clock' | 'ephemeral' | 'telemetry'>,
+  caller: Caller,
+  q: InboxQuery,
+) {
   const filter = { archived: q.archived, ...(q.type !== 'all' && { type: q.type }) };
   let page: MembershipPage = await deps.store.listMemberships(caller.userId, filter, {
     pageSize: q.pageSize,
@@ -28,10 +33,18 @@ export async function listInbox(deps: Pick<AppDeps, 'store' | 'clock'>, caller: 
   // batch, keeps the total exact while the fan-out lags
   const seqs = await deps.store.lastSeqs(all.filter((m) => !m.archived).map((m) => m.conversationId));
   const now = deps.clock.now().toISOString();
-  const entries = page.items.flatMap((m, i) => {
-    const c = conversations[i];
-    return c ? [entryOf(m, c, now)] : [];
-  });
+  // why: the last message's status for the caller costs reads only where it is the caller's own (the others' marks)
+  const entries = (
+    await Promise.all(
+      page.items.map(async (m, i) => {
+        const c = conversations[i];
+        if (!c) return [];
+        const last = c.lastMessage;
+        const state = last ? (await viewerStates(deps, c, caller.userId, [last], m))(last) : null;
+        return [entryOf(m, { ...c, lastMessage: last && state ? { ...last, ...state } : last }, now)];
+      }),
+    )
+  ).flat();
   return {
     conversations: entries,
     unreadTotal: all

@@ -8,12 +8,14 @@
  */
 import { EVENTS, type Outcome, type Push } from '../domain/events.js';
 import { type MessageEvent, type PushJob, pushJobId } from '../domain/jobs.js';
+import type { Message } from '../domain/message.js';
 import type { Notification } from '../domain/notification.js';
 import type { Job } from '../domain/queues.js';
 import { previewOf } from '../domain/rules.js';
 import type { AppDeps } from './deps.js';
 import { InboxFanOut } from './inbox-fanout.js';
 import { mentionAudience } from './mentions.js';
+import { failMessage, type MessageRejection } from './message-failure.js';
 
 export type MessageEventDeps = Pick<
   AppDeps,
@@ -22,15 +24,37 @@ export type MessageEventDeps = Pick<
 
 export type MessageEventConsumer = (event: MessageEvent) => Promise<Outcome<{ handled: boolean }>>;
 
+/**
+ * A check this queued step runs on each stored message: a rejection (code, reason) makes the message `failed`
+ * (failMessage) before anyone is notified of it; null lets it through.
+ */
+export type MessageCheck = (message: Message) => Promise<Pick<MessageRejection, 'code' | 'reason'> | null>;
+
 /** One consumer per process: it keeps the fan-out's coalescing state. */
-export function messageEventsConsumer(deps: MessageEventDeps): MessageEventConsumer {
+export function messageEventsConsumer(
+  deps: MessageEventDeps,
+  checks: readonly MessageCheck[] = [],
+): MessageEventConsumer {
   const fanOut = new InboxFanOut(deps);
-  return (event) => handleMessageEvent(deps, fanOut, event);
+  return (event) => handleMessageEvent(deps, fanOut, checks, event);
+}
+
+/** The first check's rejection of the message, applied: the failure's pushes, or null when every check passed. */
+async function rejectIfRefused(deps: MessageEventDeps, checks: readonly MessageCheck[], message: Message) {
+  for (const check of checks) {
+    const refusal = await check(message);
+    if (refusal) {
+      const rejection = { conversationId: message.conversationId, messageId: message.id, ...refusal };
+      return (await failMessage(deps, rejection)).pushes;
+    }
+  }
+  return null;
 }
 
 async function handleMessageEvent(
   deps: MessageEventDeps,
   fanOut: InboxFanOut,
+  checks: readonly MessageCheck[],
   event: MessageEvent,
 ): Promise<Outcome<{ handled: boolean }>> {
   const [conversation, message] = await Promise.all([
@@ -45,7 +69,10 @@ async function handleMessageEvent(
   const recipients = [...members].filter((u) => u !== message.senderId);
   const pushes: Push[] = [];
   const jobs: Job[] = [];
-  if (!message.isDeleted) {
+  const rejected = message.isDeleted || message.failure ? null : await rejectIfRefused(deps, checks, message);
+  if (rejected) pushes.push(...rejected);
+  // why: a failed message is never announced (mentions, push notifications) to the others
+  if (!message.isDeleted && !message.failure && !rejected) {
     const mentioned = message.mentions.filter((u) => u !== message.senderId && members.has(u));
     // why: mute (until its end) and notification level "none" are read per mentioned user here, off the send path
     const audience =

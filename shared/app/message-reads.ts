@@ -1,10 +1,11 @@
 /** The read side of messages: pages (lists, catch-up) and one message with its receipts. */
 import { invalid } from '../domain/errors.js';
-import type { ListMessagesQuery } from '../domain/message.js';
-import { inStayOf, joinedSeqOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
-import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
+import type { ListMessagesQuery, ViewerState } from '../domain/message.js';
+import { inStayOf, joinedSeqOf, seqOfMessageId, shownTo, viewOf } from '../domain/rules.js';
+import { loadAsParticipant, loadMessage } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
+import { type StatusDeps, viewerStates } from './message-status.js';
 
 type ReceiptReadDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
 
@@ -18,7 +19,7 @@ function cursorSeq(conversationId: string, cursor: string | undefined, name: str
   return seq;
 }
 
-export async function listMessages(deps: StoreDeps, caller: Caller, conversationId: string, q: ListMessagesQuery) {
+export async function listMessages(deps: StatusDeps, caller: Caller, conversationId: string, q: ListMessagesQuery) {
   const { conversation, me } = await loadAsParticipant(deps, caller, conversationId);
   const after = q.afterSeq ?? cursorSeq(conversationId, q.after, 'after');
   const before = q.beforeSeq ?? cursorSeq(conversationId, q.before, 'before');
@@ -42,7 +43,9 @@ export async function listMessages(deps: StoreDeps, caller: Caller, conversation
   const hasMore = forward
     ? (newestSeq ?? floor) < conversation.lastSeq
     : scanned.length > 0 && (oldestSeq ?? 1) > Math.max(1, floor + 1);
-  const messages = scanned.filter((m) => visibleTo(m, caller.userId) && (q.includeDeleted || !m.isDeleted)).map(viewOf);
+  const shown = scanned.filter((m) => shownTo(m, caller.userId) && (q.includeDeleted || !m.isDeleted));
+  const stateOf = await viewerStates(deps, conversation, caller.userId, shown);
+  const messages = shown.map((m) => viewOf(m, stateOf(m)));
   return {
     messages,
     hasMore,
@@ -84,9 +87,23 @@ export async function getMessageDetail(
     ...readBy.map((r) => r.userId),
     ...memberships.filter((m) => m.lastReadSeq < message.seq && m.lastDeliveredSeq >= message.seq).map((m) => m.userId),
   ];
-  const status = readBy.length > 0 ? 'read' : deliveredTo.length > 0 ? 'delivered' : 'sent';
+  // why: the summary is the sender's view (at least one reader: read); the message carries the caller's own view
+  const status = message.failure
+    ? 'failed'
+    : readBy.length > 0
+      ? 'read'
+      : deliveredTo.length > 0
+        ? 'delivered'
+        : 'sent';
+  const firstRead = readBy.flatMap((r) => (r.readAt === null ? [] : [r.readAt])).sort()[0] ?? null;
+  const state: ViewerState =
+    message.senderId !== caller.userId
+      ? await viewerStates(deps, conversation, caller.userId, [message]).then((of) => of(message))
+      : status === 'read'
+        ? { status: 'read', readAt: firstRead }
+        : { status: status === 'delivered' ? 'delivered' : 'sent', readAt: null };
   return {
-    message: { ...viewOf(message), status },
+    message: viewOf(message, state),
     status,
     readBy,
     deliveredTo,

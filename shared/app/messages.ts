@@ -8,6 +8,7 @@ import { atLeast, checkMessageShape, viewOf, visibleTo } from '../domain/rules.j
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly } from './best-effort.js';
 import type { AppDeps, Caller } from './deps.js';
+import { viewerStates } from './message-status.js';
 import { requireNotBlockedIn } from './policy.js';
 import { refreshPresence } from './presence.js';
 import { admit, rateLimitRefusal } from './rate-policy.js';
@@ -163,7 +164,7 @@ async function admitSend(
 }
 
 export async function editMessage(
-  deps: Pick<AppDeps, 'store' | 'clock'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'ephemeral' | 'telemetry'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -189,7 +190,8 @@ export async function editMessage(
           editHistory: [...m.editHistory, { content: m.content, editedAt: now }],
         };
   });
-  const view = viewOf(updated);
+  // why: the event goes to every participant at once, so it carries the sender's view (as a new message does)
+  const view = viewOf(updated, (await viewerStates(deps, conversation, caller.userId, [updated]))(updated));
   return {
     result: view,
     pushes: [

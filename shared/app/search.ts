@@ -1,21 +1,27 @@
+import type { Membership } from '../domain/conversation.js';
 import { invalid } from '../domain/errors.js';
-import type { SearchQuery } from '../domain/message.js';
-import { inStayOf, joinedSeqOf, viewOf, visibleTo } from '../domain/rules.js';
-import { loadAsParticipant, type StoreDeps } from './access.js';
+import type { Message, SearchQuery, ViewerState } from '../domain/message.js';
+import { inStayOf, joinedSeqOf, shownTo, viewOf } from '../domain/rules.js';
+import { loadAsParticipant } from './access.js';
 import type { Caller } from './deps.js';
+import { type StatusDeps, viewerStates } from './message-status.js';
 
 const startOfDay = (d: string): string => (d.length === 10 ? `${d}T00:00:00.000Z` : new Date(d).toISOString());
 const endOfDay = (d: string): string => (d.length === 10 ? `${d}T23:59:59.999Z` : new Date(d).toISOString());
 
 /** Text search across the caller's conversations (or one of them), newest first. */
-export async function searchMessages(deps: StoreDeps, caller: Caller, q: SearchQuery) {
+export async function searchMessages(deps: StatusDeps, caller: Caller, q: SearchQuery) {
   // why: the seq each conversation's current stay began at; what was sent before the caller joined is not theirs
   const joined = new Map<string, number>();
+  const memberships = new Map<string, Membership>();
   if (q.conversationId !== undefined) {
     const { me } = await loadAsParticipant(deps, caller, q.conversationId);
     joined.set(q.conversationId, joinedSeqOf(me));
   } else {
-    for (const m of await deps.store.allMemberships(caller.userId)) joined.set(m.conversationId, joinedSeqOf(m));
+    for (const m of await deps.store.allMemberships(caller.userId)) {
+      joined.set(m.conversationId, joinedSeqOf(m));
+      memberships.set(m.conversationId, m);
+    }
   }
   const scope = [...joined.keys()];
   const from = q.startDate === undefined ? undefined : startOfDay(q.startDate);
@@ -30,8 +36,38 @@ export async function searchMessages(deps: StoreDeps, caller: Caller, q: SearchQ
           // why: totalCount is every match the caller may see, not the size of this page (B2)
           deps.store.countSearchMatches(scope, { text: q.query, from, to, readerId: caller.userId }),
         ]);
-  const results = hits
-    .filter((m) => visibleTo(m, caller.userId) && inStayOf(m, joined.get(m.conversationId) ?? 0))
-    .map((m) => ({ conversationId: m.conversationId, message: viewOf(m) }));
+  const shown = hits.filter((m) => shownTo(m, caller.userId) && inStayOf(m, joined.get(m.conversationId) ?? 0));
+  const stateOf = await statesByConversation(deps, caller.userId, shown, memberships);
+  const results = shown.map((m) => ({ conversationId: m.conversationId, message: viewOf(m, stateOf(m)) }));
   return { results, totalCount };
+}
+
+/** Each hit's status for the caller: the receipt positions of each conversation the hits are in, read once. */
+async function statesByConversation(
+  deps: StatusDeps,
+  viewerId: string,
+  hits: Message[],
+  memberships: Map<string, Membership>,
+): Promise<(m: Message) => ViewerState> {
+  const byConversation = new Map<string, Message[]>();
+  for (const m of hits) byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m]);
+  const states = new Map<string, (m: Message) => ViewerState>();
+  await Promise.all(
+    [...byConversation].map(async ([conversationId, messages]) => {
+      // why: the participants are needed only for the caller's own hits (whose receipts are the others' marks)
+      const own = messages.some((m) => m.senderId === viewerId);
+      const conversation = own ? await deps.store.getConversation(conversationId) : null;
+      states.set(
+        conversationId,
+        await viewerStates(
+          deps,
+          conversation ?? { id: conversationId, participants: [] },
+          viewerId,
+          messages,
+          memberships.get(conversationId),
+        ),
+      );
+    }),
+  );
+  return (m) => states.get(m.conversationId)?.(m) ?? { status: 'delivered', readAt: null };
 }

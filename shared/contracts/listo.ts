@@ -78,16 +78,16 @@ export const LISTO_METHODS = {
   },
 } satisfies Record<'messaging' | 'notifications', Record<string, MethodContract>>;
 
-/** A stored message as the seed's MessageDto (status as broadcast: sent). */
+/** A message as the seed's MessageDto (status and readAt as the native view carries them). */
 export const toListoMessage = (m: z.output<typeof MessageViewSchema>): z.input<typeof ListoMessageDtoSchema> => ({
   messageId: m.id,
   conversationId: m.conversationId,
   senderUserId: m.senderId,
   body: m.content,
   attachments: m.attachments.map((a) => a.url),
-  status: 'sent',
+  status: m.status,
   sentAt: m.createdAt,
-  readAt: null,
+  readAt: m.readAt,
   seq: m.seq,
 });
 

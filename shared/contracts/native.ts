@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVENTS, type EventName } from '../domain/events.js';
-import { AttachmentSchema, LocationSchema, MESSAGE_TYPES } from '../domain/message.js';
+import { AttachmentSchema, LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
 // The native contract's event payloads (README "Realtime contract"): one object argument per event. Loose objects:
@@ -27,6 +27,12 @@ export const MessageViewSchema = z
     isEdited: z.boolean(),
     isDeleted: z.boolean(),
     createdAt: At,
+    status: z
+      .enum(MESSAGE_STATUSES)
+      .describe('for the viewer (README "Message status"); in events: as its sender sees it when the event is sent'),
+    readAt: At.nullable().describe('when read (for the sender: the first reader)'),
+    failureCode: z.string().nullable().describe('status failed: why, as a code (e.g. ATTACHMENT.INFECTED)'),
+    failureReason: z.string().nullable().describe('status failed: why, in words for the sender'),
   })
   .describe('Message');
 
@@ -59,6 +65,7 @@ export const NATIVE_PAYLOADS = {
     seq: Seq,
     deletedBy: Id,
     forEveryone: z.boolean(),
+    reason: z.literal('failed').optional().describe('set when a queued step rejected the message (status failed)'),
   }),
   [EVENTS.reaction]: z.looseObject({
     conversationId: Id,

@@ -12,7 +12,9 @@ const Id = z.string().min(1);
 const At = z.string().min(1).describe('ISO 8601 date-time');
 
 export const SpecMessageSchema = MessageViewSchema.extend({
-  status: z.enum(['sent', 'delivered', 'read']),
+  status: z
+    .enum(['sent', 'delivered', 'read', 'failed'])
+    .describe("the seed's Status (Sent, Delivered, Failed) and read"),
 }).describe('SpecMessage');
 
 export const SPEC_EVENTS = {
@@ -71,7 +73,7 @@ export const SPEC_METHODS = {
 
 export const toSpecMessage = (m: z.output<typeof MessageViewSchema>): z.input<typeof SpecMessageSchema> => {
   const { tempId: _t, ...message } = m as typeof m & { tempId?: unknown };
-  return { ...message, status: 'sent' };
+  return message;
 };
 
 /** Native event → the spec events it becomes. */

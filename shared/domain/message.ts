@@ -41,6 +41,22 @@ export const LocationSchema = z
   .describe('Location');
 export type Location = z.infer<typeof LocationSchema>;
 
+/**
+ * A message's delivery state for one viewer. For its sender: `sent` (stored), `delivered` (at least one other
+ * participant's device has it), `read` (at least one other participant has read past it: the detail lists who),
+ * `failed` (a queued step rejected it after it was stored: `failureCode`/`failureReason` say why). For any other
+ * participant: `delivered`, or `read` once their own read mark passed it.
+ */
+export const MESSAGE_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Why a queued step rejected a stored message (e.g. `ATTACHMENT.INFECTED`), in words shown to its sender. */
+export interface MessageFailure {
+  code: string;
+  reason: string;
+  failedAt: string;
+}
+
 export interface EditRecord {
   content: string;
   editedAt: string;
@@ -78,10 +94,23 @@ export interface Message {
   ttl?: number;
   /** Outbox marker: set when the send stores it, cleared once its message-events job ran. Never shown to clients. */
   pendingSince?: string;
+  /** Set when a queued step rejected the message after it was stored (shown as status `failed`). */
+  failure?: MessageFailure;
+}
+
+/** Where a viewer stands with a message (see MESSAGE_STATUSES); `readAt` when read (for the sender: the first reader's mark). */
+export interface ViewerState {
+  status: Exclude<MessageStatus, 'failed'>;
+  readAt: string | null;
 }
 
 /** A message as clients see it. */
-export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince'>;
+export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince' | 'failure'> & {
+  status: MessageStatus;
+  readAt: string | null;
+  failureCode: string | null;
+  failureReason: string | null;
+};
 
 // ---- inputs ----
 

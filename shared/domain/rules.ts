@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Conversation, Membership, Participant, Role } from './conversation.js';
 import { forbidden, invalid, notFound } from './errors.js';
 import { LIMITS } from './limits.js';
-import type { Message, MessageView } from './message.js';
+import type { Message, MessageView, ViewerState } from './message.js';
 
 /** A message id names its conversation and its seq, so a seq can only ever be taken once (the store's create conflicts). */
 export const messageIdOf = (conversationId: string, seq: number): string => `${conversationId}.${seq}`;
@@ -37,8 +37,11 @@ export const DEFAULT_RETENTION_DAYS: Record<string, number> = {
   'customer-driver': 30,
 };
 
-export function previewOf(message: Pick<Message, 'type' | 'content' | 'attachments' | 'isDeleted'>): string {
+export function previewOf(
+  message: Pick<Message, 'type' | 'content' | 'attachments' | 'isDeleted'> & Pick<Partial<Message>, 'failure'>,
+): string {
   if (message.isDeleted) return 'Message deleted';
+  if (message.failure) return 'Message removed';
   const text = message.content.trim();
   if (text.length > 0) return text.length > LIMITS.previewChars ? `${text.slice(0, LIMITS.previewChars - 1)}…` : text;
   switch (message.type) {
@@ -77,11 +80,55 @@ export function requireRole(p: Participant, needed: Role, action: string): void 
   if (!atLeast(p.role, needed)) throw forbidden(`only a conversation ${needed} can ${action}`, 'ROLE.REQUIRED');
 }
 
-/** A message as its reader may see it: hidden-for-me messages are gone, deleted ones lose their content. */
-export function viewOf(message: Message): MessageView {
-  const { hiddenFor: _h, ttl: _t, pendingSince: _p, ...view } = message;
+/** The state of a message just stored, as its sender sees it (and as a new message is broadcast). */
+export const SENT: ViewerState = { status: 'sent', readAt: null };
+
+/**
+ * A message as its reader may see it, with its status for that reader: hidden-for-me messages are gone, deleted ones
+ * lose their content, failed ones show their failure (whatever the receipts say).
+ */
+export function viewOf(message: Message, state: ViewerState = SENT): MessageView {
+  const { hiddenFor: _h, ttl: _t, pendingSince: _p, failure, ...rest } = message;
+  const view: MessageView = {
+    ...rest,
+    ...(failure ? { status: 'failed', readAt: null } : state),
+    failureCode: failure?.code ?? null,
+    failureReason: failure?.reason ?? null,
+  };
   if (!message.isDeleted) return view;
   return { ...view, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
+}
+
+/** How far one participant has read and received, and where their stay began (receipts are per member). */
+export interface ReceiptMark {
+  readSeq: number;
+  readAt: string | null;
+  deliveredSeq: number;
+  joinedSeq: number;
+}
+
+/**
+ * A message's status for a viewer (MESSAGE_STATUSES), from read/delivered positions alone: no per-message read.
+ * `own` is the viewer's mark, `others` the other participants' (only needed for the viewer's own messages).
+ */
+export function viewerStateOf(
+  message: Pick<Message, 'seq' | 'senderId'>,
+  viewerId: string,
+  own: ReceiptMark | null,
+  others: readonly ReceiptMark[],
+): ViewerState {
+  if (message.senderId !== viewerId)
+    return own !== null && own.readSeq >= message.seq
+      ? { status: 'read', readAt: own.readAt }
+      : { status: 'delivered', readAt: null };
+  // why: a member who joined after the message never got it, whatever their marks say
+  const members = others.filter((m) => m.joinedSeq < message.seq);
+  const readers = members.filter((m) => m.readSeq >= message.seq);
+  if (readers.length > 0) {
+    const times = readers.flatMap((r) => (r.readAt === null ? [] : [r.readAt])).sort();
+    return { status: 'read', readAt: times[0] ?? null };
+  }
+  return members.some((m) => m.deliveredSeq >= message.seq) ? { status: 'delivered', readAt: null } : SENT;
 }
 
 /** The seq a participant's current stay began at: they see only messages above it (0 = the whole history). */
@@ -91,6 +138,10 @@ export const joinedSeqOf = (p: { joinedSeq?: number } | null | undefined): numbe
 export const inStayOf = (message: Pick<Message, 'seq'>, joinedSeq: number): boolean => message.seq > joinedSeq;
 
 export const visibleTo = (message: Message, userId: string): boolean => !message.hiddenFor.includes(userId);
+
+/** What a reader is shown: not hidden for them, and a failed message only to its sender (the others lose it). */
+export const shownTo = (message: Message, userId: string): boolean =>
+  visibleTo(message, userId) && (message.failure === undefined || message.senderId === userId);
 
 /** What a send of this type must carry. */
 export function checkMessageShape(input: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESPONSES } from '../contracts/responses.js';
 import type { HubMethodDoc } from './hub.js';
 import type { RouteDoc } from './routes.js';
 
@@ -38,6 +39,7 @@ export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], ser
   const paths: Record<string, Record<string, Json>> = {};
   for (const r of routes) {
     const path = r.root ? `/${r.path}` : `/api/${r.path}`;
+    const response = r.response ?? RESPONSES[r.name];
     const op: Json = {
       operationId: r.name,
       summary: r.summary,
@@ -45,9 +47,9 @@ export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], ser
       responses: {
         [String(r.success)]: {
           description: r.success === 204 ? 'Done, no content' : 'Success',
-          ...(r.response && {
+          ...(response && {
             content: {
-              'application/json': { schema: z.toJSONSchema(r.response, { io: 'output', unrepresentable: 'any' }) },
+              'application/json': { schema: z.toJSONSchema(response, { io: 'output', unrepresentable: 'any' }) },
             },
           }),
         },

@@ -34,6 +34,10 @@ const message = {
   deletedAt: null,
   deletedBy: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  status: 'sent',
+  readAt: null,
+  failureCode: null,
+  failureReason: null,
   tempId: 't1',
 };
 

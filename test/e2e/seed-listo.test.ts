@@ -1,11 +1,11 @@
-import * as signalR from '@microsoft/signalr';
+import type * as signalR from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
 import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
 import { apiClient, M } from '../support/api.js';
 import { requireRedisUrl } from '../support/redis.js';
-import { recordAll, until } from '../support/seed-clients.js';
+import { seedConnection, until } from '../support/seed-clients.js';
 
 type MessageDto = Record<string, unknown>;
 
@@ -50,20 +50,12 @@ describe('seed 000 (listo) clients, unchanged', () => {
     const updateUserStatus = (userId: string, status: string) => seen.status.push([userId, status]);
 
     // Connect to MessagingHub
-    const connection = new signalR.HubConnectionBuilder()
-      .withUrl(`${stack.baseUrl}/hubs/messaging`, {
-        accessTokenFactory: () => getAccessToken(),
-      })
-      .withAutomaticReconnect([0, 1000, 5000, 10000, 30000])
-      .configureLogging(signalR.LogLevel.None)
-      .build();
-    const all = recordAll(connection, [
-      'OnMessageReceived',
-      'OnTypingIndicator',
-      'OnMessageRead',
-      'UserOnline',
-      'UserOffline',
-    ]);
+    const { connection, log: all } = seedConnection(
+      `${stack.baseUrl}/hubs/messaging`,
+      () => getAccessToken(),
+      ['OnMessageReceived', 'OnTypingIndicator', 'OnMessageRead', 'UserOnline', 'UserOffline'],
+      [0, 1000, 5000, 10000, 30000],
+    );
 
     // Register client methods
     connection.on('OnMessageReceived', (message: MessageDto) => {
@@ -197,12 +189,7 @@ describe('seed 000 (listo) clients, unchanged', () => {
     expect(first.status).toBe(202);
 
     const connect = async () => {
-      const connection = new signalR.HubConnectionBuilder()
-        .withUrl(`${stack.baseUrl}/hubs/notifications`, { accessTokenFactory: () => carol.token })
-        .withAutomaticReconnect()
-        .configureLogging(signalR.LogLevel.None)
-        .build();
-      const log = recordAll(connection, [
+      const { connection, log } = seedConnection(`${stack.baseUrl}/hubs/notifications`, () => carol.token, [
         'ReceiveNotification',
         'NotificationAcknowledged',
         'NotificationRead',

@@ -1,9 +1,9 @@
-import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
+import type { HubConnection } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, M } from '../support/api.js';
 import { requireRedisUrl } from '../support/redis.js';
-import { recordAll, until } from '../support/seed-clients.js';
+import { seedConnection, until } from '../support/seed-clients.js';
 
 interface Message {
   id: string;
@@ -40,12 +40,7 @@ describe('seed 002 (spec) clients, unchanged', () => {
   });
 
   async function useSignalR(token: string) {
-    const connection = new HubConnectionBuilder()
-      .withUrl(`${stack.baseUrl}/hubs/chat`, { accessTokenFactory: () => token })
-      .withAutomaticReconnect()
-      .configureLogging(LogLevel.None)
-      .build();
-    const log = recordAll(connection, [
+    const { connection, log } = seedConnection(`${stack.baseUrl}/hubs/chat`, () => token, [
       'ReceiveMessage',
       'ConversationUpdated',
       'MessagesRead',

@@ -1,10 +1,12 @@
 import { type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { RESPONSES } from '../../shared/contracts/responses.js';
 import { getRuntime } from '../../shared/runtime/container.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
 import { connectClient, type TestClient } from '../support/hub.js';
+import { seedConnection } from '../support/seed-clients.js';
 
 /**
  * Who may do what: every HTTP route and every hub method × every kind of caller, in one table.
@@ -108,7 +110,35 @@ const HUB: Row[] = [
   ['notifications.AcknowledgeNotification',  'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
   ['notifications.MarkAsRead',               'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
   ['notifications.Ping',                     'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  // seed 000 ("listo") at /hubs/messaging and /hubs/notifications: positional arguments, the same use cases
+  ['listo_messaging.SendMessage',            'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['listo_messaging.StartTyping',            'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['listo_messaging.StopTyping',             'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['listo_messaging.MarkAsRead',             'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['listo_messaging.JoinConversation',       'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['listo_messaging.LeaveConversation',      'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['listo_messaging.Ping',                   'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  ['listo_notifications.AcknowledgeNotification', 'ok', NNF, NNF,    NNF,    NNF,    NNF,    '401'],
+  ['listo_notifications.MarkAsRead',         'ok',   NNF,    NNF,    NNF,    NNF,    NNF,    '401'],
+  ['listo_notifications.SubscribeToChannel', 'ok',   'ok',   'ok',   CF,     CF,     'ok',   '401'],
+  ['listo_notifications.UnsubscribeFromChannel', 'ok', 'ok', 'ok',   'ok',   'ok',   'ok',   '401'],
+  ['listo_notifications.Ping',               'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
+  // seed 002 ("spec") at /hubs/chat
+  ['spec_chat.SendMessage',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.MarkAsRead',                   'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['spec_chat.StartTyping',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.StopTyping',                   'ok',   'ok',   'ok',   NF,     NF,     'ok',   '401'],
+  ['spec_chat.AddReaction',                  'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.InitiateCall',                 'ok',   'ok',   'ok',   NF,     NF,     UB,     '401'],
+  ['spec_chat.Ping',                         'ok',   'ok',   'ok',   'ok',   'ok',   'ok',   '401'],
 ];
+
+/** The seed dialects' hubs, by the name the table uses, and their URL. */
+const SEED_HUBS = {
+  listo_messaging: '/hubs/messaging',
+  listo_notifications: '/hubs/notifications',
+  spec_chat: '/hubs/chat',
+};
 
 /** Rows whose success changes what other cells would see: each caller gets a world of its own. */
 const OWN_WORLD = new Set(['conversations-leave', 'participants-remove', 'participants-role', 'messages-delete']);
@@ -138,6 +168,7 @@ describe('authorization matrix', () => {
   const own = new Map<string, World>();
   const messaging = {} as Record<Role, TestClient>;
   const notifications = {} as Record<Role, HubConnection>;
+  const seedHubs = {} as Record<string, HubConnection>;
 
   const call = async (method: string, path: string, token: string | undefined, body?: unknown, root = false) => {
     const r = await api.call(method, path, { token, body, root });
@@ -169,7 +200,11 @@ describe('authorization matrix', () => {
       signalrPort: 0,
       store: 'memory',
       quiet: true,
-      env: { NOTIFICATION_TOPICS: 'orders', RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000' },
+      env: {
+        NOTIFICATION_TOPICS: 'orders',
+        RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000',
+        CLIENT_CONTRACTS: 'native,listo,spec',
+      },
     });
     api = apiClient(stack.baseUrl);
     await Promise.all(
@@ -208,14 +243,20 @@ describe('authorization matrix', () => {
           .build();
         await n.start();
         notifications[role] = n;
+        for (const [hub, url] of Object.entries(SEED_HUBS)) {
+          const { connection } = seedConnection(`${stack.baseUrl}${url}`, () => token, []);
+          await connection.start();
+          seedHubs[`${hub}/${role}`] = connection;
+        }
       }),
     );
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await Promise.all([
       ...Object.values(messaging).map((c) => c.stop()),
       ...Object.values(notifications).map((c) => c.stop()),
+      ...Object.values(seedHubs).map((c) => c.stop()),
     ]);
     await stack?.stop();
   });
@@ -275,7 +316,8 @@ describe('authorization matrix', () => {
     expect(HTTP.map(([name]) => name).sort()).toEqual(ROUTES.map((r) => r.name).sort());
   });
 
-  it('every HTTP route × caller answers as the table says', async () => {
+  it('every HTTP route × caller answers as the table says, with a body its OpenAPI response schema accepts', async () => {
+    const wrongBodies: string[] = [];
     const outcome: string[] = [];
     const expected: string[] = [];
     for (const [name, ...cells] of HTTP) {
@@ -285,13 +327,22 @@ describe('authorization matrix', () => {
         ROLES.map(async (role) => {
           const { fill, body, query } = request(name, role);
           const path = route.path.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? `{${k}}`) + (query ?? '');
-          return classOf((await call(route.method, path, tokens[role], body, route.root === true)).status);
+          const r = await call(route.method, path, tokens[role], body, route.root === true);
+          // why: the OpenAPI response schemas must be true: every success body of the table is checked against its own
+          const schema = route.response ?? RESPONSES[name];
+          const parsed = r.status >= 200 && r.status < 300 && r.status !== 204 ? schema?.safeParse(r.body) : undefined;
+          if (parsed && !parsed.success)
+            wrongBodies.push(
+              `${name}/${role}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+            );
+          return classOf(r.status);
         }),
       );
       outcome.push(`${name}: ${got.join(' ')}`);
       expected.push(`${name}: ${cells.join(' ')}`);
     }
     expect(outcome).toEqual(expected);
+    expect(wrongBodies).toEqual([]);
   });
 
   it('when an outsider asks for receipts of a message, then it is answered as not found and nothing is disclosed', async () => {
@@ -320,9 +371,18 @@ describe('authorization matrix', () => {
           const callId = `call-${role}-${method}`;
           if (['AcceptCall', 'DeclineCall', 'EndCall'].includes(method))
             await (await getRuntime()).deps.ephemeral.putCall(conversationId, callId, 60);
+          const messageId = role === 'blocked' ? (directMessages[0] as string) : shared.groupMessage;
           const args: Record<string, unknown[]> = {
-            SendMessage: [{ conversationId, content: 'via hub' }],
-            MarkAsRead: hub === 'messaging' ? [conversationId, 1] : [notificationId],
+            SendMessage:
+              hub === 'listo_messaging'
+                ? [conversationId, 'via listo', null]
+                : [{ conversationId, content: 'via hub' }],
+            MarkAsRead: hub.endsWith('notifications')
+              ? [notificationId]
+              : hub === 'messaging'
+                ? [conversationId, 1]
+                : [conversationId, `${conversationId}.1`],
+            AddReaction: [messageId, '👍'],
             MarkAsDelivered: [conversationId, 1],
             InitiateCall: [conversationId, 'audio'],
             AcceptCall: [conversationId, callId],
@@ -333,7 +393,12 @@ describe('authorization matrix', () => {
             SubscribeToChannel: [`conversation:${conversationId}`],
             UnsubscribeFromChannel: [`conversation:${conversationId}`],
           };
-          const conn = hub === 'messaging' ? messaging[role].conn : notifications[role];
+          const conn =
+            hub === 'messaging'
+              ? messaging[role].conn
+              : hub === 'notifications'
+                ? notifications[role]
+                : (seedHubs[`${hub}/${role}`] as HubConnection);
           try {
             await conn.invoke(method, ...(args[method] ?? [conversationId]));
             return 'ok';

@@ -1,8 +1,9 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { type ApiResponse, apiClient, expectProblem, M } from '../support/api.js';
+import { startTestStack } from '../support/stack.js';
 
 /** Bad input on every route: always the right 4xx as problem+json, never a 500, nothing written. */
 describe('bad input over HTTP', () => {
@@ -49,7 +50,7 @@ describe('bad input over HTTP', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true });
+    stack = await startTestStack();
     api = apiClient(stack.baseUrl);
   });
   afterAll(async () => stack?.stop());

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { apiClient, M } from '../support/api.js';
+import { startTestStack } from '../support/stack.js';
 
 /** A deployment that serves native and spec only: CLIENT_CONTRACTS, the seed routes at the root, conversation settings. */
 describe('client contracts over HTTP', () => {
@@ -8,7 +9,7 @@ describe('client contracts over HTTP', () => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, signalrPort: 0, quiet: true, env: { CLIENT_CONTRACTS: 'native,spec' } });
+    stack = await startTestStack({ CLIENT_CONTRACTS: 'native,spec' });
     api = apiClient(stack.baseUrl);
   });
   afterAll(() => stack?.stop());

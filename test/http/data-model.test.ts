@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { apiClient, M } from '../support/api.js';
+import { startTestStack } from '../support/stack.js';
 
 /** The data model of issue 10 item 3, seen from outside: history by stay, forwarding. */
 describe('data model over the local stack', () => {
@@ -14,7 +15,7 @@ describe('data model over the local stack', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true });
+    stack = await startTestStack();
     api = apiClient(stack.baseUrl);
   });
   afterAll(async () => stack?.stop());

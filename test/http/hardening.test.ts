@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { apiClient, expectProblem, M } from '../support/api.js';
 import { connectClient, sleep, type TestClient } from '../support/hub.js';
+import { startTestStack } from '../support/stack.js';
 
 /** The hardening rows as seen from outside: through the local stack over HTTP and with real SignalR clients. */
 describe('hardening over HTTP and the hub', () => {
@@ -26,7 +27,7 @@ describe('hardening over HTTP and the hub', () => {
   };
 
   beforeAll(async () => {
-    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true });
+    stack = await startTestStack();
     api = apiClient(stack.baseUrl);
   });
   afterAll(async () => {
