@@ -62,6 +62,17 @@ export interface EphemeralState {
   /** Token bucket: `capacity` tokens, refilled evenly over `perSeconds`; atomic across instances. */
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision>;
 
+  /**
+   * Counts one hit on `counter` in a fixed window that opens at its first hit and lasts `windowSeconds`; returns the
+   * hits so far in that window, this one included (the spam guard's repeat counter). Atomic across instances.
+   */
+  countHit(counter: string, windowSeconds: number): Promise<number>;
+  /**
+   * When the user was first seen by the spam guard: the first call stores `at` (kept `keepSeconds`, never moved);
+   * every call returns the stored moment.
+   */
+  firstSeen(userId: string, at: string, keepSeconds: number): Promise<string>;
+
   close(): Promise<void>;
 }
 

@@ -34,6 +34,12 @@ class Keyspace<V> {
     if (++this.writes % 1000 === 0) this.sweep();
   }
 
+  /** A new value under a live key, keeping its expiry. */
+  replace(key: string, value: V): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) e.value = value;
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }
@@ -64,6 +70,8 @@ export class MemoryEphemeralState implements EphemeralState {
   private readonly buckets: Keyspace<{ tokens: number; ts: number }>;
   /** `conversationId callId` → true */
   private readonly calls: Keyspace<true>;
+  private readonly hits: Keyspace<number>;
+  private readonly firstSeens: Keyspace<string>;
 
   constructor(opts: { ttls?: Partial<EphemeralTtls>; now?: () => number } = {}) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
@@ -76,6 +84,8 @@ export class MemoryEphemeralState implements EphemeralState {
     this.receipts = new Keyspace(now);
     this.buckets = new Keyspace(now);
     this.calls = new Keyspace(now);
+    this.hits = new Keyspace(now);
+    this.firstSeens = new Keyspace(now);
   }
 
   private get presenceMs(): number {
@@ -240,6 +250,24 @@ export class MemoryEphemeralState implements EphemeralState {
     const known = this.hasCall(conversationId, callId);
     this.calls.delete(`${conversationId} ${callId}`);
     return known;
+  }
+
+  countHit(counter: string, windowSeconds: number): Promise<number> {
+    const current = this.hits.get(counter);
+    if (current === undefined) {
+      this.hits.set(counter, 1, ms(windowSeconds));
+      return Promise.resolve(1);
+    }
+    // why: the window is fixed at the first hit (like Redis INCR on a key with a TTL): later hits keep its expiry
+    this.hits.replace(counter, current + 1);
+    return Promise.resolve(current + 1);
+  }
+
+  firstSeen(userId: string, at: string, keepSeconds: number): Promise<string> {
+    const known = this.firstSeens.get(userId);
+    if (known !== undefined) return Promise.resolve(known);
+    this.firstSeens.set(userId, at, ms(keepSeconds));
+    return Promise.resolve(at);
   }
 
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {

@@ -82,6 +82,8 @@ export class RedisEphemeralState implements EphemeralState {
     receipts: (conversationId: string) => `${this.prefix}receipts:{${conversationId}}`,
     bucket: (bucket: string) => `${this.prefix}rate:{${bucket}}`,
     call: (conversationId: string, callId: string) => `${this.prefix}call:{${conversationId}}:${callId}`,
+    hits: (counter: string) => `${this.prefix}hits:{${counter}}`,
+    firstSeen: (userId: string) => `${this.prefix}firstseen:{${userId}}`,
   };
 
   private userKeys(userId: string): string[] {
@@ -245,6 +247,22 @@ export class RedisEphemeralState implements EphemeralState {
     const reply = (await this.run(lua.TAKE, [this.key.bucket(bucket)], [capacity, perSeconds])) as unknown[];
     const [allowed, remaining, retry] = reply.map(toNumber);
     return { allowed: allowed === 1, remaining: remaining ?? 0, retryAfterSeconds: retry ?? 0 };
+  }
+
+  async countHit(counter: string, windowSeconds: number): Promise<number> {
+    this.ensureUp();
+    const key = this.key.hits(counter);
+    // why: SET NX opens the window with its TTL only on the first hit; INCR keeps that TTL, so the window is fixed
+    const replies = await this.redis.multi().set(key, '0', 'PX', ms(windowSeconds), 'NX').incr(key).exec();
+    return toNumber(replies?.[1]?.[1] ?? 0);
+  }
+
+  async firstSeen(userId: string, at: string, keepSeconds: number): Promise<string> {
+    this.ensureUp();
+    const key = this.key.firstSeen(userId);
+    const replies = await this.redis.multi().set(key, at, 'PX', ms(keepSeconds), 'NX').get(key).exec();
+    const stored = replies?.[1]?.[1];
+    return typeof stored === 'string' ? stored : at;
   }
 
   /** Quits the client this adapter was given (once; later calls do nothing). */
