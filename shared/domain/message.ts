@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { SealedContent } from './content/cipher.js';
+import type { SensitiveKind } from './content/sensitive.js';
 import { LIMITS } from './limits.js';
 import { HttpsUrlSchema } from './safe-input.js';
 import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
@@ -41,6 +43,13 @@ export const LocationSchema = z
   .describe('Location');
 export type Location = z.infer<typeof LocationSchema>;
 
+/** What moderation did to a message (profanity masked in `mask` mode). */
+export interface Moderation {
+  flagged: boolean;
+  /** e.g. `profanity` */
+  reasons: string[];
+}
+
 export interface EditRecord {
   content: string;
   editedAt: string;
@@ -78,10 +87,22 @@ export interface Message {
   ttl?: number;
   /** Outbox marker: set when the send stores it, cleared once its message-events job ran. Never shown to clients. */
   pendingSince?: string;
+  /** Set when the content pipeline flagged the text (absent: nothing to report). */
+  moderation?: Moderation;
+  /** The text's markdown subset as sanitized HTML (CONTENT_MARKDOWN); absent for messages without text. */
+  formattedContent?: string;
+  /** Sensitive data in `content` is masked; its clear text is in `sealed`, encrypted at rest. */
+  isEncrypted?: boolean;
+  /** The version of the key-encryption key that wraps the conversation data key `sealed` is encrypted with. */
+  keyVersion?: string;
+  /** The kinds of sensitive data masked in `content` (card, ssn, iban, secret). */
+  redactions?: SensitiveKind[];
+  /** The clear text of the masked content, AES-256-GCM. Never shown to clients (only its reveal, to participants). */
+  sealed?: SealedContent;
 }
 
 /** A message as clients see it. */
-export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince'>;
+export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince' | 'sealed'>;
 
 // ---- inputs ----
 
@@ -152,6 +173,14 @@ export const ListMessagesQuerySchema = z
   })
   .describe('ListMessagesQuery');
 export type ListMessagesQuery = z.infer<typeof ListMessagesQuerySchema>;
+
+export const MessageDetailQuerySchema = z
+  .strictObject({
+    reveal: QueryBoolean.default(false).describe(
+      'true: the clear text of masked sensitive data (participants only; every reveal is audited)',
+    ),
+  })
+  .describe('MessageDetailQuery');
 
 export const DeleteMessageQuerySchema = z
   .strictObject({ forEveryone: QueryBoolean.default(false) })

@@ -79,9 +79,10 @@ export function requireRole(p: Participant, needed: Role, action: string): void 
 
 /** A message as its reader may see it: hidden-for-me messages are gone, deleted ones lose their content. */
 export function viewOf(message: Message): MessageView {
-  const { hiddenFor: _h, ttl: _t, pendingSince: _p, ...view } = message;
+  const { hiddenFor: _h, ttl: _t, pendingSince: _p, sealed: _s, ...view } = message;
   if (!message.isDeleted) return view;
-  return { ...view, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
+  const { formattedContent: _f, redactions: _r, ...rest } = view;
+  return { ...rest, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
 }
 
 /** The seq a participant's current stay began at: they see only messages above it (0 = the whole history). */

@@ -63,15 +63,16 @@ export interface EphemeralState {
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision>;
 
   /**
-   * Counts one hit on `counter` in a fixed window that opens at its first hit and lasts `windowSeconds`; returns the
-   * hits so far in that window, this one included (the spam guard's repeat counter). Atomic across instances.
+   * The spam guard's state of one send, in one round trip: counts a hit on `textKey` in a fixed window that opens at
+   * its first hit and lasts `windowSeconds` (`repeats`: hits so far, this one included), and returns when the user was
+   * first seen (the first call stores `at`, kept `keepSeconds`, never moved). Atomic across instances.
    */
-  countHit(counter: string, windowSeconds: number): Promise<number>;
-  /**
-   * When the user was first seen by the spam guard: the first call stores `at` (kept `keepSeconds`, never moved);
-   * every call returns the stored moment.
-   */
-  firstSeen(userId: string, at: string, keepSeconds: number): Promise<string>;
+  noteSend(
+    userId: string,
+    textKey: string,
+    at: string,
+    opts: { windowSeconds: number; keepSeconds: number },
+  ): Promise<{ repeats: number; firstSeen: string }>;
 
   close(): Promise<void>;
 }

@@ -252,22 +252,23 @@ export class MemoryEphemeralState implements EphemeralState {
     return known;
   }
 
-  countHit(counter: string, windowSeconds: number): Promise<number> {
-    const current = this.hits.get(counter);
-    if (current === undefined) {
-      this.hits.set(counter, 1, ms(windowSeconds));
-      return Promise.resolve(1);
-    }
+  noteSend(
+    userId: string,
+    textKey: string,
+    at: string,
+    opts: { windowSeconds: number; keepSeconds: number },
+  ): Promise<{ repeats: number; firstSeen: string }> {
+    const key = `${userId} ${textKey}`;
+    const current = this.hits.get(key);
     // why: the window is fixed at the first hit (like Redis INCR on a key with a TTL): later hits keep its expiry
-    this.hits.replace(counter, current + 1);
-    return Promise.resolve(current + 1);
-  }
-
-  firstSeen(userId: string, at: string, keepSeconds: number): Promise<string> {
-    const known = this.firstSeens.get(userId);
-    if (known !== undefined) return Promise.resolve(known);
-    this.firstSeens.set(userId, at, ms(keepSeconds));
-    return Promise.resolve(at);
+    if (current === undefined) this.hits.set(key, 1, ms(opts.windowSeconds));
+    else this.hits.replace(key, current + 1);
+    let firstSeen = this.firstSeens.get(userId);
+    if (firstSeen === undefined) {
+      firstSeen = at;
+      this.firstSeens.set(userId, at, ms(opts.keepSeconds));
+    }
+    return Promise.resolve({ repeats: (current ?? 0) + 1, firstSeen });
   }
 
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {
