@@ -4,6 +4,7 @@ import type { ListMessagesQuery } from '../domain/message.js';
 import { inStayOf, joinedSeqOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly } from './best-effort.js';
+import { type RevealDeps, revealContent } from './content/reveal.js';
 import type { AppDeps, Caller } from './deps.js';
 
 type ReceiptReadDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
@@ -56,12 +57,16 @@ export async function listMessages(deps: StoreDeps, caller: Caller, conversation
 }
 
 export async function getMessageDetail(
-  deps: ReceiptReadDeps,
+  deps: ReceiptReadDeps & RevealDeps,
   caller: Caller,
   conversationId: string,
   messageId: string,
+  /** reveal: the clear text of masked sensitive data instead of the masks (audited) */
+  opts: { reveal?: boolean } = {},
 ) {
   const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
+  const revealed = opts.reveal === true && message.sealed !== undefined && !message.isDeleted;
+  const content = revealed ? await revealContent(deps, caller, message) : message.content;
   const others = conversation.participants.filter((p) => p.userId !== message.senderId).map((p) => p.userId);
   // why: the receipt cache answers for everyone who has read this far; only the others cost a store read
   const cached = (await quietly(deps, 'receipt cache', () => deps.ephemeral.readMarks(conversationId, others))) ?? {};
@@ -86,7 +91,7 @@ export async function getMessageDetail(
   ];
   const status = readBy.length > 0 ? 'read' : deliveredTo.length > 0 ? 'delivered' : 'sent';
   return {
-    message: { ...viewOf(message), status },
+    message: { ...viewOf(message), content, status, ...(revealed && { revealed: true }) },
     status,
     readBy,
     deliveredTo,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENTS, type EventName } from '../domain/events.js';
+import { SENSITIVE_KINDS } from '../domain/content/sensitive.js';
 import { AttachmentSchema, LocationSchema, MESSAGE_TYPES } from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
@@ -27,6 +28,23 @@ export const MessageViewSchema = z
     isEdited: z.boolean(),
     isDeleted: z.boolean(),
     createdAt: At,
+    moderation: z
+      .object({ flagged: z.boolean(), reasons: z.array(z.string()) })
+      .optional()
+      .describe('set when the content pipeline flagged the text (profanity masked)'),
+    formattedContent: z
+      .string()
+      .optional()
+      .describe('the markdown subset of content as sanitized HTML (links rel="noopener noreferrer nofollow")'),
+    isEncrypted: z
+      .boolean()
+      .optional()
+      .describe('true: sensitive data in content is masked; participants may reveal it (GET …/messages/{id}?reveal=true)'),
+    keyVersion: z.string().optional().describe('version of the key-encryption key of the sealed clear text'),
+    redactions: z
+      .array(z.enum(SENSITIVE_KINDS))
+      .optional()
+      .describe('kinds of sensitive data masked in content'),
   })
   .describe('Message');
 

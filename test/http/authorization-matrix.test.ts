@@ -169,7 +169,8 @@ describe('authorization matrix', () => {
       signalrPort: 0,
       store: 'memory',
       quiet: true,
-      env: { NOTIFICATION_TOPICS: 'orders', RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000' },
+      // why SPAM_REPEAT_MAX: every row sends the same text; the spam guard is tested on its own
+      env: { NOTIFICATION_TOPICS: 'orders', RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000', SPAM_REPEAT_MAX: '1000' },
     });
     api = apiClient(stack.baseUrl);
     await Promise.all(
