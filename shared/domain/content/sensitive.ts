@@ -74,7 +74,7 @@ export function ibanValid(iban: string): boolean {
 function cards(text: string): SensitiveSpan[] {
   const out: SensitiveSpan[] = [];
   // digits in groups split by single spaces or hyphens, not glued to other digits
-  for (const m of text.matchAll(/(?<![\d-])\d(?:[ -]?\d){11,18}(?![\d])/g)) {
+  for (const m of text.matchAll(/(?<![\w-])\d(?:[ -]?\d){11,18}(?![\d])/g)) {
     const raw = m[0];
     const digits = raw.replace(/\D/g, '');
     if (looksLikeCard(digits))
@@ -125,7 +125,7 @@ function secrets(text: string): SensitiveSpan[] {
   for (const m of text.matchAll(re)) {
     let value = m[1] ?? '';
     // why: the sentence's full stop or comma is not part of the secret
-    value = value.replace(/[.,;:!?)\]]+$/u, '');
+    value = value.replace(/[.,;:)\]]+$/u, '');
     if (value === '') continue;
     const start = m.index + m[0].length - (m[1] ?? '').length;
     out.push({ kind: 'secret', start, end: start + value.length, mask: '••••••••' });
