@@ -4,7 +4,7 @@ import type { ListMessagesQuery } from '../domain/message.js';
 import { inStayOf, joinedSeqOf, seqOfMessageId, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly } from './best-effort.js';
-import { type RevealDeps, revealContent } from './content/reveal.js';
+import { type RevealDeps, revealContent } from './content-reveal.js';
 import type { AppDeps, Caller } from './deps.js';
 
 type ReceiptReadDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;

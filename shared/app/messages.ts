@@ -6,8 +6,8 @@ import type { Message, MessageView, SendMessageBody } from '../domain/message.js
 import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
-import { type ContentFields, processContent, withoutContentFields } from './content/pipeline.js';
 import { quietly } from './best-effort.js';
+import { type ContentFields, processContent, withoutContentFields } from './content-pipeline.js';
 import type { AppDeps, Caller } from './deps.js';
 import { requireNotBlockedIn } from './policy.js';
 import { refreshPresence } from './presence.js';
@@ -17,16 +17,7 @@ import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
   AppDeps,
-  | 'store'
-  | 'ephemeral'
-  | 'notifications'
-  | 'clock'
-  | 'ids'
-  | 'telemetry'
-  | 'limits'
-  | 'queue'
-  | 'sendReads'
-  | 'content'
+  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits' | 'queue' | 'sendReads' | 'content'
 >;
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {

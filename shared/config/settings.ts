@@ -23,7 +23,12 @@ const words = () =>
     z
       .string()
       .optional()
-      .transform((v) => (v ?? '').split(',').map((w) => w.trim()).filter((w) => w !== '')),
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((w) => w.trim())
+          .filter((w) => w !== ''),
+      ),
   );
 const int = (dflt: number, min = 1) => z.preprocess(blank, z.coerce.number().int().min(min).default(dflt));
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { EVENTS, type EventName } from '../domain/events.js';
 import { SENSITIVE_KINDS } from '../domain/content/sensitive.js';
+import { EVENTS, type EventName } from '../domain/events.js';
 import { AttachmentSchema, LocationSchema, MESSAGE_TYPES } from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
@@ -39,12 +39,11 @@ export const MessageViewSchema = z
     isEncrypted: z
       .boolean()
       .optional()
-      .describe('true: sensitive data in content is masked; participants may reveal it (GET …/messages/{id}?reveal=true)'),
+      .describe(
+        'true: sensitive data in content is masked; participants may reveal it (GET …/messages/{id}?reveal=true)',
+      ),
     keyVersion: z.string().optional().describe('version of the key-encryption key of the sealed clear text'),
-    redactions: z
-      .array(z.enum(SENSITIVE_KINDS))
-      .optional()
-      .describe('kinds of sensitive data masked in content'),
+    redactions: z.array(z.enum(SENSITIVE_KINDS)).optional().describe('kinds of sensitive data masked in content'),
   })
   .describe('Message');
 

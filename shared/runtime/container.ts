@@ -13,7 +13,7 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
-import type { ContentDeps } from '../app/content/config.js';
+import type { ContentDeps } from '../app/content-config.js';
 import type { AppDeps } from '../app/deps.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { findSensitive, ibanValid, looksLikeCard, luhnValid, maskSpans } from '../../shared/domain/content/sensitive.js';
+import {
+  findSensitive,
+  ibanValid,
+  looksLikeCard,
+  luhnValid,
+  maskSpans,
+} from '../../shared/domain/content/sensitive.js';
 
 const mask = (text: string) => maskSpans(text, findSensitive(text));
 
@@ -25,11 +31,7 @@ describe('sensitive data: detection and masking', () => {
     ['api_key=sk_live_abc123', 'api_key=••••••••', ['secret']],
     ['pwd: "correct horse battery"', 'pwd: ••••••••', ['secret']],
     // several in one message
-    [
-      'card 4111111111111111 and password: s3cret!.',
-      'card •••• 1111 and password: ••••••••.',
-      ['card', 'secret'],
-    ],
+    ['card 4111111111111111 and password: s3cret!.', 'card •••• 1111 and password: ••••••••.', ['card', 'secret']],
   ])('when the text is %j, then it shows %j', (text, masked, kinds) => {
     expect(mask(text)).toBe(masked);
     expect(findSensitive(text).map((s) => s.kind)).toEqual(kinds);

@@ -135,8 +135,10 @@ describe('markdown: sanitized HTML (XSS table)', () => {
       expect(['p', 'br', 'strong', 'em', 's', 'del', 'code', 'pre', 'a', 'ul', 'ol', 'li', 'blockquote']).toContain(
         name?.toLowerCase(),
       );
-      for (const [, attr] of (attrs ?? '').matchAll(/\s([^\s=/]+)=/g)) expect(['href', 'rel', 'target']).toContain(attr);
-      for (const [, href] of (attrs ?? '').matchAll(/href="([^"]*)"/g)) expect(href).toMatch(/^(https?:\/\/[^/]|mailto:)/);
+      for (const [, attr] of (attrs ?? '').matchAll(/\s([^\s=/]+)=/g))
+        expect(['href', 'rel', 'target']).toContain(attr);
+      for (const [, href] of (attrs ?? '').matchAll(/href="([^"]*)"/g))
+        expect(href).toMatch(/^(https?:\/\/[^/]|mailto:)/);
     }
     expect(html).not.toMatch(/<script/i);
   });

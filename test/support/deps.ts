@@ -7,7 +7,7 @@ import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-epheme
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
 import { MemoryWrappedKeys } from '../../shared/adapters/memory/memory-wrapped-keys.js';
-import type { ContentDeps, ContentSettings } from '../../shared/app/content/config.js';
+import type { ContentDeps, ContentSettings } from '../../shared/app/content-config.js';
 import { createConversation } from '../../shared/app/conversations.js';
 import type { AppDeps } from '../../shared/app/deps.js';
 import { AppError } from '../../shared/domain/errors.js';

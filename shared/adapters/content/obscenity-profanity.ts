@@ -5,9 +5,9 @@ import {
   DataSet,
   englishDataset,
   englishRecommendedTransformers,
+  type MatchPayload,
   parseRawPattern,
   RegExpMatcher,
-  type MatchPayload,
 } from 'obscenity';
 import type { ProfaneSpan } from '../../domain/content/profanity.js';
 import type { ProfanityScanner } from '../../ports/content.js';
@@ -51,7 +51,8 @@ export class ObscenityProfanityScanner implements ProfanityScanner {
     const dataset = new DataSet<{ originalWord?: string }>().addAll(englishDataset);
     for (const word of options.extraWords ?? []) {
       const p = patternOf(word);
-      if (p !== '') dataset.addPhrase((phrase) => phrase.setMetadata({ originalWord: p }).addPattern(parseRawPattern(p)));
+      if (p !== '')
+        dataset.addPhrase((phrase) => phrase.setMetadata({ originalWord: p }).addPattern(parseRawPattern(p)));
     }
     const built = dataset.build();
     this.matcher = new RegExpMatcher({

@@ -17,6 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { SealedContentSchema } from '../../domain/content/cipher.js';
+import { SENSITIVE_KINDS } from '../../domain/content/sensitive.js';
 import {
   CONVERSATION_TYPES,
   type Conversation,
@@ -26,8 +28,6 @@ import {
   ROLES,
   type UserProfile,
 } from '../../domain/conversation.js';
-import { SealedContentSchema } from '../../domain/content/cipher.js';
-import { SENSITIVE_KINDS } from '../../domain/content/sensitive.js';
 import { ATTACHMENT_TYPES, type Attachment, type Location, MESSAGE_TYPES, type Message } from '../../domain/message.js';
 import type { Notification } from '../../domain/notification.js';
 import { previewOf } from '../../domain/rules.js';

@@ -49,7 +49,10 @@ export class LocalKeyFile implements KeyWrapper {
   /** A new key version, made current: new data keys are wrapped with it from now on. Returns the version. */
   async rotate(): Promise<string> {
     const version = String(Math.max(0, ...Object.keys(this.file.keys).map(Number).filter(Number.isFinite)) + 1);
-    const next: KeyFile = { current: version, keys: { ...this.file.keys, [version]: randomBytes(32).toString('base64') } };
+    const next: KeyFile = {
+      current: version,
+      keys: { ...this.file.keys, [version]: randomBytes(32).toString('base64') },
+    };
     if (this.path !== null) {
       const tmp = `${this.path}.${process.pid}.tmp`;
       await writeFile(tmp, JSON.stringify(next, null, 2), { mode: 0o600 });
@@ -65,7 +68,8 @@ export class LocalKeyFile implements KeyWrapper {
 
   private kek(version: string): Buffer {
     const key = this.file.keys[version];
-    if (key === undefined) throw new Error(`content key version ${version} is not in ${this.path ?? 'the in-memory key file'}`);
+    if (key === undefined)
+      throw new Error(`content key version ${version} is not in ${this.path ?? 'the in-memory key file'}`);
     return Buffer.from(key, 'base64');
   }
 

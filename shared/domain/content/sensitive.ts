@@ -50,11 +50,75 @@ export function looksLikeCard(digits: string): boolean {
 
 /** IBAN lengths by country (ISO 13616 registry); a country not listed is checked by the mod-97 rule alone. */
 const IBAN_LENGTHS: Record<string, number> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CR: 22, CY: 28, CZ: 24,
-  DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27,
-  GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LI: 21, LT: 20, LU: 20,
-  LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25,
-  QA: 29, RO: 24, RS: 22, SA: 24, SE: 24, SI: 19, SK: 24, SM: 27, TN: 24, TR: 26, UA: 29, VG: 24, XK: 20,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VG: 24,
+  XK: 20,
 };
 
 /** The ISO 7064 mod-97 check of an IBAN (no spaces, upper case). */
@@ -100,14 +164,20 @@ function ibans(text: string): SensitiveSpan[] {
     for (let i = 0; i < m[0].length; i++) if (m[0][i] !== ' ') compact.push({ ch: m[0][i] ?? '', at: i });
     const chars = compact.map((c) => c.ch.toUpperCase()).join('');
     const known = IBAN_LENGTHS[chars.slice(0, 2)];
-    const lengths = known !== undefined ? [known] : Array.from({ length: chars.length - 14 }, (_, i) => chars.length - i);
+    const lengths =
+      known !== undefined ? [known] : Array.from({ length: chars.length - 14 }, (_, i) => chars.length - i);
     for (const len of lengths) {
       if (len > chars.length) continue;
       const lastAt = compact[len - 1]?.at ?? 0;
       const nextCh = m[0][lastAt + 1];
       if (nextCh !== undefined && nextCh !== ' ') continue; // must end at a word boundary
       if (!ibanValid(chars.slice(0, len))) continue;
-      out.push({ kind: 'iban', start: m.index, end: m.index + lastAt + 1, mask: `${DOTS} ${chars.slice(len - 4, len)}` });
+      out.push({
+        kind: 'iban',
+        start: m.index,
+        end: m.index + lastAt + 1,
+        mask: `${DOTS} ${chars.slice(len - 4, len)}`,
+      });
       break;
     }
   }

@@ -1,6 +1,6 @@
-import type { ProfanityMode } from '../../domain/content/profanity.js';
-import type { MarkdownRenderer, ProfanityScanner } from '../../ports/content.js';
-import type { DataKeyProvider } from '../../ports/keys.js';
+import type { ProfanityMode } from '../domain/content/profanity.js';
+import type { MarkdownRenderer, ProfanityScanner } from '../ports/content.js';
+import type { DataKeyProvider } from '../ports/keys.js';
 
 /** The content pipeline's settings (CONTENT_* / PROFANITY_* / SPAM_*; README "Message content pipeline"). */
 export interface ContentSettings {

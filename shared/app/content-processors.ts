@@ -1,16 +1,17 @@
 // The processors of the content pipeline, each small: a pure function of the domain, or one port call.
 // Their order is decided in one place, pipeline.ts.
-import type { Conversation } from '../../domain/conversation.js';
-import { type SealedContent, sealingContext, sealText } from '../../domain/content/cipher.js';
-import { replaceEmoticons } from '../../domain/content/emoticons.js';
-import { maskProfanity } from '../../domain/content/profanity.js';
-import { findSensitive, maskSpans, type SensitiveKind } from '../../domain/content/sensitive.js';
-import { linksIn, repeatFingerprint } from '../../domain/content/spam.js';
-import { mentionsInText } from '../../domain/content/text-mentions.js';
-import { AppError, invalid } from '../../domain/errors.js';
-import type { Moderation } from '../../domain/message.js';
-import { quietly } from '../best-effort.js';
-import type { AppDeps } from '../deps.js';
+
+import { type SealedContent, sealingContext, sealText } from '../domain/content/cipher.js';
+import { replaceEmoticons } from '../domain/content/emoticons.js';
+import { maskProfanity } from '../domain/content/profanity.js';
+import { findSensitive, maskSpans, type SensitiveKind } from '../domain/content/sensitive.js';
+import { linksIn, repeatFingerprint } from '../domain/content/spam.js';
+import { mentionsInText } from '../domain/content/text-mentions.js';
+import type { Conversation } from '../domain/conversation.js';
+import { AppError, invalid } from '../domain/errors.js';
+import type { Moderation } from '../domain/message.js';
+import { quietly } from './best-effort.js';
+import type { AppDeps } from './deps.js';
 
 export type ProcessorDeps = Pick<AppDeps, 'content' | 'ephemeral' | 'telemetry'>;
 
@@ -89,8 +90,7 @@ export const profanityFilter: ContentProcessor = {
     const spans = deps.content.profanity.scan(draft.text);
     if (spans.length === 0) return draft;
     deps.telemetry.metric('ProfanityFound', 1, { mode });
-    if (mode === 'reject')
-      throw invalid('the message contains words that are not allowed here', 'MESSAGE.PROFANITY');
+    if (mode === 'reject') throw invalid('the message contains words that are not allowed here', 'MESSAGE.PROFANITY');
     const reasons = [...new Set([...(draft.moderation?.reasons ?? []), 'profanity'])];
     return { ...draft, text: maskProfanity(draft.text, spans), moderation: { flagged: true, reasons } };
   },

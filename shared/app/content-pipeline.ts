@@ -1,6 +1,6 @@
 // The message content pipeline: small ordered processors that run before a message is stored, on send and on edit,
 // for every client contract (they all reach sendMessage / editMessage). The order is the one list below.
-import type { Message } from '../../domain/message.js';
+import type { Message } from '../domain/message.js';
 import {
   type ContentContext,
   type ContentDraft,
@@ -13,7 +13,7 @@ import {
   sensitiveData,
   spamGuard,
   textMentions,
-} from './processors.js';
+} from './content-processors.js';
 
 /**
  * 1 spam (refuses) → 2 profanity (masks or refuses) → 3 emoticons → 4 sensitive data (masks) → 5 mentions →
@@ -61,7 +61,8 @@ export async function processContent(
     sealed: null,
   };
   for (const processor of processors) draft = await processor.run(deps, draft, ctx);
-  if (draft.clear !== null) throw new Error('content pipeline: clear text left unsealed (the seal processor must run last)');
+  if (draft.clear !== null)
+    throw new Error('content pipeline: clear text left unsealed (the seal processor must run last)');
   return {
     content: draft.text,
     mentions: draft.mentions,

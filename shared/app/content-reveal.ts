@@ -1,8 +1,8 @@
 // Reveal: the clear text of a message's masked sensitive data, to a participant who asks, each time audited.
-import { openText, sealingContext } from '../../domain/content/cipher.js';
-import { AppError } from '../../domain/errors.js';
-import type { Message } from '../../domain/message.js';
-import type { AppDeps, Caller } from '../deps.js';
+import { openText, sealingContext } from '../domain/content/cipher.js';
+import { AppError } from '../domain/errors.js';
+import type { Message } from '../domain/message.js';
+import type { AppDeps, Caller } from './deps.js';
 
 export type RevealDeps = Pick<AppDeps, 'content' | 'telemetry' | 'clock'>;
 
@@ -18,9 +18,14 @@ export async function revealContent(deps: RevealDeps, caller: Caller, message: M
     key = await deps.content.keys.get(message.conversationId, message.keyVersion);
   } catch (e) {
     deps.telemetry.log('error', 'content keys unavailable', { error: e instanceof Error ? e.message : String(e) });
-    throw new AppError('unavailable', 'CONTENT.KEYS_UNAVAILABLE', 'the key of this message is unavailable; retry shortly', {
-      retryAfterSeconds: 5,
-    });
+    throw new AppError(
+      'unavailable',
+      'CONTENT.KEYS_UNAVAILABLE',
+      'the key of this message is unavailable; retry shortly',
+      {
+        retryAfterSeconds: 5,
+      },
+    );
   }
   const clear = openText(key, message.sealed, sealingContext(message.conversationId, message.senderId));
   const audit = {
