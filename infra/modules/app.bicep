@@ -93,6 +93,17 @@ module hostKeys 'host-keys.bicep' = {
   }
 }
 
+module contentKeys 'content-keys.bicep' = {
+  name: 'content-keys'
+  params: {
+    location: location
+    tags: tags
+    token: token
+    purgeProtection: keyVaultPurgeProtection
+    appPrincipalId: identity.properties.principalId
+  }
+}
+
 module signalR 'signalr.bicep' = {
   name: 'signalr'
   params: {
@@ -132,7 +143,7 @@ module rbac 'rbac.bicep' = {
 module functionApp 'function-app.bicep' = {
   name: 'function-app'
   // why: start the host only once it may read its storage, vaults and data planes
-  dependsOn: [rbac]
+  dependsOn: [rbac, contentKeys]
   params: {
     location: location
     tags: tags
@@ -148,6 +159,7 @@ module functionApp 'function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     hostKeysVaultUri: hostKeys.outputs.vaultUri
+    contentKekId: contentKeys.outputs.keyId
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabase: cosmos.outputs.databaseName
     cosmosContainers: cosmos.outputs.containers

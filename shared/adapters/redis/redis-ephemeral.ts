@@ -83,7 +83,7 @@ export class RedisEphemeralState implements EphemeralState {
     bucket: (bucket: string) => `${this.prefix}rate:{${bucket}}`,
     call: (conversationId: string, callId: string) => `${this.prefix}call:{${conversationId}}:${callId}`,
     hits: (userId: string, textKey: string) => `${this.prefix}spam:{${userId}}:${textKey}`,
-    firstSeen: (userId: string) => `${this.prefix}spam:{${userId}}:first`,
+    firstSeen: (userId: string) => `${this.prefix}spam:first:{${userId}}`,
   };
 
   private userKeys(userId: string): string[] {
