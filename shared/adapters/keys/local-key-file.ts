@@ -16,6 +16,23 @@ type KeyFile = z.infer<typeof KeyFileSchema>;
 // RFC 3394's default initial value
 const IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
 
+/** Reads the key file; a file another process has just created may still be empty for a moment: read it again. */
+async function readKeyFile(path: string) {
+  for (let attempt = 0; ; attempt++) {
+    const text = await readFile(path, 'utf8');
+    if (text.trim() !== '' || attempt >= 20) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return KeyFileSchema.safeParse(json);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export class LocalKeyFile implements KeyWrapper {
   private constructor(
     /** null: kept in memory only (tests, benches) */
@@ -34,7 +51,7 @@ export class LocalKeyFile implements KeyWrapper {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const parsed = KeyFileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+    const parsed = await readKeyFile(path);
     if (!parsed.success) throw new Error(`content key file ${path} is not a key file: ${parsed.error.message}`);
     if (parsed.data.keys[parsed.data.current] === undefined)
       throw new Error(`content key file ${path}: its current version ${parsed.data.current} has no key`);
@@ -73,13 +90,18 @@ export class LocalKeyFile implements KeyWrapper {
     return Buffer.from(key, 'base64');
   }
 
+  // why Promise.resolve().then: a wrong key or version rejects the promise instead of throwing at the call
   wrap(version: string, dataKey: Buffer): Promise<string> {
-    const cipher = createCipheriv('id-aes256-wrap', this.kek(version), IV);
-    return Promise.resolve(Buffer.concat([cipher.update(dataKey), cipher.final()]).toString('base64'));
+    return Promise.resolve().then(() => {
+      const cipher = createCipheriv('id-aes256-wrap', this.kek(version), IV);
+      return Buffer.concat([cipher.update(dataKey), cipher.final()]).toString('base64');
+    });
   }
 
   unwrap(version: string, wrapped: string): Promise<Buffer> {
-    const decipher = createDecipheriv('id-aes256-wrap', this.kek(version), IV);
-    return Promise.resolve(Buffer.concat([decipher.update(Buffer.from(wrapped, 'base64')), decipher.final()]));
+    return Promise.resolve().then(() => {
+      const decipher = createDecipheriv('id-aes256-wrap', this.kek(version), IV);
+      return Buffer.concat([decipher.update(Buffer.from(wrapped, 'base64')), decipher.final()]);
+    });
   }
 }
