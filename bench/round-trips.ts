@@ -6,10 +6,15 @@
 // binding (one REST call in serverless mode).
 // Run: npm run bench   (prints the table first, then the latency bench)
 
+import { MarkdownHtmlRenderer } from '../shared/adapters/content/markdown-html.js';
+import { ObscenityProfanityScanner } from '../shared/adapters/content/obscenity-profanity.js';
+import { EnvelopeDataKeys } from '../shared/adapters/keys/envelope-keys.js';
+import { LocalKeyFile } from '../shared/adapters/keys/local-key-file.js';
 import { LocalPushSender } from '../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../shared/adapters/memory/memory-store.js';
+import { MemoryWrappedKeys } from '../shared/adapters/memory/memory-wrapped-keys.js';
 import { sendReadCache } from '../shared/adapters/send-read-cache.js';
 import { toBindingItems } from '../shared/adapters/signalr/binding-messages.js';
 import { addParticipants, createConversation } from '../shared/app/conversations.js';
@@ -88,6 +93,18 @@ const deps: AppDeps = {
   retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
   limits: { sendPerMinute: 1_000_000, typingPerMinute: 1_000_000, conversationsPerMinute: 1_000_000 },
   notificationTopics: [],
+  content: {
+    settings: {
+      profanityMode: 'mask',
+      spam: { repeatMax: 1_000_000, repeatWindowSeconds: 60, newSenderMaxLinks: 3, newSenderHours: 24 },
+      sensitiveData: true,
+      emoticons: true,
+      markdown: true,
+    },
+    profanity: new ObscenityProfanityScanner(),
+    markdown: new MarkdownHtmlRenderer(),
+    keys: new EnvelopeDataKeys(LocalKeyFile.inMemory(), new MemoryWrappedKeys()),
+  },
 };
 
 /** Counts one operation, including the SignalR sends of its pushes (after delivery planning). */

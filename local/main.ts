@@ -13,6 +13,8 @@ const LocalEnvSchema = z.object({
   STORE: z.preprocess(blank, z.enum(STORE_KINDS).default('cosmos')),
   // why: the local broker's journals outlive npm start, so what was enqueued is delivered after a restart
   LOCAL_QUEUE_DIR: z.preprocess(blank, z.string().min(1).default('.local-data/queues')),
+  // why: the key file that wraps the content data keys must outlive npm start, or sealed messages could not be revealed
+  CONTENT_KEY_FILE: z.preprocess(blank, z.string().min(1).default('.local-data/content-keys.json')),
 });
 
 try {
@@ -23,6 +25,7 @@ try {
     signalrPort: local.data.SIGNALR_PORT,
     store: local.data.STORE,
     queueDir: local.data.LOCAL_QUEUE_DIR,
+    contentKeyFile: local.data.CONTENT_KEY_FILE,
   });
   const { settings } = stack;
   console.log(`

@@ -22,6 +22,8 @@ export interface LocalStackOptions {
   queueDir?: string;
   /** Broker limits and trigger options (tests: short locks and backoffs). */
   queues?: LocalQueueOptions;
+  /** The local content key file (npm start: CONTENT_KEY_FILE, default .local-data/content-keys.json); unset = one in a fresh temporary folder (tests). */
+  contentKeyFile?: string;
   /** Extra settings, applied last. */
   env?: Record<string, string>;
   quiet?: boolean;
@@ -76,6 +78,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AzureSignalRConnectionString: emulator.connectionString(),
       STORE: opts.store ?? 'memory',
       LOCAL_QUEUE_DIR: opts.queueDir ?? scratchDir(stops),
+      CONTENT_KEY_FILE: opts.contentKeyFile ?? join(scratchDir(stops), 'content-keys.json'),
       ...(opts.redisUrl !== undefined && { REDIS_URL: opts.redisUrl }),
       ...opts.env,
     };

@@ -10,6 +10,7 @@ import {
   ForwardBodySchema,
   ListMessagesQuerySchema,
   MarkReadBodySchema,
+  MessageDetailQuerySchema,
   MessageParamsSchema,
   ReactionBodySchema,
   SearchQuerySchema,
@@ -86,12 +87,15 @@ route(
     name: 'messages-get',
     method: 'GET',
     path: ONE,
-    summary: 'One message with readBy, reactions and status',
+    summary: 'One message with readBy, reactions and status; ?reveal=true: the clear text of masked sensitive data',
     params: MessageParamsSchema,
+    query: MessageDetailQuerySchema,
   },
-  async ({ runtime, userId, params }) => ({
+  async ({ runtime, userId, params, query }) => ({
     status: 200,
-    body: await reads.getMessageDetail(runtime.deps, { userId }, params.conversationId, params.messageId),
+    body: await reads.getMessageDetail(runtime.deps, { userId }, params.conversationId, params.messageId, {
+      reveal: query.reveal,
+    }),
   }),
 );
 

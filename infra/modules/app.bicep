@@ -98,6 +98,17 @@ module notificationHubs 'notification-hubs.bicep' = {
   params: { location: location, tags: tags, token: token, vaultName: hostKeys.outputs.vaultName }
 }
 
+module contentKeys 'content-keys.bicep' = {
+  name: 'content-keys'
+  params: {
+    location: location
+    tags: tags
+    token: token
+    purgeProtection: keyVaultPurgeProtection
+    appPrincipalId: identity.properties.principalId
+  }
+}
+
 module signalR 'signalr.bicep' = {
   name: 'signalr'
   params: {
@@ -137,7 +148,7 @@ module rbac 'rbac.bicep' = {
 module functionApp 'function-app.bicep' = {
   name: 'function-app'
   // why: start the host only once it may read its storage, vaults and data planes
-  dependsOn: [rbac]
+  dependsOn: [rbac, contentKeys]
   params: {
     location: location
     tags: tags
@@ -153,6 +164,7 @@ module functionApp 'function-app.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     hostKeysVaultUri: hostKeys.outputs.vaultUri
+    contentKekId: contentKeys.outputs.keyId
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabase: cosmos.outputs.databaseName
     cosmosContainers: cosmos.outputs.containers

@@ -16,6 +16,8 @@ param hostStorageAccountName string
 param deploymentContainerUrl string
 param appInsightsConnectionString string
 param hostKeysVaultUri string
+@description('Key Vault key that wraps the conversation data keys (content-keys.bicep), without a version')
+param contentKekId string
 param cosmosEndpoint string
 param cosmosDatabase string
 param cosmosContainers object
@@ -154,6 +156,18 @@ var appSettings = {
   // jobs go to Service Bus; the app's JobQueue and the queue triggers share one identity-based connection
   QUEUE_MODE: 'servicebus'
   ServiceBusConnection__fullyQualifiedNamespace: serviceBusNamespaceFqdn
+  // the message content pipeline (README "Message content pipeline"); the KEK in Key Vault, by managed identity
+  PROFANITY_MODE: 'mask'
+  PROFANITY_EXTRA_WORDS: ''
+  PROFANITY_ALLOWED_WORDS: ''
+  SPAM_REPEAT_MAX: '3'
+  SPAM_REPEAT_WINDOW_SECONDS: '60'
+  SPAM_NEW_SENDER_MAX_LINKS: '3'
+  SPAM_NEW_SENDER_HOURS: '24'
+  CONTENT_SENSITIVE_DATA: 'true'
+  CONTENT_EMOTICONS: 'true'
+  CONTENT_MARKDOWN: 'true'
+  CONTENT_KEK_ID: contentKekId
 
   // platform: the Service Bus extension's identity for ServiceBusConnection; future consumers (attachments)
   ServiceBusConnection__credential: 'managedidentity'

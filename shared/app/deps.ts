@@ -4,6 +4,7 @@ import type { PushSender } from '../ports/push.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+import type { ContentDeps } from './content-config.js';
 
 /**
  * Every port and setting a use case may receive; the composition root builds one. Each use case takes only the
@@ -30,6 +31,8 @@ export interface AppDeps {
    * (at most a few seconds old; dropped at once on this process's membership and block writes). Absent = store.
    */
   sendReads?: ConversationStore;
+  /** The content pipeline's settings and ports (moderation, sensitive data, formatting): shared/app/content-*.ts. */
+  content: ContentDeps;
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

@@ -4,6 +4,7 @@ import type { ListMessagesQuery, ViewerState } from '../domain/message.js';
 import { inStayOf, joinedSeqOf, seqOfMessageId, shownTo, viewOf } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage } from './access.js';
 import { quietly } from './best-effort.js';
+import { type RevealDeps, revealContent } from './content-reveal.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type StatusDeps, viewerStates } from './message-status.js';
 
@@ -59,12 +60,16 @@ export async function listMessages(deps: StatusDeps, caller: Caller, conversatio
 }
 
 export async function getMessageDetail(
-  deps: ReceiptReadDeps,
+  deps: ReceiptReadDeps & RevealDeps,
   caller: Caller,
   conversationId: string,
   messageId: string,
+  /** reveal: the clear text of masked sensitive data instead of the masks (audited) */
+  opts: { reveal?: boolean } = {},
 ) {
   const { conversation, message } = await loadMessage(deps, caller, conversationId, messageId);
+  const revealed = opts.reveal === true && message.sealed !== undefined && !message.isDeleted;
+  const content = revealed ? await revealContent(deps, caller, message) : message.content;
   const others = conversation.participants.filter((p) => p.userId !== message.senderId).map((p) => p.userId);
   // why: the receipt cache answers for everyone who has read this far; only the others cost a store read
   const cached = (await quietly(deps, 'receipt cache', () => deps.ephemeral.readMarks(conversationId, others))) ?? {};
@@ -103,7 +108,7 @@ export async function getMessageDetail(
         ? { status: 'read', readAt: firstRead }
         : { status: status === 'delivered' ? 'delivered' : 'sent', readAt: null };
   return {
-    message: viewOf(message, state),
+    message: { ...viewOf(message, state), content, ...(revealed && { revealed: true }) },
     status,
     readBy,
     deliveredTo,

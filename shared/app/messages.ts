@@ -7,6 +7,7 @@ import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
 import { quietly } from './best-effort.js';
+import { type ContentFields, processContent, withoutContentFields } from './content-pipeline.js';
 import type { AppDeps, Caller } from './deps.js';
 import { viewerStates } from './message-status.js';
 import { requireNotBlockedIn } from './policy.js';
@@ -17,7 +18,7 @@ import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
   AppDeps,
-  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits' | 'queue' | 'sendReads'
+  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits' | 'queue' | 'sendReads' | 'content'
 >;
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
@@ -55,8 +56,16 @@ export async function sendMessage(
   // why: the conversation and the block profiles are read on every send; a short per-process cache serves them
   const reading: SendDeps = deps.sendReads ? { ...deps, store: deps.sendReads } : deps;
   const { conversation, me } = await loadAsParticipant(reading, caller, conversationId);
+  let processed: ContentFields;
   try {
     await admitSend(reading, caller, conversation, me, { ...input, type }, opts.admitted === true);
+    // why here: a refusal of the pipeline (spam, profanity) is a refusal like the others, so a retry of a send that
+    // was stored still gets its message
+    processed = await processContent(
+      deps,
+      { text: content, mentions: input.mentions ?? [] },
+      { conversation, senderId: caller.userId, now: deps.clock.now(), action: 'send' },
+    );
   } catch (refusal) {
     // why: a retry of a send that was stored gets its message even if the checks refuse a new send now; looked up
     // only on a refusal, so a normal send pays no extra read
@@ -75,15 +84,22 @@ export async function sendMessage(
       conversationId,
       senderId: caller.userId,
       type,
-      content,
+      content: processed.content,
+      mentions: processed.mentions,
       createdAt: now,
       retentionDays: conversation.retentionDays,
     }),
+    ...processed,
     pendingSince: now,
   });
   if (!created) return retried(deps, caller, message, conversation);
 
-  deps.telemetry.event('MessageSent', { type: message.type, conversationType: conversation.type });
+  deps.telemetry.event('MessageSent', {
+    type: message.type,
+    conversationType: conversation.type,
+    flagged: message.moderation?.flagged === true,
+    encrypted: message.isEncrypted === true,
+  });
   // why: the message is durable now; the sender's read mark, clearing typing and the enqueue are side work whose
   // failure is logged, never reported as a failed send (the outbox marker makes the sweep finish the job)
   const [, wasTyping] = await Promise.all([
@@ -164,7 +180,7 @@ async function admitSend(
 }
 
 export async function editMessage(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'ephemeral' | 'telemetry'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'content' | 'ephemeral' | 'telemetry'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -175,20 +191,29 @@ export async function editMessage(
   await requireNotBlockedIn(deps, conversation, caller.userId, 'edit');
   const deleted = () => conflict('a deleted message cannot be edited', 'MESSAGE.DELETED');
   if (message.isDeleted) throw deleted();
-  const now = deps.clock.now().toISOString();
+  const at = deps.clock.now();
+  const now = at.toISOString();
+  // why: the same pipeline as a send (moderation, sensitive data, mentions, formatting), before anything is stored
+  const processed = await processContent(
+    deps,
+    { text: content, mentions: [] },
+    { conversation, senderId: caller.userId, now: at, action: 'edit' },
+  );
   // why: the store re-runs the mutation on the version it replaces (etag), so a delete that landed after our read
   // refuses the edit instead of the edit landing on a deleted message
   const updated = await deps.store.updateMessage(conversationId, messageId, (m) => {
     if (m.isDeleted) throw deleted();
-    return m.content === content
-      ? null
-      : {
-          ...m,
-          content,
-          isEdited: true,
-          editedAt: now,
-          editHistory: [...m.editHistory, { content: m.content, editedAt: now }],
-        };
+    if (m.content === processed.content && m.sealed === undefined && processed.sealed === undefined) return null;
+    return {
+      ...withoutContentFields(m),
+      ...processed,
+      // why: mentions of the first version stay (they were notified); the edit's text may add some
+      mentions: [...new Set([...m.mentions, ...processed.mentions])],
+      isEdited: true,
+      editedAt: now,
+      // why: history keeps the stored (masked) text only; the clear text of an older version is not kept
+      editHistory: [...m.editHistory, { content: m.content, editedAt: now }],
+    };
   });
   // why: the event goes to every participant at once, so it carries the sender's view (as a new message does)
   const view = viewOf(updated, (await viewerStates(deps, conversation, caller.userId, [updated]))(updated));
@@ -221,8 +246,9 @@ export async function deleteMessage(
   if (message.senderId !== caller.userId && !mayModerate) {
     throw forbidden('only the sender or a conversation admin can delete a message for everyone', 'MESSAGE.NOT_SENDER');
   }
+  // why: the sealed clear text and the rendering go with the content (a deleted message keeps no sensitive data)
   await deps.store.updateMessage(conversationId, messageId, (m: Message) =>
-    m.isDeleted ? null : { ...m, isDeleted: true, deletedAt: now, deletedBy: caller.userId },
+    m.isDeleted ? null : { ...withoutContentFields(m), isDeleted: true, deletedAt: now, deletedBy: caller.userId },
   );
   const everyone = conversation.participants.map((p) => p.userId);
   await leaveOutOfUnread(deps, conversationId, everyone, message.seq);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DIALECTS, type Dialect } from '../contracts/dialects.js';
 import { connectionStringFields } from '../domain/connection-string.js';
+import { PROFANITY_MODES, type ProfanityMode } from '../domain/content/profanity.js';
 
 export const STORE_KINDS = ['memory', 'cosmos'] as const;
 
@@ -15,6 +16,19 @@ const bool = (dflt: boolean) =>
       .enum(['true', 'false', '1', '0'])
       .default(dflt ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
+  );
+const words = () =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(',')
+          .map((w) => w.trim())
+          .filter((w) => w !== ''),
+      ),
   );
 const int = (dflt: number, min = 1) => z.preprocess(blank, z.coerce.number().int().min(min).default(dflt));
 
@@ -153,6 +167,36 @@ export const SettingsSchema = z.object({
     .preprocess(blank, z.string().min(1).default('.local-data/queues'))
     .describe('Folder of the local broker’s journals (QUEUE_MODE=local; survives restarts of npm start)'),
   WEBSITE_SITE_NAME: optStr().describe('Set by Azure App Service / Functions; its presence means "running on Azure"'),
+  PROFANITY_MODE: z
+    .preprocess(blank, z.enum(PROFANITY_MODES).default('mask'))
+    .describe(
+      'Profanity in message text: mask (letters replaced, message flagged), reject (400 MESSAGE.PROFANITY) or off',
+    ),
+  PROFANITY_EXTRA_WORDS: words().describe('Words added to the profanity list, comma-separated'),
+  PROFANITY_ALLOWED_WORDS: words().describe(
+    'Words never flagged although they contain a listed one (Scunthorpe cases), comma-separated; added to the built-in ones',
+  ),
+  SPAM_REPEAT_MAX: int(3).describe(
+    'How often a sender may send the same text within SPAM_REPEAT_WINDOW_SECONDS; more is refused (MESSAGE.SPAM_REPEATED)',
+  ),
+  SPAM_REPEAT_WINDOW_SECONDS: int(60).describe('The window of SPAM_REPEAT_MAX, in seconds'),
+  SPAM_NEW_SENDER_MAX_LINKS: int(3, 0).describe(
+    'Links a new sender may put into one message; more is refused (MESSAGE.SPAM_LINKS)',
+  ),
+  SPAM_NEW_SENDER_HOURS: int(24, 0).describe('A sender counts as new for this many hours after their first message'),
+  CONTENT_SENSITIVE_DATA: bool(true).describe(
+    'Mask card numbers, US SSNs, IBANs and password-style secrets in message text and keep their clear text encrypted',
+  ),
+  CONTENT_EMOTICONS: bool(true).describe('Replace emoticons such as :) with emoji in message text'),
+  CONTENT_MARKDOWN: bool(true).describe(
+    'Render the markdown subset of message text to sanitized HTML in formattedContent',
+  ),
+  CONTENT_KEK_ID: optUrl().describe(
+    'Key Vault key that wraps the conversation data keys (https://<vault>.vault.azure.net/keys/<name>, no version = follow rotations); managed identity. Required on Azure',
+  ),
+  CONTENT_KEY_FILE: z
+    .preprocess(blank, z.string().min(1).default('.local-data/content-keys.json'))
+    .describe('Without CONTENT_KEK_ID: the local key file that wraps the data keys, created on first start'),
 });
 
 /** The settings as the environment spells them (flat names, defaults applied, formats checked). */
@@ -194,6 +238,19 @@ export type SignalRSettings =
 
 export type QueueSettings = { kind: 'local'; dir: string } | { kind: 'servicebus'; namespace: string };
 
+/** The message content pipeline (shared/app/content): what each processor does, and where the KEK is. */
+export interface ContentConfig {
+  profanityMode: ProfanityMode;
+  profanityExtraWords: string[];
+  profanityAllowedWords: string[];
+  spam: { repeatMax: number; repeatWindowSeconds: number; newSenderMaxLinks: number; newSenderHours: number };
+  sensitiveData: boolean;
+  emoticons: boolean;
+  markdown: boolean;
+  /** Key Vault (Azure, managed identity) or the local key file. */
+  keys: { kind: 'keyvault'; keyId: string } | { kind: 'file'; path: string };
+}
+
 /** The validated settings, grouped: each variant carries exactly what it needs. */
 export interface Settings {
   store: StoreSettings;
@@ -212,6 +269,7 @@ export interface Settings {
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   pushGraceSeconds: number;
   push: PushSettings;
+  content: ContentConfig;
   /** The dialects whose hubs get events and may be negotiated. */
   clientContracts: readonly Dialect[];
   logLevel: LogLevel;
@@ -326,6 +384,32 @@ function authOf(e: EnvSettings, report: Report): AuthSettings | undefined {
   return { mode: 'jwks', jwksUri, issuer, audience, userClaim };
 }
 
+function contentOf(e: EnvSettings, report: Report): ContentConfig {
+  // why: on Azure a key file would live on the instance's disk and its keys would be lost with it
+  if (e.CONTENT_KEK_ID === undefined && e.WEBSITE_SITE_NAME !== undefined)
+    report('CONTENT_KEK_ID', 'is required when running on Azure (WEBSITE_SITE_NAME is set)');
+  if (e.CONTENT_KEK_ID !== undefined && !/^https:\/\/[^/]+\/keys\/[^/]+(\/[^/]+)?\/?$/.test(e.CONTENT_KEK_ID))
+    report('CONTENT_KEK_ID', 'must be a Key Vault key id: https://<vault>.vault.azure.net/keys/<name>[/<version>]');
+  return {
+    profanityMode: e.PROFANITY_MODE,
+    profanityExtraWords: e.PROFANITY_EXTRA_WORDS,
+    profanityAllowedWords: e.PROFANITY_ALLOWED_WORDS,
+    spam: {
+      repeatMax: e.SPAM_REPEAT_MAX,
+      repeatWindowSeconds: e.SPAM_REPEAT_WINDOW_SECONDS,
+      newSenderMaxLinks: e.SPAM_NEW_SENDER_MAX_LINKS,
+      newSenderHours: e.SPAM_NEW_SENDER_HOURS,
+    },
+    sensitiveData: e.CONTENT_SENSITIVE_DATA,
+    emoticons: e.CONTENT_EMOTICONS,
+    markdown: e.CONTENT_MARKDOWN,
+    keys:
+      e.CONTENT_KEK_ID !== undefined
+        ? { kind: 'keyvault', keyId: e.CONTENT_KEK_ID }
+        : { kind: 'file', path: e.CONTENT_KEY_FILE },
+  };
+}
+
 /** The flat settings grouped by what they configure; every rule that ties settings together is here, once. */
 function group(e: EnvSettings, report: Report): Settings | undefined {
   const store = storeOf(e, report);
@@ -336,6 +420,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   if (e.REDIS_AUTH === 'entra' && e.REDIS_URL === undefined) report('REDIS_URL', 'is required when REDIS_AUTH=entra');
   const queue = queueOf(e, report);
   const push = pushOf(e, report);
+  const content = contentOf(e, report);
   if (!store || !signalR || !auth || !upstreamAuth || !queue || !push) return undefined;
   return {
     store,
@@ -355,6 +440,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     },
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     push,
+    content,
     clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -22,6 +22,9 @@ export const ListoMessageDtoSchema = z
     sentAt: At,
     readAt: At.nullable(),
     seq: z.number().int().positive(),
+    isEncrypted: z.boolean().optional().describe('true: sensitive data in body is masked (an addition to the seed)'),
+    formattedContent: z.string().optional().describe('body as sanitized HTML (an addition to the seed)'),
+    mentions: z.array(Id).optional().describe('mentioned user ids (an addition to the seed)'),
   })
   .describe('MessageDto');
 
@@ -89,6 +92,9 @@ export const toListoMessage = (m: z.output<typeof MessageViewSchema>): z.input<t
   sentAt: m.createdAt,
   readAt: m.readAt,
   seq: m.seq,
+  ...(m.isEncrypted === true && { isEncrypted: true }),
+  ...(m.formattedContent !== undefined && { formattedContent: m.formattedContent }),
+  ...(m.mentions.length > 0 && { mentions: m.mentions }),
 });
 
 export const toListoNotification = (n: z.output<typeof NotificationSchema>) => ({ ...n, notificationId: n.id });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SENSITIVE_KINDS } from '../domain/content/sensitive.js';
 import { EVENTS, type EventName } from '../domain/events.js';
 import { AttachmentSchema, LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/message.js';
 import type { EventTable } from './wire.js';
@@ -33,6 +34,22 @@ export const MessageViewSchema = z
     readAt: At.nullable().describe('when read (for the sender: the first reader)'),
     failureCode: z.string().nullable().describe('status failed: why, as a code (e.g. ATTACHMENT.INFECTED)'),
     failureReason: z.string().nullable().describe('status failed: why, in words for the sender'),
+    moderation: z
+      .object({ flagged: z.boolean(), reasons: z.array(z.string()) })
+      .optional()
+      .describe('set when the content pipeline flagged the text (profanity masked)'),
+    formattedContent: z
+      .string()
+      .optional()
+      .describe('the markdown subset of content as sanitized HTML (links rel="noopener noreferrer nofollow")'),
+    isEncrypted: z
+      .boolean()
+      .optional()
+      .describe(
+        'true: sensitive data in content is masked; participants may reveal it (GET …/messages/{id}?reveal=true)',
+      ),
+    keyVersion: z.string().optional().describe('version of the key-encryption key of the sealed clear text'),
+    redactions: z.array(z.enum(SENSITIVE_KINDS)).optional().describe('kinds of sensitive data masked in content'),
   })
   .describe('Message');
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { SealedContent } from './content/cipher.js';
+import type { SensitiveKind } from './content/sensitive.js';
 import { LIMITS } from './limits.js';
 import { HttpsUrlSchema } from './safe-input.js';
 import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
@@ -57,6 +59,13 @@ export interface MessageFailure {
   failedAt: string;
 }
 
+/** What moderation did to a message (profanity masked in `mask` mode). */
+export interface Moderation {
+  flagged: boolean;
+  /** e.g. `profanity` */
+  reasons: string[];
+}
+
 export interface EditRecord {
   content: string;
   editedAt: string;
@@ -96,6 +105,18 @@ export interface Message {
   pendingSince?: string;
   /** Set when a queued step rejected the message after it was stored (shown as status `failed`). */
   failure?: MessageFailure;
+  /** Set when the content pipeline flagged the text (absent: nothing to report). */
+  moderation?: Moderation;
+  /** The text's markdown subset as sanitized HTML (CONTENT_MARKDOWN); absent for messages without text. */
+  formattedContent?: string;
+  /** Sensitive data in `content` is masked; its clear text is in `sealed`, encrypted at rest. */
+  isEncrypted?: boolean;
+  /** The version of the key-encryption key that wraps the conversation data key `sealed` is encrypted with. */
+  keyVersion?: string;
+  /** The kinds of sensitive data masked in `content` (card, ssn, iban, secret). */
+  redactions?: SensitiveKind[];
+  /** The clear text of the masked content, AES-256-GCM. Never shown to clients (only its reveal, to participants). */
+  sealed?: SealedContent;
 }
 
 /** Where a viewer stands with a message (see MESSAGE_STATUSES); `readAt` when read (for the sender: the first reader's mark). */
@@ -105,7 +126,7 @@ export interface ViewerState {
 }
 
 /** A message as clients see it. */
-export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince' | 'failure'> & {
+export type MessageView = Omit<Message, 'hiddenFor' | 'ttl' | 'pendingSince' | 'failure' | 'sealed'> & {
   status: MessageStatus;
   readAt: string | null;
   failureCode: string | null;
@@ -181,6 +202,14 @@ export const ListMessagesQuerySchema = z
   })
   .describe('ListMessagesQuery');
 export type ListMessagesQuery = z.infer<typeof ListMessagesQuerySchema>;
+
+export const MessageDetailQuerySchema = z
+  .strictObject({
+    reveal: QueryBoolean.default(false).describe(
+      'true: the clear text of masked sensitive data (participants only; every reveal is audited)',
+    ),
+  })
+  .describe('MessageDetailQuery');
 
 export const DeleteMessageQuerySchema = z
   .strictObject({ forEveryone: QueryBoolean.default(false) })

@@ -88,7 +88,7 @@ export const SENT: ViewerState = { status: 'sent', readAt: null };
  * lose their content, failed ones show their failure (whatever the receipts say).
  */
 export function viewOf(message: Message, state: ViewerState = SENT): MessageView {
-  const { hiddenFor: _h, ttl: _t, pendingSince: _p, failure, ...rest } = message;
+  const { hiddenFor: _h, ttl: _t, pendingSince: _p, sealed: _s, failure, ...rest } = message;
   const view: MessageView = {
     ...rest,
     ...(failure ? { status: 'failed', readAt: null } : state),
@@ -96,7 +96,8 @@ export function viewOf(message: Message, state: ViewerState = SENT): MessageView
     failureReason: failure?.reason ?? null,
   };
   if (!message.isDeleted) return view;
-  return { ...view, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
+  const { formattedContent: _f, redactions: _r, ...kept } = view;
+  return { ...kept, content: '', attachments: [], location: null, mentions: [], editHistory: [] };
 }
 
 /** How far one participant has read and received, and where their stay began (receipts are per member). */

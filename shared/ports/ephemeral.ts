@@ -62,6 +62,18 @@ export interface EphemeralState {
   /** Token bucket: `capacity` tokens, refilled evenly over `perSeconds`; atomic across instances. */
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision>;
 
+  /**
+   * The spam guard's state of one send, in one round trip: counts a hit on `textKey` in a fixed window that opens at
+   * its first hit and lasts `windowSeconds` (`repeats`: hits so far, this one included), and returns when the user was
+   * first seen (the first call stores `at`, kept `keepSeconds`, never moved). Atomic across instances.
+   */
+  noteSend(
+    userId: string,
+    textKey: string,
+    at: string,
+    opts: { windowSeconds: number; keepSeconds: number },
+  ): Promise<{ repeats: number; firstSeen: string }>;
+
   close(): Promise<void>;
 }
 

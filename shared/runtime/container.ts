@@ -1,17 +1,23 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { AppInsightsTelemetry } from '../adapters/appinsights-telemetry.js';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
+import { MarkdownHtmlRenderer } from '../adapters/content/markdown-html.js';
+import { ObscenityProfanityScanner } from '../adapters/content/obscenity-profanity.js';
+import { EnvelopeDataKeys } from '../adapters/keys/envelope-keys.js';
 import { LocalPushSender } from '../adapters/memory/local-push.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { MemoryWrappedKeys } from '../adapters/memory/memory-wrapped-keys.js';
 import { sendReadCache } from '../adapters/send-read-cache.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
+import type { ContentDeps } from '../app/content-config.js';
 import type { AppDeps } from '../app/deps.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {
+  type ContentConfig,
   loadSettings,
   type PushSettings,
   type QueueSettings,
@@ -21,6 +27,7 @@ import {
 } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
+import type { KeyWrapper, WrappedKeyStore } from '../ports/keys.js';
 import type { NotificationStore } from '../ports/notifications.js';
 import type { PushSender } from '../ports/push.js';
 import type { JobQueue, QueueProbe } from '../ports/queue.js';
@@ -54,9 +61,13 @@ const azureCredential = (): DefaultAzureCredential => (credential ??= new Defaul
 async function buildStores(
   settings: StoreSettings,
   telemetry: Telemetry,
-): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
+): Promise<{ store: ConversationStore; notifications: NotificationStore; wrappedKeys: WrappedKeyStore }> {
   if (settings.kind === 'memory')
-    return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
+    return {
+      store: new MemoryConversationStore(),
+      notifications: new MemoryNotificationStore(),
+      wrappedKeys: new MemoryWrappedKeys(),
+    };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
   const client = createCosmosClient({
@@ -74,10 +85,45 @@ async function buildStores(
   const notifications = new CosmosNotificationStore(
     client.database(settings.database).container(settings.containers.users),
   );
+  const { CosmosWrappedKeys } = await import('../adapters/cosmos/cosmos-wrapped-keys.js');
+  const { DocumentContainer } = await import('../adapters/cosmos/cosmos-container.js');
+  const wrappedKeys = new CosmosWrappedKeys(
+    new DocumentContainer(client.database(settings.database).container(settings.containers.conversations)),
+  );
   const cosmos = { type: 'Azure DocumentDB', target: new URL(settings.endpoint).host };
   return {
     store: withDependencyTelemetry<ConversationStore>(store, cosmos, telemetry),
     notifications: withDependencyTelemetry<NotificationStore>(notifications, cosmos, telemetry),
+    wrappedKeys: withDependencyTelemetry<WrappedKeyStore>(wrappedKeys, cosmos, telemetry),
+  };
+}
+
+/** The content pipeline's ports: the profanity list, the markdown renderer and the envelope keys (KEK by setting). */
+async function buildContent(
+  settings: ContentConfig,
+  wrappedKeys: WrappedKeyStore,
+  telemetry: Telemetry,
+): Promise<ContentDeps> {
+  let wrapper: KeyWrapper;
+  if (settings.keys.kind === 'keyvault') {
+    const { KeyVaultKeyWrapper } = await import('../adapters/keys/keyvault-key-wrapper.js');
+    wrapper = withDependencyTelemetry<KeyWrapper>(
+      new KeyVaultKeyWrapper(settings.keys.keyId, azureCredential()),
+      { type: 'Azure Key Vault', target: new URL(settings.keys.keyId).host },
+      telemetry,
+    );
+  } else {
+    const { LocalKeyFile } = await import('../adapters/keys/local-key-file.js');
+    wrapper = await LocalKeyFile.open(settings.keys.path);
+  }
+  return {
+    settings,
+    profanity: new ObscenityProfanityScanner({
+      extraWords: settings.profanityExtraWords,
+      allowedWords: settings.profanityAllowedWords,
+    }),
+    markdown: new MarkdownHtmlRenderer(),
+    keys: new EnvelopeDataKeys(wrapper, wrappedKeys),
   };
 }
 
@@ -161,12 +207,13 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
+  const [{ store, notifications, wrappedKeys }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
     buildQueue(settings.queue, telemetry),
     buildPush(settings.push, telemetry),
   ]);
+  const content = await buildContent(settings.content, wrappedKeys, telemetry);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
   const deps: AppDeps = {
@@ -183,6 +230,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.retentionDefaultDays },
     notificationTopics: settings.notificationTopics,
     limits: settings.limits,
+    content,
   };
   return {
     settings,

@@ -45,7 +45,13 @@ describe('configuration', () => {
 
   it('when running on Azure, then dev auth is refused', () => {
     expect(
-      problems({ ...base, AUTH_MODE: 'dev', AUTH_DEV_SECRET: 'x'.repeat(40), WEBSITE_SITE_NAME: 'func-prod' }),
+      problems({
+        ...base,
+        AUTH_MODE: 'dev',
+        AUTH_DEV_SECRET: 'x'.repeat(40),
+        WEBSITE_SITE_NAME: 'func-prod',
+        CONTENT_KEK_ID: 'https://kv.vault.azure.net/keys/content-kek',
+      }),
     ).toEqual([expect.stringMatching(/^AUTH_MODE: dev auth is refused when running on Azure/)]);
   });
 

@@ -329,5 +329,33 @@ export function runEphemeralContract(name: string, make: MakeEphemeral, opts: Co
         expect(await s.hasConnection(u, 'c1')).toBe(false);
       });
     });
+
+    describe('spam guard', () => {
+      it('when the same text is noted at once and over time, then every hit counts in a window fixed at the first', async () => {
+        const { s, clock } = await fresh();
+        const u = uid('u');
+        const opts = { windowSeconds: T / 1000, keepSeconds: 60 };
+        const at = '2026-01-01T00:00:00.000Z';
+        const notes = await Promise.all(Array.from({ length: 20 }, () => s.noteSend(u, 'text-a', at, opts)));
+        expect(notes.map((n) => n.repeats).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect((await s.noteSend(u, 'text-b', at, opts)).repeats).toBe(1);
+        expect((await s.noteSend(uid('other'), 'text-a', at, opts)).repeats).toBe(1);
+        await clock.wait(0.75 * T);
+        expect((await s.noteSend(u, 'text-a', at, opts)).repeats).toBe(21);
+        // why: hits do not extend the window; past its first hit's TTL it starts again
+        await clock.wait(0.75 * T);
+        expect((await s.noteSend(u, 'text-a', at, opts)).repeats).toBe(1);
+      });
+
+      it('when a user is first seen, then later sends return that first moment until it expires', async () => {
+        const { s, clock } = await fresh();
+        const u = uid('u');
+        const opts = { windowSeconds: 60, keepSeconds: T / 1000 };
+        expect((await s.noteSend(u, 'x', '2026-01-01T00:00:00.000Z', opts)).firstSeen).toBe('2026-01-01T00:00:00.000Z');
+        expect((await s.noteSend(u, 'y', '2026-02-02T00:00:00.000Z', opts)).firstSeen).toBe('2026-01-01T00:00:00.000Z');
+        await clock.wait(T * 1.5);
+        expect((await s.noteSend(u, 'z', '2026-03-03T00:00:00.000Z', opts)).firstSeen).toBe('2026-03-03T00:00:00.000Z');
+      });
+    });
   });
 }

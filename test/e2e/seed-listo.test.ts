@@ -117,6 +117,8 @@ describe('seed 000 (listo) clients, unchanged', () => {
       sentAt: expect.any(String),
       readAt: null,
       seq: 1,
+      // an addition to the seed's MessageDto (the content pipeline's markdown rendering); its client ignores it
+      formattedContent: '<p>hello from the seed client</p>',
     });
     expect(b.all.find((e) => e.target === 'OnMessageReceived')?.args).toHaveLength(1);
     await until('OnMessageReceived at the sender (Clients.Group)', () => a.seen.messages[0]);

@@ -200,10 +200,12 @@ describe('authorization matrix', () => {
       signalrPort: 0,
       store: 'memory',
       quiet: true,
+      // why SPAM_REPEAT_MAX: every row sends the same text; the spam guard is tested on its own
       env: {
         NOTIFICATION_TOPICS: 'orders',
         RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000',
         CLIENT_CONTRACTS: 'native,listo,spec',
+        SPAM_REPEAT_MAX: '1000',
       },
     });
     api = apiClient(stack.baseUrl);

@@ -48,8 +48,9 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
       signalrPort: 0,
       store: 'memory',
       quiet: true,
-      // why: every run sends a fresh message to act on; the send limit would otherwise end that after a minute
-      env: { LOG_LEVEL: 'error', RATE_LIMIT_SEND_PER_MINUTE: '1000000' },
+      // why: every run sends a fresh message ('fuzz me') to act on; the send limit and the spam guard's repeat rule
+      // would otherwise end that after a minute (the spam guard has its own tests: test/app/content-pipeline.test.ts)
+      env: { LOG_LEVEL: 'error', RATE_LIMIT_SEND_PER_MINUTE: '1000000', SPAM_REPEAT_MAX: '1000000' },
     });
     api = apiClient(stack.baseUrl);
     for (let i = 0; i < USERS; i++) users.push({ id: `fz${i}`, token: await api.token(`fz${i}`) });

@@ -18,6 +18,7 @@ export const BUILT_IN_ROLES: Record<string, string> = {
   'SignalR REST API Owner': 'fd53cd77-2268-407a-8f46-7e7863d0f521',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
 };
 /** Cosmos DB Built-in Data Contributor: a Cosmos SQL role definition inside the account, not an ARM role. */

@@ -8,6 +8,8 @@ export const LOCAL_ONLY = new Set([
   'AzureSignalRConnectionString',
   // the local broker's folder (npm start); Azure uses Service Bus
   'LOCAL_QUEUE_DIR',
+  // the local key-encryption key (npm start); Azure uses the Key Vault key of CONTENT_KEK_ID
+  'CONTENT_KEY_FILE',
 ]);
 /** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
 export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
@@ -57,6 +59,8 @@ export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]
     ['SignalR REST API Owner', 'Microsoft.SignalRService/signalR'],
     ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
     ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
+    // wrap/unwrap with the content key-encryption key only (content-keys.bicep)
+    ['Key Vault Crypto User', 'Microsoft.KeyVault/vaults/keys'],
   ],
   signalRPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
   deployerPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],

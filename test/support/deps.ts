@@ -1,13 +1,40 @@
+import { MarkdownHtmlRenderer } from '../../shared/adapters/content/markdown-html.js';
+import { ObscenityProfanityScanner } from '../../shared/adapters/content/obscenity-profanity.js';
+import { EnvelopeDataKeys } from '../../shared/adapters/keys/envelope-keys.js';
+import { LocalKeyFile } from '../../shared/adapters/keys/local-key-file.js';
 import { LocalPushSender } from '../../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { MemoryWrappedKeys } from '../../shared/adapters/memory/memory-wrapped-keys.js';
+import type { ContentDeps, ContentSettings } from '../../shared/app/content-config.js';
 import { createConversation } from '../../shared/app/conversations.js';
 import type { AppDeps } from '../../shared/app/deps.js';
 import { AppError } from '../../shared/domain/errors.js';
 import { DEFAULT_RETENTION_DAYS } from '../../shared/domain/rules.js';
 import type { Telemetry } from '../../shared/ports/system.js';
 import { RecordingQueue } from './queue.js';
+
+/** The content pipeline's defaults (as the settings' defaults), on a key file held in memory. */
+export const DEFAULT_CONTENT_SETTINGS: ContentSettings = {
+  profanityMode: 'mask',
+  spam: { repeatMax: 3, repeatWindowSeconds: 60, newSenderMaxLinks: 3, newSenderHours: 24 },
+  sensitiveData: true,
+  emoticons: true,
+  markdown: true,
+};
+
+export function memoryContent(
+  settings: Partial<ContentSettings> = {},
+  wrapper: LocalKeyFile = LocalKeyFile.inMemory(),
+): ContentDeps {
+  return {
+    settings: { ...DEFAULT_CONTENT_SETTINGS, ...settings },
+    profanity: new ObscenityProfanityScanner(),
+    markdown: new MarkdownHtmlRenderer(),
+    keys: new EnvelopeDataKeys(wrapper, new MemoryWrappedKeys()),
+  };
+}
 
 /** Use-case dependencies on the memory adapters, with a clock the test moves and ids it can predict. */
 export function memoryDeps(over: Partial<AppDeps> = {}) {
@@ -34,6 +61,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
     limits: { sendPerMinute: 60, typingPerMinute: 10, conversationsPerMinute: 10 },
     notificationTopics: ['orders', 'rides'],
+    content: memoryContent(),
     ...over,
   };
   return { deps, logs, queue, advance: (ms: number) => (now += ms) };

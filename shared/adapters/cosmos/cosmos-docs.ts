@@ -17,6 +17,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { SealedContentSchema } from '../../domain/content/cipher.js';
+import { SENSITIVE_KINDS } from '../../domain/content/sensitive.js';
 import {
   CONVERSATION_TYPES,
   type Conversation,
@@ -107,6 +109,12 @@ const MessageShape: z.ZodType<Message> = z.object({
   forwardedFromId: z.string().optional(),
   ttl: z.number().optional(),
   pendingSince: z.string().optional(),
+  moderation: z.object({ flagged: z.boolean(), reasons: z.array(z.string()) }).optional(),
+  formattedContent: z.string().optional(),
+  isEncrypted: z.boolean().optional(),
+  keyVersion: z.string().optional(),
+  redactions: z.array(z.enum(SENSITIVE_KINDS)).optional(),
+  sealed: SealedContentSchema.optional(),
 });
 
 const MembershipShape: z.ZodType<Membership> = z.object({

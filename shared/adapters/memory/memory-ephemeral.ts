@@ -34,6 +34,12 @@ class Keyspace<V> {
     if (++this.writes % 1000 === 0) this.sweep();
   }
 
+  /** A new value under a live key, keeping its expiry. */
+  replace(key: string, value: V): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) e.value = value;
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }
@@ -64,6 +70,8 @@ export class MemoryEphemeralState implements EphemeralState {
   private readonly buckets: Keyspace<{ tokens: number; ts: number }>;
   /** `conversationId callId` → true */
   private readonly calls: Keyspace<true>;
+  private readonly hits: Keyspace<number>;
+  private readonly firstSeens: Keyspace<string>;
 
   constructor(opts: { ttls?: Partial<EphemeralTtls>; now?: () => number } = {}) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
@@ -76,6 +84,8 @@ export class MemoryEphemeralState implements EphemeralState {
     this.receipts = new Keyspace(now);
     this.buckets = new Keyspace(now);
     this.calls = new Keyspace(now);
+    this.hits = new Keyspace(now);
+    this.firstSeens = new Keyspace(now);
   }
 
   private get presenceMs(): number {
@@ -240,6 +250,25 @@ export class MemoryEphemeralState implements EphemeralState {
     const known = this.hasCall(conversationId, callId);
     this.calls.delete(`${conversationId} ${callId}`);
     return known;
+  }
+
+  noteSend(
+    userId: string,
+    textKey: string,
+    at: string,
+    opts: { windowSeconds: number; keepSeconds: number },
+  ): Promise<{ repeats: number; firstSeen: string }> {
+    const key = `${userId} ${textKey}`;
+    const current = this.hits.get(key);
+    // why: the window is fixed at the first hit (like Redis INCR on a key with a TTL): later hits keep its expiry
+    if (current === undefined) this.hits.set(key, 1, ms(opts.windowSeconds));
+    else this.hits.replace(key, current + 1);
+    let firstSeen = this.firstSeens.get(userId);
+    if (firstSeen === undefined) {
+      firstSeen = at;
+      this.firstSeens.set(userId, at, ms(opts.keepSeconds));
+    }
+    return Promise.resolve({ repeats: (current ?? 0) + 1, firstSeen });
   }
 
   take(bucket: string, capacity: number, perSeconds: number): Promise<RateDecision> {

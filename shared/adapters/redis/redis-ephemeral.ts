@@ -82,6 +82,8 @@ export class RedisEphemeralState implements EphemeralState {
     receipts: (conversationId: string) => `${this.prefix}receipts:{${conversationId}}`,
     bucket: (bucket: string) => `${this.prefix}rate:{${bucket}}`,
     call: (conversationId: string, callId: string) => `${this.prefix}call:{${conversationId}}:${callId}`,
+    hits: (userId: string, textKey: string) => `${this.prefix}spam:{${userId}}:${textKey}`,
+    firstSeen: (userId: string) => `${this.prefix}spam:first:{${userId}}`,
   };
 
   private userKeys(userId: string): string[] {
@@ -245,6 +247,28 @@ export class RedisEphemeralState implements EphemeralState {
     const reply = (await this.run(lua.TAKE, [this.key.bucket(bucket)], [capacity, perSeconds])) as unknown[];
     const [allowed, remaining, retry] = reply.map(toNumber);
     return { allowed: allowed === 1, remaining: remaining ?? 0, retryAfterSeconds: retry ?? 0 };
+  }
+
+  async noteSend(
+    userId: string,
+    textKey: string,
+    at: string,
+    opts: { windowSeconds: number; keepSeconds: number },
+  ): Promise<{ repeats: number; firstSeen: string }> {
+    this.ensureUp();
+    const hits = this.key.hits(userId, textKey);
+    const first = this.key.firstSeen(userId);
+    // why SET NX then INCR: the window's TTL is set by its first hit only and INCR keeps it, so the window is fixed;
+    // one MULTI: one round trip for both (the keys share the user's hash tag, so a cluster takes them together)
+    const replies = await this.redis
+      .multi()
+      .set(hits, '0', 'PX', ms(opts.windowSeconds), 'NX')
+      .incr(hits)
+      .set(first, at, 'PX', ms(opts.keepSeconds), 'NX')
+      .get(first)
+      .exec();
+    const stored = replies?.[3]?.[1];
+    return { repeats: toNumber(replies?.[1]?.[1] ?? 0), firstSeen: typeof stored === 'string' ? stored : at };
   }
 
   /** Quits the client this adapter was given (once; later calls do nothing). */
