@@ -13,6 +13,8 @@ const LocalEnvSchema = z.object({
   STORE: z.preprocess(blank, z.enum(STORE_KINDS).default('cosmos')),
   // why: the local broker's journals outlive npm start, so what was enqueued is delivered after a restart
   LOCAL_QUEUE_DIR: z.preprocess(blank, z.string().min(1).default('.local-data/queues')),
+  // why: uploads (Azurite's blobs) outlive npm start like the queue journals
+  LOCAL_BLOB_DIR: z.preprocess(blank, z.string().min(1).default('.local-data/azurite')),
 });
 
 try {
@@ -23,6 +25,7 @@ try {
     signalrPort: local.data.SIGNALR_PORT,
     store: local.data.STORE,
     queueDir: local.data.LOCAL_QUEUE_DIR,
+    blobs: local.data.LOCAL_BLOB_DIR,
   });
   const { settings } = stack;
   console.log(`
@@ -31,6 +34,7 @@ try {
     OpenAPI        ${stack.baseUrl}/api/openapi.json   AsyncAPI ${stack.baseUrl}/api/asyncapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
     demo chat      ${stack.baseUrl}/   (open it in two browser windows)
+    attachments    ${stack.baseUrl}/api/v1/messaging/attachments/upload  (blobs: ${settings.attachments.storage.kind === 'none' ? 'off' : 'Azurite / ATTACHMENTS_*'})
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
     seed clients   withUrl("${stack.baseUrl}/hubs/messaging"), "/hubs/notifications", "/hubs/chat" (CLIENT_CONTRACTS: ${settings.clientContracts.join(',')})
   `);

@@ -9,9 +9,11 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
+import type { AttachmentServices } from '../app/attachments-records.js';
 import type { AppDeps } from '../app/deps.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {
+  type AttachmentSettings,
   loadSettings,
   type PushSettings,
   type QueueSettings,
@@ -20,6 +22,7 @@ import {
   type StoreSettings,
 } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
+import type { BlobStore, MalwareScanner } from '../ports/attachments.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { NotificationStore } from '../ports/notifications.js';
 import type { PushSender } from '../ports/push.js';
@@ -142,6 +145,33 @@ async function buildPush(settings: PushSettings, telemetry: Telemetry): Promise<
   );
 }
 
+/** Attachments on Blob Storage (Azurite locally, the managed identity on Azure); absent when none is configured. */
+async function buildAttachments(
+  settings: AttachmentSettings,
+  telemetry: Telemetry,
+): Promise<AttachmentServices | undefined> {
+  const { storage, container, scanner } = settings;
+  if (storage.kind === 'none') return undefined;
+  const { AzureBlobStore } = await import('../adapters/blob/azure-blob-store.js');
+  const { LocalMediaProcessor } = await import('../adapters/media/media-processor.js');
+  const store = AzureBlobStore.connect(
+    storage.kind === 'connection-string'
+      ? { kind: 'connection-string', connectionString: storage.connectionString, container }
+      : { kind: 'identity', endpoint: storage.endpoint, credential: azureCredential(), container },
+  );
+  const target = storage.kind === 'identity' ? new URL(storage.endpoint).host : 'attachments';
+  const blobs = withDependencyTelemetry<BlobStore>(store, { type: 'Azure blob', target }, telemetry);
+  let malware: MalwareScanner | null = null;
+  if (scanner.kind === 'clamav') {
+    const { ClamAvScanner } = await import('../adapters/blob/clamav-scanner.js');
+    malware = new ClamAvScanner(scanner.url);
+  } else if (scanner.kind === 'defender') {
+    const { DefenderScanner } = await import('../adapters/blob/defender-scanner.js');
+    malware = new DefenderScanner(blobs);
+  }
+  return { blobs, media: new LocalMediaProcessor(), scanner: malware, maxBytes: settings.maxBytes };
+}
+
 async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
   if (settings.kind === 'local') {
     const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
@@ -161,11 +191,12 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
+  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue, push, attachments] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
     buildQueue(settings.queue, telemetry),
     buildPush(settings.push, telemetry),
+    buildAttachments(settings.attachments, telemetry),
   ]);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
@@ -183,6 +214,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.retentionDefaultDays },
     notificationTopics: settings.notificationTopics,
     limits: settings.limits,
+    ...(attachments && { attachments }),
   };
   return {
     settings,
