@@ -15,6 +15,8 @@ const LocalEnvSchema = z.object({
   LOCAL_QUEUE_DIR: z.preprocess(blank, z.string().min(1).default('.local-data/queues')),
   // why: the key file that wraps the content data keys must outlive npm start, or sealed messages could not be revealed
   CONTENT_KEY_FILE: z.preprocess(blank, z.string().min(1).default('.local-data/content-keys.json')),
+  // why: uploads (Azurite's blobs) outlive npm start like the queue journals
+  LOCAL_BLOB_DIR: z.preprocess(blank, z.string().min(1).default('.local-data/azurite')),
 });
 
 try {
@@ -26,6 +28,7 @@ try {
     store: local.data.STORE,
     queueDir: local.data.LOCAL_QUEUE_DIR,
     contentKeyFile: local.data.CONTENT_KEY_FILE,
+    blobs: local.data.LOCAL_BLOB_DIR,
   });
   const { settings } = stack;
   console.log(`
@@ -34,6 +37,7 @@ try {
     OpenAPI        ${stack.baseUrl}/api/openapi.json   AsyncAPI ${stack.baseUrl}/api/asyncapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
     demo chat      ${stack.baseUrl}/   (open it in two browser windows)
+    attachments    ${stack.baseUrl}/api/v1/messaging/attachments/upload  (blobs: ${settings.attachments.storage.kind === 'none' ? 'off' : 'Azurite / ATTACHMENTS_*'})
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
     seed clients   withUrl("${stack.baseUrl}/hubs/messaging"), "/hubs/notifications", "/hubs/chat" (CLIENT_CONTRACTS: ${settings.clientContracts.join(',')})
   `);

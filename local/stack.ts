@@ -24,6 +24,11 @@ export interface LocalStackOptions {
   queues?: LocalQueueOptions;
   /** The local content key file (npm start: CONTENT_KEY_FILE, default .local-data/content-keys.json); unset = one in a fresh temporary folder (tests). */
   contentKeyFile?: string;
+  /**
+   * Attachments on Blob Storage: start Azurite (a child process) unless ATTACHMENTS_* already name a storage.
+   * A folder keeps its data between runs (npm start); true keeps it in memory (tests). Unset: no attachments.
+   */
+  blobs?: boolean | string;
   /** Extra settings, applied last. */
   env?: Record<string, string>;
   quiet?: boolean;
@@ -93,6 +98,15 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         // why: cosmosdb-server runs a batch's operations without undoing them on a failure (not atomic)
         COSMOS_ATOMIC_BATCH: 'false',
       });
+    }
+    const storageNamed = ['ATTACHMENTS_STORAGE_CONNECTION_STRING', 'ATTACHMENTS_BLOB_ENDPOINT'].some(
+      (n) => blank(env[n] ?? process.env[n]) !== undefined,
+    );
+    if (opts.blobs !== undefined && opts.blobs !== false && !storageNamed) {
+      const { startAzurite } = await import('./azurite.js');
+      const azurite = await startAzurite(typeof opts.blobs === 'string' ? { location: opts.blobs } : {});
+      stops.push(() => azurite.stop());
+      env.ATTACHMENTS_STORAGE_CONNECTION_STRING = azurite.connectionString;
     }
     Object.assign(process.env, env);
     // why: a bad setting stops the stack here, naming it, instead of failing every request

@@ -40,6 +40,7 @@ param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
 param rateLimitConversationsPerMinute int
+param rateLimitUploadsPerMinute int = 20
 param logLevel string
 param clientContracts string
 
@@ -169,11 +170,16 @@ var appSettings = {
   CONTENT_MARKDOWN: 'true'
   CONTENT_KEK_ID: contentKekId
 
-  // platform: the Service Bus extension's identity for ServiceBusConnection; future consumers (attachments)
+  // platform: the Service Bus extension's identity for ServiceBusConnection
   ServiceBusConnection__credential: 'managedidentity'
   ServiceBusConnection__clientId: identityClientId
-  ATTACHMENTS_ACCOUNT_URL: attachmentsAccountUrl
+  // attachments: the private container through the identity (user-delegation SAS); Defender for Storage scans
+  // uploads and the app reads its verdict from the blob index tag (storage.bicep turns scanning on)
+  ATTACHMENTS_BLOB_ENDPOINT: attachmentsAccountUrl
   ATTACHMENTS_CONTAINER: attachmentsContainer
+  ATTACHMENTS_DEFENDER_SCAN: 'true'
+  ATTACHMENT_MAX_BYTES: string(10 * 1024 * 1024)
+  RATE_LIMIT_UPLOADS_PER_MINUTE: string(rateLimitUploadsPerMinute)
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -77,12 +77,13 @@ resource hostTable 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor) }
 }
 
-// Attachments: read/write blobs of the one container; sign user-delegation SAS for client uploads/downloads
-// (the delegation key is an account-level operation, so the delegator role sits on the account).
+// Attachments: read/write blobs of the one container and read their index tags (Defender's malware verdict; tag
+// reads are in Blob Data Owner only, hence Owner, scoped to this container); sign user-delegation SAS for client
+// uploads/downloads (the delegation key is an account-level operation, so the delegator role sits on the account).
 resource attachmentsBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(attachmentsContainer.id, appPrincipalId, roles.storageBlobDataContributor)
+  name: guid(attachmentsContainer.id, appPrincipalId, roles.storageBlobDataOwner)
   scope: attachmentsContainer
-  properties: { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor) }
+  properties: { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner) }
 }
 resource attachmentsDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(attachments.id, appPrincipalId, roles.storageBlobDelegator)

@@ -70,6 +70,20 @@ resource attachmentsContainer 'Microsoft.Storage/storageAccounts/blobServices/co
   properties: { publicAccess: 'None' }
 }
 
+// Microsoft Defender for Storage on the attachments account: every upload is scanned for malware and the verdict
+// written into the blob index tag "Malware Scanning scan result" ("No threats found" / "Malicious"), which the app
+// reads before it serves or keeps an upload (ATTACHMENTS_DEFENDER_SCAN).
+resource attachmentsDefender 'Microsoft.Security/defenderForStorageSettings@2022-12-01-preview' = {
+  name: 'current'
+  scope: attachments
+  properties: {
+    isEnabled: true
+    overrideSubscriptionLevelSettings: true
+    malwareScanning: { onUpload: { isEnabled: true, capGBPerMonth: 5000 } }
+    sensitiveDataDiscovery: { isEnabled: false }
+  }
+}
+
 output hostAccountName string = host.name
 output deploymentContainerUrl string = '${host.properties.primaryEndpoints.blob}${deploymentContainer.name}'
 output attachmentsAccountName string = attachments.name

@@ -4,6 +4,7 @@ import type { PushSender } from '../ports/push.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+import type { AttachmentServices } from './attachments-records.js';
 import type { ContentDeps } from './content-config.js';
 
 /**
@@ -18,7 +19,13 @@ export interface AppDeps {
   ephemeral: EphemeralState;
   notifications: NotificationStore;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
-  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
+  limits: {
+    sendPerMinute: number;
+    typingPerMinute: number;
+    conversationsPerMinute: number;
+    /** Absent: 20 (RATE_LIMIT_UPLOADS_PER_MINUTE's default). */
+    uploadsPerMinute?: number;
+  };
   /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */
   notificationTopics: readonly string[];
   /** Background jobs (message-events, push-notifications): the runtime's queue, the broker locally, Service Bus on Azure. */
@@ -33,6 +40,8 @@ export interface AppDeps {
   sendReads?: ConversationStore;
   /** The content pipeline's settings and ports (moderation, sensitive data, formatting): shared/app/content-*.ts. */
   content: ContentDeps;
+  /** Uploads on Blob Storage, their processing and malware scanning; absent when no storage is configured. */
+  attachments?: AttachmentServices;
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

@@ -41,7 +41,7 @@ export async function forwardMessage(
     const sent = await sendMessage(deps, caller, target, {
       type: message.type,
       content: message.content,
-      ...(message.attachments.length > 0 && { attachments: message.attachments }),
+      ...(message.attachments.length > 0 && { forwardedAttachments: message.attachments }),
       ...(message.location !== null && { location: message.location }),
       clientMessageId: forwardClientMessageId(messageId),
       forwardedFromId: message.forwardedFromId ?? message.id,

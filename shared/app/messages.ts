@@ -2,10 +2,12 @@ import type { Conversation, Participant } from '../domain/conversation.js';
 import { newMessage } from '../domain/defaults.js';
 import { conflict, forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toOthersInGroup, toUsers } from '../domain/events.js';
-import type { Message, MessageView, SendMessageBody } from '../domain/message.js';
+import type { Attachment, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, viewOf, visibleTo } from '../domain/rules.js';
 import { loadAsParticipant, loadMessage, type StoreDeps } from './access.js';
+import { type Claim, linkAttachments, releaseClaims, resolveAttachments } from './attachments-attach.js';
+import { removeAttachmentBlobs } from './attachments-lifecycle.js';
 import { quietly } from './best-effort.js';
 import { type ContentFields, processContent, withoutContentFields } from './content-pipeline.js';
 import type { AppDeps, Caller } from './deps.js';
@@ -18,7 +20,17 @@ import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
   AppDeps,
-  'store' | 'ephemeral' | 'notifications' | 'clock' | 'ids' | 'telemetry' | 'limits' | 'queue' | 'sendReads' | 'content'
+  | 'store'
+  | 'ephemeral'
+  | 'notifications'
+  | 'clock'
+  | 'ids'
+  | 'telemetry'
+  | 'limits'
+  | 'queue'
+  | 'sendReads'
+  | 'content'
+  | 'attachments'
 >;
 
 export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
@@ -26,6 +38,8 @@ export type SendInput = Omit<SendMessageBody, 'type' | 'content'> & {
   content?: string;
   /** Only from forwarding (never from the HTTP body): the copy is stored as forwarded from this message id. */
   forwardedFromId?: string;
+  /** Only from forwarding: the original's attachments, carried as they are (uploads get linked to the copy). */
+  forwardedAttachments?: Attachment[];
 };
 
 export interface SendResult {
@@ -52,10 +66,23 @@ export async function sendMessage(
 ): Promise<Outcome<SendResult>> {
   const type = input.type ?? 'text';
   const content = input.content ?? '';
-  checkMessageShape({ type, content, attachments: input.attachments, location: input.location });
+  const { forwardedAttachments, attachments: _inputs, ...rest } = input;
+  checkMessageShape({
+    type,
+    content,
+    attachments: forwardedAttachments ?? input.attachments,
+    location: input.location,
+  });
   // why: the conversation and the block profiles are read on every send; a short per-process cache serves them
   const reading: SendDeps = deps.sendReads ? { ...deps, store: deps.sendReads } : deps;
   const { conversation, me } = await loadAsParticipant(reading, caller, conversationId);
+  const claim: Claim = {
+    conversationId,
+    senderId: caller.userId,
+    clientMessageId: input.clientMessageId ?? deps.ids.newId('send'),
+  };
+  let attachments: Attachment[] | undefined = forwardedAttachments;
+  let claimed: string[] = [];
   let processed: ContentFields;
   try {
     await admitSend(reading, caller, conversation, me, { ...input, type }, opts.admitted === true);
@@ -66,6 +93,8 @@ export async function sendMessage(
       { text: content, mentions: input.mentions ?? [] },
       { conversation, senderId: caller.userId, now: deps.clock.now(), action: 'send' },
     );
+    if (!forwardedAttachments && input.attachments !== undefined)
+      ({ attachments, claimed } = await resolveAttachments(deps, caller, claim, input.attachments));
   } catch (refusal) {
     // why: a retry of a send that was stored gets its message even if the checks refuse a new send now; looked up
     // only on a refusal, so a normal send pays no extra read
@@ -78,21 +107,28 @@ export async function sendMessage(
   }
 
   const now = deps.clock.now().toISOString();
-  const { message, created } = await deps.store.appendMessage({
-    ...newMessage({
-      ...input,
-      conversationId,
-      senderId: caller.userId,
-      type,
-      content: processed.content,
-      mentions: processed.mentions,
-      createdAt: now,
-      retentionDays: conversation.retentionDays,
-    }),
-    ...processed,
-    pendingSince: now,
-  });
+  const { message, created } = await deps.store
+    .appendMessage({
+      ...newMessage({
+        ...rest,
+        ...(attachments !== undefined && { attachments }),
+        conversationId,
+        senderId: caller.userId,
+        type,
+        content: processed.content,
+        mentions: processed.mentions,
+        createdAt: now,
+        retentionDays: conversation.retentionDays,
+      }),
+      ...processed,
+      pendingSince: now,
+    })
+    .catch(async (e: unknown) => {
+      await releaseClaims(deps, claim, claimed);
+      throw e;
+    });
   if (!created) return retried(deps, caller, message, conversation);
+  await linkAttachments(deps, message);
 
   deps.telemetry.event('MessageSent', {
     type: message.type,
@@ -226,7 +262,7 @@ export async function editMessage(
 }
 
 export async function deleteMessage(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'telemetry'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'telemetry' | 'attachments'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -252,6 +288,8 @@ export async function deleteMessage(
   );
   const everyone = conversation.participants.map((p) => p.userId);
   await leaveOutOfUnread(deps, conversationId, everyone, message.seq);
+  // why: a message deleted for everyone takes its uploads with it (their blobs, variants and record)
+  await removeAttachmentBlobs(deps, [message]);
   return { result: null, pushes: [toGroup(conversationId, EVENTS.messageDeleted, payload)] };
 }
 

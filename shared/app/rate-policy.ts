@@ -26,6 +26,8 @@ export const RATE_POLICY = {
   presence: { bucket: 'presence', perMinute: fixed(10), over: 'refuse', what: 'presence updates' },
   callStart: { bucket: 'call', perMinute: fixed(5), over: 'refuse', what: 'calls' },
   callSignal: { bucket: 'call-signal', perMinute: fixed(30), over: 'refuse', what: 'call answers' },
+  // why: each upload is stored and decoded (images resized, sound and video run through ffmpeg)
+  upload: { bucket: 'upload', perMinute: (l) => l.uploadsPerMinute ?? 20, over: 'refuse', what: 'uploads' },
   // why: creating a conversation and adding participants both put entries in other users' inboxes and push to them
   conversationFanOut: {
     bucket: 'conversations',

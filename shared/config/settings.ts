@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DIALECTS, type Dialect } from '../contracts/dialects.js';
+import { DEFAULT_ATTACHMENT_MAX_BYTES } from '../domain/attachment.js';
 import { connectionStringFields } from '../domain/connection-string.js';
 import { PROFANITY_MODES, type ProfanityMode } from '../domain/content/profanity.js';
 
@@ -110,6 +111,31 @@ export const SettingsSchema = z.object({
   RATE_LIMIT_CONVERSATIONS_PER_MINUTE: int(10).describe(
     'New conversations plus participant additions a user may make per minute (each puts entries in other inboxes)',
   ),
+  RATE_LIMIT_UPLOADS_PER_MINUTE: int(20).describe(
+    'Attachment uploads (multipart, voice and direct-upload SAS requests) a user may start per minute',
+  ),
+  ATTACHMENTS_STORAGE_CONNECTION_STRING: optStr().describe(
+    'Blob Storage connection string for attachments (Azurite locally; npm start sets it); account-key SAS',
+  ),
+  ATTACHMENTS_BLOB_ENDPOINT: optUrl().describe(
+    'Blob endpoint of the attachments account on Azure (https://<account>.blob.core.windows.net), reached with the managed identity; user-delegation SAS',
+  ),
+  ATTACHMENTS_CONTAINER: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name')
+        .default('attachments'),
+    )
+    .describe('Private blob container of uploads, their variants and records'),
+  ATTACHMENT_MAX_BYTES: int(DEFAULT_ATTACHMENT_MAX_BYTES).describe(
+    'Largest upload accepted, in bytes (both upload flows; 413 beyond)',
+  ),
+  ATTACHMENTS_DEFENDER_SCAN: bool(false).describe(
+    'true: Microsoft Defender for Storage scans uploads (set by the Bicep); the verdict is read from its blob index tag',
+  ),
+  CLAMD_URL: optUrl().describe('ClamAV clamd to scan uploads with (tcp://host:3310, INSTREAM); empty = no ClamAV'),
   PUSH_GRACE_SECONDS: int(5, 0).describe(
     'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
   ),
@@ -236,6 +262,16 @@ export type SignalRSettings =
   /** Managed identity (Azure): `AzureSignalRConnectionString__serviceUri`. */
   | { kind: 'identity'; serviceUri: string };
 
+export interface AttachmentSettings {
+  storage:
+    | { kind: 'none' }
+    | { kind: 'connection-string'; connectionString: string }
+    | { kind: 'identity'; endpoint: string };
+  container: string;
+  maxBytes: number;
+  scanner: { kind: 'none' } | { kind: 'clamav'; url: string } | { kind: 'defender' };
+}
+
 export type QueueSettings = { kind: 'local'; dir: string } | { kind: 'servicebus'; namespace: string };
 
 /** The message content pipeline (shared/app/content): what each processor does, and where the KEK is. */
@@ -266,7 +302,8 @@ export interface Settings {
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
   notificationTopics: string[];
-  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
+  limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number; uploadsPerMinute: number };
+  attachments: AttachmentSettings;
   pushGraceSeconds: number;
   push: PushSettings;
   content: ContentConfig;
@@ -358,6 +395,33 @@ function queueOf(e: EnvSettings, report: Report): QueueSettings | undefined {
   return { kind: 'servicebus', namespace };
 }
 
+function attachmentsOf(e: EnvSettings, report: Report): AttachmentSettings {
+  const cs = e.ATTACHMENTS_STORAGE_CONNECTION_STRING;
+  if (cs !== undefined && !connectionStringFields(cs).get('accountkey'))
+    report(
+      'ATTACHMENTS_STORAGE_CONNECTION_STRING',
+      'needs an AccountKey (SAS URLs are signed with it); on Azure use ATTACHMENTS_BLOB_ENDPOINT',
+    );
+  if (e.CLAMD_URL !== undefined && !e.CLAMD_URL.startsWith('tcp://'))
+    report('CLAMD_URL', 'must look like tcp://host:3310');
+  return {
+    storage:
+      cs !== undefined
+        ? { kind: 'connection-string', connectionString: cs }
+        : e.ATTACHMENTS_BLOB_ENDPOINT !== undefined
+          ? { kind: 'identity', endpoint: e.ATTACHMENTS_BLOB_ENDPOINT }
+          : { kind: 'none' },
+    container: e.ATTACHMENTS_CONTAINER,
+    maxBytes: e.ATTACHMENT_MAX_BYTES,
+    scanner:
+      e.CLAMD_URL !== undefined
+        ? { kind: 'clamav', url: e.CLAMD_URL }
+        : e.ATTACHMENTS_DEFENDER_SCAN
+          ? { kind: 'defender' }
+          : { kind: 'none' },
+  };
+}
+
 function corsOf(e: EnvSettings, report: Report): string[] {
   const origins = list(e.CORS_ALLOWED_ORIGINS);
   for (const o of origins) {
@@ -421,6 +485,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   const queue = queueOf(e, report);
   const push = pushOf(e, report);
   const content = contentOf(e, report);
+  const attachments = attachmentsOf(e, report);
   if (!store || !signalR || !auth || !upstreamAuth || !queue || !push) return undefined;
   return {
     store,
@@ -437,7 +502,9 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
       sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE,
       typingPerMinute: e.RATE_LIMIT_TYPING_PER_MINUTE,
       conversationsPerMinute: e.RATE_LIMIT_CONVERSATIONS_PER_MINUTE,
+      uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
     },
+    attachments,
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     push,
     content,

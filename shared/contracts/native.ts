@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SENSITIVE_KINDS } from '../domain/content/sensitive.js';
 import { EVENTS, type EventName } from '../domain/events.js';
-import { AttachmentSchema, LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/message.js';
+import { LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES, MessageAttachmentSchema } from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
 // The native contract's event payloads (README "Realtime contract"): one object argument per event. Loose objects:
@@ -22,7 +22,7 @@ export const MessageViewSchema = z
     clientMessageId: Id.nullable(),
     replyToMessageId: Id.nullable(),
     mentions: z.array(Id),
-    attachments: z.array(AttachmentSchema),
+    attachments: z.array(MessageAttachmentSchema),
     location: LocationSchema.nullable(),
     reactions: z.record(z.string(), z.array(Id)),
     isEdited: z.boolean(),

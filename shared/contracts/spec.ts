@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
-import { AttachmentSchema, MESSAGE_TYPES } from '../domain/message.js';
+import { AttachmentRefSchema, AttachmentSchema, MESSAGE_TYPES } from '../domain/message.js';
 import { messageIdOf } from '../domain/rules.js';
 import { IdSchema, UserIdSchema } from '../domain/schemas-common.js';
 import { MessageViewSchema, type NativeEvent } from './native.js';
@@ -39,7 +39,10 @@ export const SpecSendMessageSchema = z
     conversationId: IdSchema,
     content: z.string().max(LIMITS.messageContentChars).default(''),
     tempId: IdSchema.optional().describe('client correlation id: makes the send idempotent, echoed in ReceiveMessage'),
-    attachments: z.array(AttachmentSchema).max(LIMITS.attachmentsPerMessage).nullish(),
+    attachments: z
+      .array(z.union([AttachmentRefSchema, AttachmentSchema]))
+      .max(LIMITS.attachmentsPerMessage)
+      .nullish(),
     type: z.enum(MESSAGE_TYPES).optional(),
     replyToMessageId: IdSchema.optional(),
     mentions: z.array(UserIdSchema).max(LIMITS.mentionsPerMessage).optional(),

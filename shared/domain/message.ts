@@ -30,9 +30,40 @@ export const AttachmentSchema = z
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
     durationSeconds: z.number().nonnegative().optional(),
+    external: z.literal(true).optional().describe('always true: a link the client gave, not scanned, not sized'),
   })
   .describe('Attachment');
-export type Attachment = z.infer<typeof AttachmentSchema>;
+
+/**
+ * An attachment as a message carries it. Uploaded ones (`id` set, no `external`) are filled in by the server from
+ * the upload: `url`/`thumbnailUrl` are API paths (`/api/v1/messaging/attachments/{id}`) that redirect to a
+ * short-lived read SAS for those who may see the message. Free-form ones keep the client's https URLs and are
+ * marked `external: true`.
+ */
+export const MessageAttachmentSchema = z
+  .object({
+    id: z.string().optional(),
+    type: z.enum(ATTACHMENT_TYPES),
+    url: z.string().describe('https URL (external) or the API path of the upload (GET it with the bearer token)'),
+    fileName: z.string(),
+    mimeType: z.string(),
+    size: z.number(),
+    thumbnailUrl: z.string().optional(),
+    width: z.number().optional(),
+    height: z.number().optional(),
+    durationSeconds: z.number().optional(),
+    external: z.boolean().optional(),
+    scanStatus: z.enum(['not_scanned', 'pending', 'clean', 'infected']).optional(),
+    waveform: z.array(z.number()).optional().describe('audio: normalized peaks 0..1'),
+  })
+  .describe('MessageAttachment');
+export type Attachment = z.infer<typeof MessageAttachmentSchema>;
+
+/** `attachments: [{attachmentId}]` in a send: an upload of the sender's, filled in by the server. */
+export const AttachmentRefSchema = z.strictObject({ attachmentId: IdSchema }).describe('AttachmentRef');
+export type AttachmentRef = z.infer<typeof AttachmentRefSchema>;
+export type AttachmentInput = z.infer<typeof AttachmentSchema> | AttachmentRef;
+export const isAttachmentRef = (a: AttachmentInput): a is AttachmentRef => 'attachmentId' in a;
 
 export const LocationSchema = z
   .strictObject({
@@ -149,7 +180,11 @@ export const SendMessageBodySchema = z
     clientMessageId: ClientMessageIdSchema.optional(),
     replyToMessageId: IdSchema.optional(),
     mentions: z.array(UserIdSchema).max(LIMITS.mentionsPerMessage).optional(),
-    attachments: z.array(AttachmentSchema).max(LIMITS.attachmentsPerMessage).optional(),
+    attachments: z
+      .array(z.union([AttachmentRefSchema, AttachmentSchema]))
+      .max(LIMITS.attachmentsPerMessage)
+      .optional()
+      .describe('uploads by id ({attachmentId}) and/or free-form https links (kept as external: true)'),
     location: LocationSchema.optional(),
   })
   .describe('SendMessageBody');

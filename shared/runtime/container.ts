@@ -13,10 +13,12 @@ import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapte
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
 import { identityGroupSender, keyGroupSender } from '../adapters/signalr/rest-sender.js';
 import { randomIds, systemClock } from '../adapters/system.js';
+import type { AttachmentServices } from '../app/attachments-records.js';
 import type { ContentDeps } from '../app/content-config.js';
 import type { AppDeps } from '../app/deps.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {
+  type AttachmentSettings,
   type ContentConfig,
   loadSettings,
   type PushSettings,
@@ -26,6 +28,7 @@ import {
   type StoreSettings,
 } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
+import type { BlobStore, MalwareScanner } from '../ports/attachments.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { KeyWrapper, WrappedKeyStore } from '../ports/keys.js';
 import type { NotificationStore } from '../ports/notifications.js';
@@ -188,6 +191,33 @@ async function buildPush(settings: PushSettings, telemetry: Telemetry): Promise<
   );
 }
 
+/** Attachments on Blob Storage (Azurite locally, the managed identity on Azure); absent when none is configured. */
+async function buildAttachments(
+  settings: AttachmentSettings,
+  telemetry: Telemetry,
+): Promise<AttachmentServices | undefined> {
+  const { storage, container, scanner } = settings;
+  if (storage.kind === 'none') return undefined;
+  const { AzureBlobStore } = await import('../adapters/blob/azure-blob-store.js');
+  const { LocalMediaProcessor } = await import('../adapters/media/media-processor.js');
+  const store = AzureBlobStore.connect(
+    storage.kind === 'connection-string'
+      ? { kind: 'connection-string', connectionString: storage.connectionString, container }
+      : { kind: 'identity', endpoint: storage.endpoint, credential: azureCredential(), container },
+  );
+  const target = storage.kind === 'identity' ? new URL(storage.endpoint).host : 'attachments';
+  const blobs = withDependencyTelemetry<BlobStore>(store, { type: 'Azure blob', target }, telemetry);
+  let malware: MalwareScanner | null = null;
+  if (scanner.kind === 'clamav') {
+    const { ClamAvScanner } = await import('../adapters/blob/clamav-scanner.js');
+    malware = new ClamAvScanner(scanner.url);
+  } else if (scanner.kind === 'defender') {
+    const { DefenderScanner } = await import('../adapters/blob/defender-scanner.js');
+    malware = new DefenderScanner(blobs);
+  }
+  return { blobs, media: new LocalMediaProcessor(), scanner: malware, maxBytes: settings.maxBytes };
+}
+
 async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
   if (settings.kind === 'local') {
     const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
@@ -207,12 +237,14 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications, wrappedKeys }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
-    buildStores(settings.store, telemetry),
-    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
-    buildQueue(settings.queue, telemetry),
-    buildPush(settings.push, telemetry),
-  ]);
+  const [{ store, notifications, wrappedKeys }, { ephemeral, stop: stopEphemeral }, queue, push, attachments] =
+    await Promise.all([
+      buildStores(settings.store, telemetry),
+      buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+      buildQueue(settings.queue, telemetry),
+      buildPush(settings.push, telemetry),
+      buildAttachments(settings.attachments, telemetry),
+    ]);
   const content = await buildContent(settings.content, wrappedKeys, telemetry);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
@@ -231,6 +263,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     notificationTopics: settings.notificationTopics,
     limits: settings.limits,
     content,
+    ...(attachments && { attachments }),
   };
   return {
     settings,

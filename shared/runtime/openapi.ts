@@ -34,6 +34,23 @@ function hubs(methods: HubMethodDoc[]): Json {
   return out;
 }
 
+/** A multipart/form-data upload: its text fields from the schema plus the file part (binary). */
+function multipartBody(m: NonNullable<RouteDoc['multipart']>): Json {
+  const fields = jsonSchema(m.fields) as { properties?: Record<string, Json>; required?: string[] };
+  return {
+    required: true,
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          properties: { ...fields.properties, [m.file]: { type: 'string', format: 'binary' } },
+          required: [...(fields.required ?? []), m.file],
+        },
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document of every registered route and hub method, generated from the schemas that validate them. */
 export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], serverUrl: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
@@ -61,6 +78,7 @@ export function buildOpenApi(routes: RouteDoc[], hubMethods: HubMethodDoc[], ser
       ...(r.body && {
         requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } },
       }),
+      ...(r.multipart && { requestBody: multipartBody(r.multipart) }),
     };
     (paths[path] ??= {})[r.method.toLowerCase()] = op;
   }

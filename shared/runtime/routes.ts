@@ -16,6 +16,8 @@ export interface RouteDoc {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** A multipart/form-data body (read by the route itself): the file part's name and the other fields. */
+  multipart?: { file: string; fields: z.ZodType };
   /** Schema of the success body, for the OpenAPI document (filled in as routes get one). */
   response?: z.ZodType;
   success: number;
@@ -36,6 +38,7 @@ export function route<P = Record<string, never>, Q = Record<string, never>, B = 
     params?: z.ZodType<P>;
     query?: z.ZodType<Q>;
     body?: z.ZodType<B>;
+    multipart?: { file: string; fields: z.ZodType };
     response?: z.ZodType;
   },
   run: (input: HttpInput<P, Q, B>) => Promise<Reply>,

@@ -6,6 +6,7 @@ import { getRuntime } from '../../shared/runtime/container.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
 import { connectClient, type TestClient } from '../support/hub.js';
+import { risingToneWav } from '../support/media.js';
 import { seedConnection } from '../support/seed-clients.js';
 
 /**
@@ -84,6 +85,14 @@ const HTTP: Row[] = [
   ['openapi',                       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['asyncapi',                      '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['health',                        '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  // anyone signed in may upload (multipart); a conversation named at upload must be theirs
+  ['attachments-upload',            '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['attachments-voice',             '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
+  ['attachments-create',            '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  // only the uploader completes their direct upload
+  ['attachments-complete',          '2xx',  '404',  '404',  '404',  '404',  '404',  '401'],
+  // only those who can see a message carrying it (an attachment of the owner's message in G)
+  ['attachments-get',               '2xx',  '2xx',  '2xx',  '404',  '404',  '404',  '401'],
 ];
 
 const NF = 'CONVERSATION.NOT_FOUND';
@@ -165,13 +174,19 @@ describe('authorization matrix', () => {
   let directMessages: string[];
   let notificationId: string;
   let shared: World;
+  /** An upload the owner sent in G, and a direct upload of the owner's, PUT but not completed. */
+  let attached: string;
+  let directUpload: string;
   const own = new Map<string, World>();
   const messaging = {} as Record<Role, TestClient>;
   const notifications = {} as Record<Role, HubConnection>;
   const seedHubs = {} as Record<string, HubConnection>;
 
   const call = async (method: string, path: string, token: string | undefined, body?: unknown, root = false) => {
-    const r = await api.call(method, path, { token, body, root });
+    const r =
+      body instanceof FormData
+        ? await multipart(path, token, body)
+        : await api.call(method, path, { token, body, root });
     if (r.status >= 500) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r;
   };
@@ -179,6 +194,22 @@ describe('authorization matrix', () => {
     const r = await call(method, path, token, body);
     expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
     return r.body;
+  };
+
+  async function multipart(path: string, token: string | undefined, form: FormData) {
+    const res = await fetch(`${stack.baseUrl}/api/${path}`, {
+      method: 'POST',
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  }
+  const fileForm = (field: string, extra: Record<string, string>) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(extra)) form.set(k, v);
+    form.set(field, new Blob(['matrix file\n'], { type: 'text/plain' }), 'm.txt');
+    return form;
   };
 
   async function buildWorld(): Promise<World> {
@@ -201,6 +232,7 @@ describe('authorization matrix', () => {
       store: 'memory',
       quiet: true,
       // why SPAM_REPEAT_MAX: every row sends the same text; the spam guard is tested on its own
+      blobs: true,
       env: {
         NOTIFICATION_TOPICS: 'orders',
         RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000',
@@ -230,6 +262,21 @@ describe('authorization matrix', () => {
       mentions: [USERS.owner],
     });
     notificationId = (await ok('GET', 'v1/notifications', tokens.owner)).notifications[0].id;
+    const up = await call('POST', `${M}/attachments/upload`, tokens.owner, fileForm('file', { type: 'document' }));
+    attached = (up.body as { attachmentId: string }).attachmentId;
+    await ok('POST', `${M}/conversations/${shared.group}/messages`, tokens.owner, {
+      type: 'file',
+      attachments: [{ attachmentId: attached }],
+    });
+    const start = await ok('POST', `${M}/attachments`, tokens.owner, {
+      fileName: 'd.txt',
+      mimeType: 'text/plain',
+      size: 12,
+      type: 'document',
+    });
+    directUpload = start.attachmentId;
+    const put = await fetch(start.uploadUrl, { method: 'PUT', headers: start.uploadHeaders, body: 'direct file\n' });
+    expect(put.status).toBe(201);
     await Promise.all(
       [...OWN_WORLD].flatMap((row) =>
         ROLES.filter((r) => r !== 'anon').map(async (role) => own.set(`${row}/${role}`, await buildWorld())),
@@ -252,7 +299,8 @@ describe('authorization matrix', () => {
         }
       }),
     );
-  }, 60_000);
+    // why: Azurite starts as a child process and uploads are processed; a loaded 2-core machine needs the room
+  }, 90_000);
 
   afterAll(async () => {
     await Promise.all([
@@ -269,7 +317,14 @@ describe('authorization matrix', () => {
     const onDirect = role === 'blocked';
     const conversationId = onDirect ? direct : world.group;
     const messageId = onDirect ? (directMessages[name === 'messages-delete' ? 1 : 0] as string) : world.groupMessage;
-    const fill = { conversationId, messageId, userId: USERS.member, notificationId, deviceId: 'mx-no-such-device' };
+    const fill = {
+      conversationId,
+      messageId,
+      userId: USERS.member,
+      notificationId,
+      deviceId: 'mx-no-such-device',
+      attachmentId: name === 'attachments-complete' ? directUpload : attached,
+    };
     const bodies: Record<string, unknown> = {
       'conversations-create': { type: 'group', title: 'new', participants: [USERS.owner, 'mx-zed'] },
       'conversations-update': { title: 'renamed' },
@@ -297,6 +352,14 @@ describe('authorization matrix', () => {
       'dev-token': { userId: 'mx-anyone' },
       'devices-register': { platform: 'fcm', token: 'mx-token' },
       'push-preferences': { privatePreviews: true },
+      'attachments-upload': fileForm('file', { type: 'document' }),
+      'attachments-voice': (() => {
+        const form = new FormData();
+        form.set('duration', '1');
+        form.set('audio', new Blob([risingToneWav(0.5)], { type: 'audio/wav' }), 'v.wav');
+        return form;
+      })(),
+      'attachments-create': { fileName: 'c.txt', mimeType: 'text/plain', size: 3, type: 'document', conversationId },
     };
     const queries: Record<string, string> = {
       'messages-search': '?query=hi',
@@ -345,7 +408,8 @@ describe('authorization matrix', () => {
     }
     expect(outcome).toEqual(expected);
     expect(wrongBodies).toEqual([]);
-  });
+    // why: uploads are decoded and stored (sound through ffmpeg) on a shared 2-core machine
+  }, 90_000);
 
   it('when an outsider asks for receipts of a message, then it is answered as not found and nothing is disclosed', async () => {
     const ids = `?ids=${encodeURIComponent(shared.groupMessage)}`;

@@ -16,7 +16,7 @@ import { arbitraryOf, hostileString, hostileValue, type JsonSchema, mutated } fr
  * a hang, and a refused call writes nothing (the caller's inbox and the conversation's lastSeq stay as they were).
  * Time-boxed: each property stops after its budget, however many runs that is.
  */
-const HTTP_BUDGET_MS = 25_000;
+const HTTP_BUDGET_MS = 40_000;
 const HUB_BUDGET_MS = 12_000;
 const REQUEST_TIMEOUT_MS = 8_000;
 const USERS = 12;
@@ -40,6 +40,8 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
   let conversationId = '';
   /** Where leaving and removing go, so the other routes keep a conversation every fuzz user is in. */
   let scratchId = '';
+  /** An upload of fz0's, sent in the conversation (what the attachment routes act on). */
+  let attachmentId = '';
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
@@ -48,6 +50,7 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
       signalrPort: 0,
       store: 'memory',
       quiet: true,
+      blobs: true,
       // why: every run sends a fresh message ('fuzz me') to act on; the send limit and the spam guard's repeat rule
       // would otherwise end that after a minute (the spam guard has its own tests: test/app/content-pipeline.test.ts)
       env: { LOG_LEVEL: 'error', RATE_LIMIT_SEND_PER_MINUTE: '1000000', SPAM_REPEAT_MAX: '1000000' },
@@ -64,7 +67,20 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
       ).body.conversationId as string;
     conversationId = await group();
     scratchId = await group();
-  });
+    const form = new FormData();
+    form.set('type', 'document');
+    form.set('file', new Blob(['fuzz file\n'], { type: 'text/plain' }), 'f.txt');
+    const up = await fetch(`${stack.baseUrl}/api/${M}/attachments/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${owner.token}` },
+      body: form,
+    });
+    attachmentId = ((await up.json()) as { attachmentId: string }).attachmentId;
+    await api.call('POST', `${M}/conversations/${conversationId}/messages`, {
+      token: owner.token,
+      body: { type: 'file', attachments: [{ attachmentId }] },
+    });
+  }, 60_000);
 
   /** A message of the caller's to react to, edit or delete (the previous one may be gone by now). */
   const freshMessage = async (token: string): Promise<string> =>
@@ -93,7 +109,16 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
   const FRESH = '\u0000fresh';
   const idValue = (route: string, name: string): fc.Arbitrary<string> => {
     const leaving = route === 'conversations-leave' || route === 'participants-remove';
-    const real = name === 'messageId' ? FRESH : name === 'userId' ? 'fz1' : leaving ? scratchId : conversationId;
+    const real =
+      name === 'messageId'
+        ? FRESH
+        : name === 'userId'
+          ? 'fz1'
+          : name === 'attachmentId'
+            ? attachmentId
+            : leaving
+              ? scratchId
+              : conversationId;
     return fc.oneof(
       { weight: 6, arbitrary: fc.constant(real) },
       { weight: 1, arbitrary: fc.constantFrom(...users.map((u) => u.id), `${conversationId}.999`, 'c_missing') },

@@ -87,9 +87,15 @@ describe('infrastructure templates (parsed: no Bicep compiler can be obtained he
         'Microsoft.ServiceBus/namespaces',
         'Microsoft.ServiceBus/namespaces/queues',
         'Microsoft.Authorization/roleAssignments',
+        'Microsoft.Security/defenderForStorageSettings',
       ]),
     ).toEqual([]);
-    for (const r of infra.resources) expect(r.apiVersion, `${r.file.path}: ${r.name}`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // why: Defender for Storage's per-account settings (malware scanning on upload) have only preview API versions
+    const previewOnly = new Set(['Microsoft.Security/defenderForStorageSettings']);
+    for (const r of infra.resources)
+      expect(r.apiVersion, `${r.file.path}: ${r.name}`).toMatch(
+        previewOnly.has(r.type) ? /^\d{4}-\d{2}-\d{2}(-preview)?$/ : /^\d{4}-\d{2}-\d{2}$/,
+      );
   });
 
   it('when the function app is read, then it is Flex Consumption (FC1), Node 22, deployed from blob storage with the identity, and tagged for azd', () => {

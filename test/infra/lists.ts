@@ -10,6 +10,10 @@ export const LOCAL_ONLY = new Set([
   'LOCAL_QUEUE_DIR',
   // the local key-encryption key (npm start); Azure uses the Key Vault key of CONTENT_KEK_ID
   'CONTENT_KEY_FILE',
+  // Azurite's connection string (npm start sets it); Azure uses ATTACHMENTS_BLOB_ENDPOINT with the identity
+  'ATTACHMENTS_STORAGE_CONNECTION_STRING',
+  // a local ClamAV; Azure scans with Defender for Storage (ATTACHMENTS_DEFENDER_SCAN)
+  'CLAMD_URL',
 ]);
 /** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
 export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
@@ -27,8 +31,6 @@ export const PLATFORM_AND_FUTURE = new Set([
   'AzureSignalRConnectionString__clientId',
   'ServiceBusConnection__credential',
   'ServiceBusConnection__clientId',
-  'ATTACHMENTS_ACCOUNT_URL',
-  'ATTACHMENTS_CONTAINER',
 ]);
 /**
  * Settings whose value is a secret: each must be a Key Vault reference. Redis uses Entra ID (REDIS_AUTH=entra); the
@@ -51,7 +53,8 @@ export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]
     ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts'],
     ['Storage Queue Data Contributor', 'Microsoft.Storage/storageAccounts'],
     ['Storage Table Data Contributor', 'Microsoft.Storage/storageAccounts'],
-    ['Storage Blob Data Contributor', 'Microsoft.Storage/storageAccounts/blobServices/containers'],
+    // the attachments container: blobs and their index tags (Defender's verdict), nothing else of the account
+    ['Storage Blob Data Owner', 'Microsoft.Storage/storageAccounts/blobServices/containers'],
     ['Storage Blob Delegator', 'Microsoft.Storage/storageAccounts'],
     ['Azure Service Bus Data Sender', 'Microsoft.ServiceBus/namespaces/queues'],
     ['Azure Service Bus Data Receiver', 'Microsoft.ServiceBus/namespaces/queues'],

@@ -46,6 +46,9 @@ const AttachmentShape: z.ZodType<Attachment> = z.object({
   width: z.number().optional(),
   height: z.number().optional(),
   durationSeconds: z.number().optional(),
+  external: z.boolean().optional(),
+  scanStatus: z.enum(['not_scanned', 'pending', 'clean', 'infected']).optional(),
+  waveform: z.array(z.number()).optional(),
 });
 
 const LocationShape: z.ZodType<Location> = z.object({

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { ffmpegPath } from '../../shared/adapters/media/ffmpeg-runner.js';
+
+/** A mono 16-bit PCM WAV of a 440 Hz tone whose loudness rises linearly from 0 to full over `seconds`. */
+export function risingToneWav(seconds: number, rate = 16000): Buffer {
+  const n = Math.round(seconds * rate);
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) {
+    const amp = (i / n) * 0.9;
+    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * amp * 32767), i * 2);
+  }
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+/** Encodes with the ffmpeg shipped in node_modules (the same binary the app runs): lavfi sources, any codec. */
+export function ffmpegMake(args: string[], ext: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'fixture-'));
+  const out = join(dir, `out.${ext}`);
+  try {
+    const r = spawnSync(ffmpegPath(), ['-hide_banner', '-v', 'error', '-y', ...args, out], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+    return readFileSync(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A tone of `seconds` in a given audio format, made by the shipped ffmpeg. */
+export function tone(format: 'mp3' | 'ogg' | 'm4a', seconds: number): Buffer {
+  const codec = { mp3: ['-c:a', 'libmp3lame'], ogg: ['-c:a', 'libopus'], m4a: ['-c:a', 'aac'] }[format];
+  return ffmpegMake(['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, ...codec], format);
+}
+
+/** A JPEG carrying EXIF with a GPS position and a camera, as phones write them. */
+export function photoWithGps(width: number, height: number): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: { r: 40, g: 90, b: 160 } } })
+    .jpeg()
+    .withExif({
+      IFD0: { Make: 'PhoneCo', Model: 'Phone 9' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '48/1 51/1 2400/100',
+        GPSLongitudeRef: 'E',
+        GPSLongitude: '2/1 21/1 300/100',
+      },
+    })
+    .toBuffer();
+}
