@@ -10,6 +10,7 @@ import { LocalPushSender } from '../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../shared/adapters/memory/memory-store.js';
+import { MemoryTranslationStore } from '../shared/adapters/memory/memory-translations.js';
 import { sendReadCache } from '../shared/adapters/send-read-cache.js';
 import { toBindingItems } from '../shared/adapters/signalr/binding-messages.js';
 import { addParticipants, createConversation } from '../shared/app/conversations.js';
@@ -88,6 +89,8 @@ const deps: AppDeps = {
   retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
   limits: { sendPerMinute: 1_000_000, typingPerMinute: 1_000_000, conversationsPerMinute: 1_000_000 },
   notificationTopics: [],
+  translations: new MemoryTranslationStore(),
+  translator: null,
 };
 
 /** Counts one operation, including the SignalR sends of its pushes (after delivery planning). */

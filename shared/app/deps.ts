@@ -4,6 +4,8 @@ import type { PushSender } from '../ports/push.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+import type { TranslationStore } from '../ports/translations.js';
+import type { Translator } from '../ports/translator.js';
 
 /**
  * Every port and setting a use case may receive; the composition root builds one. Each use case takes only the
@@ -30,6 +32,10 @@ export interface AppDeps {
    * (at most a few seconds old; dropped at once on this process's membership and block writes). Absent = store.
    */
   sendReads?: ConversationStore;
+  /** Translations of messages per language (the seed's MessageTranslations). */
+  translations: TranslationStore;
+  /** Azure AI Translator; null when TRANSLATOR_ENDPOINT is not set (translation answers 503 TRANSLATION.NOT_CONFIGURED). */
+  translator: Translator | null;
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

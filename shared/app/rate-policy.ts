@@ -26,6 +26,8 @@ export const RATE_POLICY = {
   presence: { bucket: 'presence', perMinute: fixed(10), over: 'refuse', what: 'presence updates' },
   callStart: { bucket: 'call', perMinute: fixed(5), over: 'refuse', what: 'calls' },
   callSignal: { bucket: 'call-signal', perMinute: fixed(30), over: 'refuse', what: 'call answers' },
+  // why: every translation not in the store costs Translator characters
+  translate: { bucket: 'translate', perMinute: fixed(30), over: 'refuse', what: 'translations' },
   // why: creating a conversation and adding participants both put entries in other users' inboxes and push to them
   conversationFanOut: {
     bucket: 'conversations',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENTS, type EventName } from '../domain/events.js';
+import { LinkPreviewSchema } from '../domain/link-preview.js';
 import { AttachmentSchema, LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
@@ -33,6 +34,15 @@ export const MessageViewSchema = z
     readAt: At.nullable().describe('when read (for the sender: the first reader)'),
     failureCode: z.string().nullable().describe('status failed: why, as a code (e.g. ATTACHMENT.INFECTED)'),
     failureReason: z.string().nullable().describe('status failed: why, in words for the sender'),
+    metadata: z
+      .object({
+        linkPreviews: z
+          .array(LinkPreviewSchema)
+          .optional()
+          .describe('previews of the first URLs (link-previews queue)'),
+      })
+      .optional()
+      .describe('added after the message was stored'),
   })
   .describe('Message');
 
@@ -67,6 +77,16 @@ export const NATIVE_PAYLOADS = {
     forEveryone: z.boolean(),
     reason: z.literal('failed').optional().describe('set when a queued step rejected the message (status failed)'),
   }),
+  [EVENTS.messageTranslated]: z
+    .looseObject({
+      conversationId: Id,
+      messageId: Id,
+      seq: Seq,
+      language: z.string().describe('the recipient’s preferred language'),
+      translatedContent: z.string(),
+      detectedLanguage: z.string().nullable().describe('the language the message is written in, as detected'),
+    })
+    .describe('A new message in the recipient’s language (auto-translate opt-in); to that recipient only'),
   [EVENTS.reaction]: z.looseObject({
     conversationId: Id,
     messageId: Id,

@@ -8,6 +8,8 @@ export const LOCAL_ONLY = new Set([
   'AzureSignalRConnectionString',
   // the local broker's folder (npm start); Azure uses Service Bus
   'LOCAL_QUEUE_DIR',
+  // Azure reaches the Translator with the managed identity (translator.bicep turns keys off)
+  'TRANSLATOR_KEY',
 ]);
 /** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
 export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
@@ -57,6 +59,8 @@ export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]
     ['SignalR REST API Owner', 'Microsoft.SignalRService/signalR'],
     ['Key Vault Secrets Officer', 'Microsoft.KeyVault/vaults'],
     ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
+    // translate and detect on the optional Translator (deployTranslator)
+    ['Cognitive Services User', 'Microsoft.CognitiveServices/accounts'],
   ],
   signalRPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
   deployerPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],

@@ -2,6 +2,7 @@ import { LocalPushSender } from '../../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { MemoryTranslationStore } from '../../shared/adapters/memory/memory-translations.js';
 import { createConversation } from '../../shared/app/conversations.js';
 import type { AppDeps } from '../../shared/app/deps.js';
 import { AppError } from '../../shared/domain/errors.js';
@@ -34,6 +35,8 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: null },
     limits: { sendPerMinute: 60, typingPerMinute: 10, conversationsPerMinute: 10 },
     notificationTopics: ['orders', 'rides'],
+    translations: new MemoryTranslationStore(),
+    translator: null,
     ...over,
   };
   return { deps, logs, queue, advance: (ms: number) => (now += ms) };
