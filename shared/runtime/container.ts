@@ -205,19 +205,14 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [
-    { store, notifications, translations },
-    { ephemeral, cache, stop: stopEphemeral },
-    queue,
-    push,
-    translator,
-  ] = await Promise.all([
-    buildStores(settings.store, telemetry),
-    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
-    buildQueue(settings.queue, telemetry),
-    buildPush(settings.push, telemetry),
-    buildTranslator(settings.translator, telemetry),
-  ]);
+  const [{ store, notifications, translations }, { ephemeral, cache, stop: stopEphemeral }, queue, push, translator] =
+    await Promise.all([
+      buildStores(settings.store, telemetry),
+      buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+      buildQueue(settings.queue, telemetry),
+      buildPush(settings.push, telemetry),
+      buildTranslator(settings.translator, telemetry),
+    ]);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
   const deps: AppDeps = {

@@ -54,7 +54,7 @@ describe('link previews after persisting', () => {
   it('when LINK_PREVIEW_MAX_URLS is 0, then no link-previews job is enqueued', async () => {
     const t = await withGroup();
     await sendMessage(t.deps, alice, t.id, { content: 'https://a.example' });
-    await runMessageEvents(t, messageEventsConsumer(t.deps, { linkPreviews: false }));
+    await runMessageEvents(t, messageEventsConsumer(t.deps, [], { linkPreviews: false }));
     expect(t.queue.drain('link-previews')).toEqual([]);
   });
 
