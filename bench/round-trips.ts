@@ -14,6 +14,7 @@ import { LocalPushSender } from '../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../shared/adapters/memory/memory-store.js';
+import { MemoryTranslationStore } from '../shared/adapters/memory/memory-translations.js';
 import { MemoryWrappedKeys } from '../shared/adapters/memory/memory-wrapped-keys.js';
 import { sendReadCache } from '../shared/adapters/send-read-cache.js';
 import { toBindingItems } from '../shared/adapters/signalr/binding-messages.js';
@@ -105,6 +106,8 @@ const deps: AppDeps = {
     markdown: new MarkdownHtmlRenderer(),
     keys: new EnvelopeDataKeys(LocalKeyFile.inMemory(), new MemoryWrappedKeys()),
   },
+  translations: new MemoryTranslationStore(),
+  translator: null,
 };
 
 /** Counts one operation, including the SignalR sends of its pushes (after delivery planning). */

@@ -18,6 +18,8 @@ import './hub/spec.js';
 import './http/contracts.js';
 import './http/settings.js';
 import './queues/queue-health.js';
+import './http/translation.js';
+import './queues/content.js';
 
 // why: a missing or malformed setting must stop start-up with its name, not fail the first request; the runtime
 // reuses what is parsed here

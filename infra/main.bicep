@@ -84,6 +84,20 @@ param logLevel string = 'info'
 @description('Client contracts served (CLIENT_CONTRACTS): comma list of native, listo, spec; events go only to these hubs')
 param clientContracts string = 'native'
 
+@description('Create an Azure AI Translator (Cognitive Services, kind TextTranslation) for message translation, reached with the app identity (Cognitive Services User). Off: translation answers 503 TRANSLATION.NOT_CONFIGURED.')
+param deployTranslator bool = false
+
+@allowed(['F0', 'S1'])
+@description('Translator pricing tier: F0 (free, one per subscription) or S1')
+param translatorSku string = 'S1'
+
+@minValue(0)
+@description('Link previews per message: the first N URLs of its text (LINK_PREVIEW_MAX_URLS; 0 = none)')
+param linkPreviewMaxUrls int = 3
+
+@description('Hosts link previews may fetch although private or on other ports than 80/443 (LINK_PREVIEW_ALLOWED_HOSTS), comma-separated host or host:port; empty = none')
+param linkPreviewAllowedHosts string = ''
+
 @description('Key Vault purge protection (host-keys vault). Recommended for production; it also keeps `azd down --purge` from freeing the vault name for 7 days.')
 param keyVaultPurgeProtection bool = false
 
@@ -141,6 +155,10 @@ module app 'modules/app.bicep' = {
     logLevel: logLevel
     clientContracts: clientContracts
     keyVaultPurgeProtection: keyVaultPurgeProtection
+    deployTranslator: deployTranslator
+    translatorSku: translatorSku
+    linkPreviewMaxUrls: linkPreviewMaxUrls
+    linkPreviewAllowedHosts: linkPreviewAllowedHosts
     functionsHostMasterKey: functionsHostMasterKey
     signalRExtensionKey: signalRExtensionKey
   }

@@ -2,6 +2,7 @@ import { recordedPushes, registerDevice, setPushPreferences, unregisterDevice } 
 import { AppError } from '../../shared/domain/errors.js';
 import {
   DeviceParamsSchema,
+  PreferencesSchema,
   PushOutboxQuerySchema,
   PushPreferencesBodySchema,
   RegisterDeviceBodySchema,
@@ -40,8 +41,10 @@ route(
     name: 'push-preferences',
     method: 'PUT',
     path: 'v1/messaging/preferences',
-    summary: 'Push preferences: privatePreviews hides message text, pushEnabled turns pushes off',
+    summary:
+      'Preferences: privatePreviews hides message text in pushes, pushEnabled turns pushes off, language is the target of auto-translation',
     body: PushPreferencesBodySchema,
+    response: PreferencesSchema,
   },
   async ({ runtime, userId, body }) => ({
     status: 200,

@@ -26,6 +26,10 @@ param rateLimitConversationsPerMinute int
 param logLevel string
 param clientContracts string
 param keyVaultPurgeProtection bool
+param deployTranslator bool
+param translatorSku string
+param linkPreviewMaxUrls int
+param linkPreviewAllowedHosts string
 @secure()
 param functionsHostMasterKey string
 @secure()
@@ -128,6 +132,11 @@ module signalR 'signalr.bicep' = {
   }
 }
 
+module translator 'translator.bicep' = if (deployTranslator) {
+  name: 'translator'
+  params: { location: location, tags: tags, token: token, sku: translatorSku, appPrincipalId: identity.properties.principalId }
+}
+
 module rbac 'rbac.bicep' = {
   name: 'rbac'
   params: {
@@ -188,6 +197,11 @@ module functionApp 'function-app.bicep' = {
     rateLimitConversationsPerMinute: rateLimitConversationsPerMinute
     logLevel: logLevel
     clientContracts: clientContracts
+    linkPreviewMaxUrls: linkPreviewMaxUrls
+    linkPreviewAllowedHosts: linkPreviewAllowedHosts
+    translatorEndpoint: deployTranslator ? translator.outputs.endpoint : ''
+    translatorResourceId: deployTranslator ? translator.outputs.resourceId : ''
+    translatorRegion: deployTranslator ? translator.outputs.region : ''
   }
 }
 

@@ -43,6 +43,12 @@ param rateLimitConversationsPerMinute int
 param rateLimitUploadsPerMinute int = 20
 param logLevel string
 param clientContracts string
+param linkPreviewMaxUrls int
+param linkPreviewAllowedHosts string
+@description('Empty when no Translator is deployed (translation then answers 503 TRANSLATION.NOT_CONFIGURED)')
+param translatorEndpoint string
+param translatorResourceId string
+param translatorRegion string
 
 // why: no cold start where users wait: the HTTP group (negotiate, the API) and the SignalR functions every session
 // and every message go through (Flex function groups: http, function:<name>; names from shared/runtime/hub.ts)
@@ -153,6 +159,13 @@ var appSettings = {
   NOTIFICATION_HUBS_HUB_NAME: notificationHubName
   LOG_LEVEL: logLevel
   CLIENT_CONTRACTS: clientContracts
+  LINK_PREVIEW_MAX_URLS: string(linkPreviewMaxUrls)
+  LINK_PREVIEW_ALLOWED_HOSTS: linkPreviewAllowedHosts
+  LINK_PREVIEW_CACHE_SECONDS: '86400'
+  // the Translator is reached with the identity (no TRANSLATOR_KEY on Azure): token + resource id + region headers
+  TRANSLATOR_ENDPOINT: translatorEndpoint
+  TRANSLATOR_RESOURCE_ID: translatorResourceId
+  TRANSLATOR_REGION: translatorRegion
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   // jobs go to Service Bus; the app's JobQueue and the queue triggers share one identity-based connection
   QUEUE_MODE: 'servicebus'

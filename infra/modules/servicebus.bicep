@@ -20,8 +20,13 @@ var queues = [
   // sweep may both enqueue the same message's event (MessageId = the message id)
   { name: 'message-events', maxDeliveryCount: 10, ttl: 'P7D', lock: 'PT1M', duplicateDetection: true, appSends: true }
   { name: 'push-notifications', maxDeliveryCount: 5, ttl: 'P1D', lock: 'PT1M', duplicateDetection: true, appSends: true }
+  // link-previews / translations: 3 deliveries (a page or the Translator failing three times is not worth more; the
+  // work is a nicety), 1 day TTL (a preview of yesterday's message is no news), 1 min lock (seconds of work: 3 s per
+  // page, 5 s of Translator retries). Duplicate detection on translations only: a redelivered message-events job
+  // enqueues the same ids, and a second OnMessageTranslated would show; a second link-previews job finds the
+  // previews stored and pushes the same OnMessageUpdated again, which changes nothing on a client
   { name: 'link-previews', maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true }
-  { name: 'translations', maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true }
+  { name: 'translations', maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: true, appSends: true }
   { name: 'retention', maxDeliveryCount: 10, ttl: 'P7D', lock: 'PT5M', duplicateDetection: true, appSends: true }
   { name: 'booking-events', maxDeliveryCount: 10, ttl: 'P14D', lock: 'PT1M', duplicateDetection: true, appSends: false }
 ]

@@ -14,6 +14,8 @@ export interface ServiceBusDriverOptions {
   /** Longest wait for work on an idle queue before looking again (a new message or stop() ends it sooner). */
   idleWaitMs?: number;
   onError?: (fn: string, error: unknown) => void;
+  /** Which queue-triggered functions are driven (default all): a test that stands in for a queue's consumer. */
+  functions?: (name: string) => boolean;
 }
 
 /** host.json extensions.serviceBus (checked against the file by test/infra/queues.test.ts). */
@@ -63,12 +65,13 @@ export class ServiceBusTriggerDriver {
       maxBackoffMs: 60_000,
       idleWaitMs: 1000,
       onError: (fn, e) => console.error(`[${fn}] queue message failed:`, e instanceof Error ? e.message : e),
+      functions: () => true,
       ...opts,
     };
   }
 
   start(): void {
-    for (const c of consumers()) this.loops.push(this.loop(c));
+    for (const c of consumers()) if (this.opts.functions(c.reg.metadata.name)) this.loops.push(this.loop(c));
   }
 
   private async loop(c: Consumer): Promise<void> {

@@ -11,7 +11,7 @@ export const QUEUE_SETTINGS: Record<
   'message-events': { maxDeliveryCount: 10, ttl: 'P7D', lock: 'PT1M', duplicateDetection: true, appSends: true },
   'push-notifications': { maxDeliveryCount: 5, ttl: 'P1D', lock: 'PT1M', duplicateDetection: true, appSends: true },
   'link-previews': { maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true },
-  translations: { maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: false, appSends: true },
+  translations: { maxDeliveryCount: 3, ttl: 'P1D', lock: 'PT1M', duplicateDetection: true, appSends: true },
   retention: { maxDeliveryCount: 10, ttl: 'P7D', lock: 'PT5M', duplicateDetection: true, appSends: true },
   'booking-events': { maxDeliveryCount: 10, ttl: 'P14D', lock: 'PT1M', duplicateDetection: true, appSends: false },
 };

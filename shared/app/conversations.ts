@@ -26,7 +26,9 @@ type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'telemetry' | 'li
 
 /** What clients see of a conversation. */
 export function conversationView(c: Conversation): Record<string, unknown> {
-  return { ...c, conversationId: c.id, messageCount: c.lastSeq };
+  // why: who opted in to auto-translation is each participant's own business
+  const { autoTranslate: _a, ...shown } = c;
+  return { ...shown, conversationId: c.id, messageCount: c.lastSeq };
 }
 
 const joinGroup = (conversationId: string, userId: string): Push => ({

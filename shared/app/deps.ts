@@ -4,6 +4,8 @@ import type { PushSender } from '../ports/push.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+import type { TranslationStore } from '../ports/translations.js';
+import type { Translator } from '../ports/translator.js';
 import type { AttachmentServices } from './attachments-records.js';
 import type { ContentDeps } from './content-config.js';
 
@@ -42,6 +44,10 @@ export interface AppDeps {
   content: ContentDeps;
   /** Uploads on Blob Storage, their processing and malware scanning; absent when no storage is configured. */
   attachments?: AttachmentServices;
+  /** Translations of messages per language (the seed's MessageTranslations). */
+  translations: TranslationStore;
+  /** Azure AI Translator; null when TRANSLATOR_ENDPOINT is not set (translation answers 503 TRANSLATION.NOT_CONFIGURED). */
+  translator: Translator | null;
 }
 
 /** Who is calling, as proven by a validated token (HTTP) or by the SignalR Service (hub). */

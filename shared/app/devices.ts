@@ -17,19 +17,27 @@ export async function unregisterDevice(deps: Pick<AppDeps, 'push'>, caller: Call
   if (!(await deps.push.unregister(caller.userId, deviceId))) throw notFound('Device');
 }
 
+/** PUT /preferences: push preferences and the preferred language (null clears it), any subset, in one profile write. */
 export async function setPushPreferences(
   deps: Pick<AppDeps, 'store'>,
   caller: Caller,
-  change: Partial<PushPreferences>,
-): Promise<PushPreferences> {
+  change: Partial<PushPreferences> & { language?: string | null },
+): Promise<PushPreferences & { language: string | null }> {
+  const { language, ...push } = change;
   const profile = await deps.store.updateProfile(caller.userId, (p) => {
     const current = p.push ?? DEFAULT_PUSH_PREFERENCES;
-    const next = { ...current, ...change };
-    return next.privatePreviews === p.push?.privatePreviews && next.pushEnabled === p.push.pushEnabled
-      ? null
-      : { ...p, push: next };
+    const next = { ...current, ...push };
+    const pushSame =
+      Object.keys(push).length === 0 ||
+      (next.privatePreviews === p.push?.privatePreviews && next.pushEnabled === p.push.pushEnabled);
+    const languageSame = language === undefined || (p.language ?? null) === language;
+    if (pushSame && languageSame) return null;
+    const { language: _old, ...rest } = p;
+    const withPush = pushSame ? rest : { ...rest, push: next };
+    const kept = languageSame ? p.language : (language ?? undefined);
+    return kept === undefined ? withPush : { ...withPush, language: kept };
   });
-  return profile.push ?? DEFAULT_PUSH_PREFERENCES;
+  return { ...(profile.push ?? DEFAULT_PUSH_PREFERENCES), language: profile.language ?? null };
 }
 
 /** Dev auth mode only (the route checks): what the local push adapter recorded for a user. */

@@ -3,11 +3,20 @@
  * redelivered or re-enqueued job changes nothing more: the fan-out only moves fields forward, mention notifications
  * have ids derived from the message, the jobs it enqueues have deterministic ids, and the outbox marker is cleared
  * last (a failure before it leaves the message for a retry or the sweep).
- * Link-preview and translation jobs are not enqueued yet: no consumer exists for them, and jobs nobody receives
- * would only expire into the dead-letter queue; their issues add the consumer and the enqueue together.
+ * It hands a message with URLs on to the link-previews queue, and one that an opted-in participant may want in
+ * their language on to the translations queue (shared/app/link-previews.ts, translation.ts).
  */
 import { EVENTS, type Outcome, type Push } from '../domain/events.js';
-import { type MessageEvent, type PushJob, pushJobId } from '../domain/jobs.js';
+import {
+  type LinkPreviewJob,
+  linkPreviewJobId,
+  type MessageEvent,
+  type PushJob,
+  pushJobId,
+  type TranslationJob,
+  translationJobId,
+} from '../domain/jobs.js';
+import { urlsIn } from '../domain/link-preview.js';
 import type { Message } from '../domain/message.js';
 import type { Notification } from '../domain/notification.js';
 import type { Job } from '../domain/queues.js';
@@ -16,6 +25,7 @@ import type { AppDeps } from './deps.js';
 import { InboxFanOut } from './inbox-fanout.js';
 import { mentionAudience } from './mentions.js';
 import { failMessage, type MessageRejection } from './message-failure.js';
+import { wantsAutoTranslation } from './translation.js';
 
 export type MessageEventDeps = Pick<
   AppDeps,
@@ -34,9 +44,11 @@ export type MessageCheck = (message: Message) => Promise<Pick<MessageRejection, 
 export function messageEventsConsumer(
   deps: MessageEventDeps,
   checks: readonly MessageCheck[] = [],
+  /** linkPreviews: false when LINK_PREVIEW_MAX_URLS is 0 (no link-previews jobs at all). */
+  options: { linkPreviews: boolean } = { linkPreviews: true },
 ): MessageEventConsumer {
   const fanOut = new InboxFanOut(deps);
-  return (event) => handleMessageEvent(deps, fanOut, checks, event);
+  return (event) => handleMessageEvent(deps, fanOut, checks, event, options);
 }
 
 /** The first check's rejection of the message, applied: the failure's pushes, or null when every check passed. */
@@ -56,6 +68,7 @@ async function handleMessageEvent(
   fanOut: InboxFanOut,
   checks: readonly MessageCheck[],
   event: MessageEvent,
+  options: { linkPreviews: boolean },
 ): Promise<Outcome<{ handled: boolean }>> {
   const [conversation, message] = await Promise.all([
     deps.store.getConversation(event.conversationId),
@@ -81,6 +94,7 @@ async function handleMessageEvent(
         : await mentionAudience(deps, message.conversationId, mentioned, deps.clock.now().toISOString());
     if (audience.length > 0) pushes.push(...(await notifyMentions(deps, audience, message)));
     jobs.push(...(await pushJobs(deps, message, recipients)));
+    jobs.push(...contentJobs(conversation, message, options.linkPreviews));
   }
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   await deps.store.settleMessage(message.conversationId, message.id);
@@ -114,6 +128,25 @@ async function notifyMentions(
     payload: { ...n },
     to: { users: [n.userId] },
   }));
+}
+
+/** The slow content work after persisting: link previews (the text has a URL), auto-translation (someone opted in). */
+function contentJobs(
+  conversation: Parameters<typeof wantsAutoTranslation>[0],
+  message: { id: string; conversationId: string; seq: number; senderId: string; content: string },
+  linkPreviews: boolean,
+): Job[] {
+  const ref = { conversationId: message.conversationId, messageId: message.id, seq: message.seq };
+  const jobs: Job[] = [];
+  if (linkPreviews && urlsIn(message.content, 1).length > 0)
+    jobs.push({ queue: 'link-previews', id: linkPreviewJobId(message.id), body: ref satisfies LinkPreviewJob });
+  if (message.content.trim() !== '' && wantsAutoTranslation(conversation, message.senderId))
+    jobs.push({
+      queue: 'translations',
+      id: translationJobId(message.id),
+      body: { ...ref, senderId: message.senderId } satisfies TranslationJob,
+    });
+  return jobs;
 }
 
 /**

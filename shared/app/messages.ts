@@ -2,6 +2,8 @@ import type { Conversation, Participant } from '../domain/conversation.js';
 import { newMessage } from '../domain/defaults.js';
 import { conflict, forbidden, invalid } from '../domain/errors.js';
 import { EVENTS, type Outcome, toGroup, toOthersInGroup, toUsers } from '../domain/events.js';
+import { type LinkPreviewJob, linkPreviewJobId } from '../domain/jobs.js';
+import { urlsIn, withoutLinkPreviews } from '../domain/link-preview.js';
 import type { Attachment, Message, MessageView, SendMessageBody } from '../domain/message.js';
 import { toggleReaction } from '../domain/reactions.js';
 import { atLeast, checkMessageShape, viewOf, visibleTo } from '../domain/rules.js';
@@ -16,6 +18,7 @@ import { requireNotBlockedIn } from './policy.js';
 import { refreshPresence } from './presence.js';
 import { admit, rateLimitRefusal } from './rate-policy.js';
 import { enqueueMessageEvent, messageReceivedPush } from './send-effects.js';
+import { dropTranslations } from './translation.js';
 import { leaveOutOfUnread } from './unread.js';
 
 export type SendDeps = Pick<
@@ -216,7 +219,7 @@ async function admitSend(
 }
 
 export async function editMessage(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'content' | 'ephemeral' | 'telemetry'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'content' | 'ephemeral' | 'telemetry' | 'translations' | 'queue'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -241,7 +244,8 @@ export async function editMessage(
     if (m.isDeleted) throw deleted();
     if (m.content === processed.content && m.sealed === undefined && processed.sealed === undefined) return null;
     return {
-      ...withoutContentFields(m),
+      // why: previews of the old text would describe links it may no longer have
+      ...withoutLinkPreviews(withoutContentFields(m)),
       ...processed,
       // why: mentions of the first version stay (they were notified); the edit's text may add some
       mentions: [...new Set([...m.mentions, ...processed.mentions])],
@@ -251,6 +255,10 @@ export async function editMessage(
       editHistory: [...m.editHistory, { content: m.content, editedAt: now }],
     };
   });
+  await Promise.all([
+    dropTranslations(deps, conversationId, messageId),
+    updated.content === message.content ? undefined : previewEdit(deps, updated),
+  ]);
   // why: the event goes to every participant at once, so it carries the sender's view (as a new message does)
   const view = viewOf(updated, (await viewerStates(deps, conversation, caller.userId, [updated]))(updated));
   return {
@@ -261,8 +269,18 @@ export async function editMessage(
   };
 }
 
+/** The edited text's links get previews of their own (a job id per edit: the first edit's job is not this one's). */
+async function previewEdit(deps: Pick<AppDeps, 'queue' | 'telemetry'>, m: Message): Promise<void> {
+  if (urlsIn(m.content, 1).length === 0) return;
+  const body: LinkPreviewJob = { conversationId: m.conversationId, messageId: m.id, seq: m.seq };
+  const id = `${linkPreviewJobId(m.id)}:edit${m.editHistory.length}`;
+  await quietly(deps, 'enqueue link previews of an edit', () =>
+    deps.queue.enqueue([{ queue: 'link-previews', id, body }]),
+  );
+}
+
 export async function deleteMessage(
-  deps: Pick<AppDeps, 'store' | 'clock' | 'telemetry' | 'attachments'>,
+  deps: Pick<AppDeps, 'store' | 'clock' | 'telemetry' | 'attachments' | 'translations'>,
   caller: Caller,
   conversationId: string,
   messageId: string,
@@ -286,6 +304,7 @@ export async function deleteMessage(
   await deps.store.updateMessage(conversationId, messageId, (m: Message) =>
     m.isDeleted ? null : { ...withoutContentFields(m), isDeleted: true, deletedAt: now, deletedBy: caller.userId },
   );
+  await dropTranslations(deps, conversationId, messageId);
   const everyone = conversation.participants.map((p) => p.userId);
   await leaveOutOfUnread(deps, conversationId, everyone, message.seq);
   // why: a message deleted for everyone takes its uploads with it (their blobs, variants and record)

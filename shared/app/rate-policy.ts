@@ -28,6 +28,8 @@ export const RATE_POLICY = {
   callSignal: { bucket: 'call-signal', perMinute: fixed(30), over: 'refuse', what: 'call answers' },
   // why: each upload is stored and decoded (images resized, sound and video run through ffmpeg)
   upload: { bucket: 'upload', perMinute: (l) => l.uploadsPerMinute ?? 20, over: 'refuse', what: 'uploads' },
+  // why: every translation not in the store costs Translator characters
+  translate: { bucket: 'translate', perMinute: fixed(30), over: 'refuse', what: 'translations' },
   // why: creating a conversation and adding participants both put entries in other users' inboxes and push to them
   conversationFanOut: {
     bucket: 'conversations',

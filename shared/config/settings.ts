@@ -167,6 +167,36 @@ export const SettingsSchema = z.object({
     .describe(
       'Client contracts served, comma list of native, listo (seed hubs /hubs/messaging, /hubs/notifications), spec (/hubs/chat); events go only to these',
     ),
+  LINK_PREVIEW_MAX_URLS: int(3, 0).describe(
+    'Link previews per message: the first N distinct http(s) URLs of its text are fetched (0 = no link previews)',
+  ),
+  LINK_PREVIEW_ALLOWED_HOSTS: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(
+          /^\s*(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\s*(,\s*(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\s*)*$/,
+          'comma-separated host or host:port entries',
+        )
+        .optional(),
+    )
+    .describe(
+      'Hosts link previews may fetch although they resolve to private addresses or use other ports than 80/443, comma-separated host or host:port (a bare host allows any port); empty by default',
+    ),
+  LINK_PREVIEW_CACHE_SECONDS: int(86_400).describe('How long a link preview is kept per URL (Redis, or memory)'),
+  TRANSLATOR_ENDPOINT: optUrl().describe(
+    'Azure AI Translator endpoint (e.g. https://api.cognitive.microsofttranslator.com); empty = translation answers 503 TRANSLATION.NOT_CONFIGURED',
+  ),
+  TRANSLATOR_KEY: optStr().describe(
+    'Translator resource key; empty on Azure to use the managed identity (then TRANSLATOR_RESOURCE_ID and TRANSLATOR_REGION are required)',
+  ),
+  TRANSLATOR_REGION: optStr().describe(
+    'Region of the Translator resource (Ocp-Apim-Subscription-Region); required for regional resources and the managed identity',
+  ),
+  TRANSLATOR_RESOURCE_ID: optStr().describe(
+    'Azure resource id of the Translator (Ocp-Apim-ResourceId), for managed-identity auth on the global endpoint',
+  ),
   LOG_LEVEL: z
     .preprocess(blank, z.enum(['debug', 'info', 'warn', 'error']).default('info'))
     .describe('Lowest level of logs, events and metrics written'),
@@ -272,6 +302,22 @@ export interface AttachmentSettings {
   scanner: { kind: 'none' } | { kind: 'clamav'; url: string } | { kind: 'defender' };
 }
 
+/** An entry of LINK_PREVIEW_ALLOWED_HOSTS: a host (lower case, IPv6 without brackets), with one port or any. */
+export interface AllowedHost {
+  host: string;
+  port?: number;
+}
+
+export interface LinkPreviewSettings {
+  maxUrls: number;
+  allowedHosts: AllowedHost[];
+  cacheSeconds: number;
+}
+
+export type TranslatorSettings =
+  | { endpoint: string; auth: { kind: 'key'; key: string; region: string | undefined } }
+  | { endpoint: string; auth: { kind: 'identity'; resourceId: string; region: string } };
+
 export type QueueSettings = { kind: 'local'; dir: string } | { kind: 'servicebus'; namespace: string };
 
 /** The message content pipeline (shared/app/content): what each processor does, and where the KEK is. */
@@ -307,6 +353,9 @@ export interface Settings {
   pushGraceSeconds: number;
   push: PushSettings;
   content: ContentConfig;
+  linkPreviews: LinkPreviewSettings;
+  /** undefined: no Translator (translation answers 503 TRANSLATION.NOT_CONFIGURED). */
+  translator: TranslatorSettings | undefined;
   /** The dialects whose hubs get events and may be negotiated. */
   clientContracts: readonly Dialect[];
   logLevel: LogLevel;
@@ -422,6 +471,32 @@ function attachmentsOf(e: EnvSettings, report: Report): AttachmentSettings {
   };
 }
 
+function allowedHostsOf(e: EnvSettings): AllowedHost[] {
+  return list(e.LINK_PREVIEW_ALLOWED_HOSTS).map((entry) => {
+    const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry.toLowerCase());
+    const host = (m?.[1] ?? entry).replace(/^\[|\]$/g, '');
+    return m?.[2] === undefined ? { host } : { host, port: Number(m[2]) };
+  });
+}
+
+function translatorOf(e: EnvSettings, report: Report): TranslatorSettings | undefined {
+  const endpoint = e.TRANSLATOR_ENDPOINT;
+  if (endpoint === undefined) {
+    if (e.TRANSLATOR_KEY !== undefined) report('TRANSLATOR_ENDPOINT', 'is required with TRANSLATOR_KEY');
+    return undefined;
+  }
+  if (e.TRANSLATOR_KEY !== undefined)
+    return { endpoint, auth: { kind: 'key', key: e.TRANSLATOR_KEY, region: e.TRANSLATOR_REGION } };
+  const resourceId =
+    e.TRANSLATOR_RESOURCE_ID ??
+    report('TRANSLATOR_RESOURCE_ID', 'is required with TRANSLATOR_ENDPOINT when there is no TRANSLATOR_KEY');
+  const region =
+    e.TRANSLATOR_REGION ??
+    report('TRANSLATOR_REGION', 'is required with TRANSLATOR_ENDPOINT when there is no TRANSLATOR_KEY');
+  if (resourceId === undefined || region === undefined) return undefined;
+  return { endpoint, auth: { kind: 'identity', resourceId, region } };
+}
+
 function corsOf(e: EnvSettings, report: Report): string[] {
   const origins = list(e.CORS_ALLOWED_ORIGINS);
   for (const o of origins) {
@@ -486,6 +561,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
   const push = pushOf(e, report);
   const content = contentOf(e, report);
   const attachments = attachmentsOf(e, report);
+  const translator = translatorOf(e, report);
   if (!store || !signalR || !auth || !upstreamAuth || !queue || !push) return undefined;
   return {
     store,
@@ -508,6 +584,12 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     push,
     content,
+    linkPreviews: {
+      maxUrls: e.LINK_PREVIEW_MAX_URLS,
+      allowedHosts: allowedHostsOf(e),
+      cacheSeconds: e.LINK_PREVIEW_CACHE_SECONDS,
+    },
+    translator,
     clientContracts: e.CLIENT_CONTRACTS,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,

@@ -124,6 +124,7 @@ export function listoEvents(e: NativeEvent): WireEvent[] {
       return [emitN('ReceiveNotificationBatch', e.payload.notifications.map(toListoNotification))];
     // the seed defines none of these: native only
     case 'OnMessageUpdated':
+    case 'OnMessageTranslated':
     case 'OnMessageDeleted':
     case 'OnReaction':
     case 'OnMessageDelivered':

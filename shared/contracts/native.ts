@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SENSITIVE_KINDS } from '../domain/content/sensitive.js';
 import { EVENTS, type EventName } from '../domain/events.js';
+import { LinkPreviewSchema } from '../domain/link-preview.js';
 import { LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES, MessageAttachmentSchema } from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
@@ -50,6 +51,15 @@ export const MessageViewSchema = z
       ),
     keyVersion: z.string().optional().describe('version of the key-encryption key of the sealed clear text'),
     redactions: z.array(z.enum(SENSITIVE_KINDS)).optional().describe('kinds of sensitive data masked in content'),
+    metadata: z
+      .object({
+        linkPreviews: z
+          .array(LinkPreviewSchema)
+          .optional()
+          .describe('previews of the first URLs (link-previews queue)'),
+      })
+      .optional()
+      .describe('added after the message was stored'),
   })
   .describe('Message');
 
@@ -84,6 +94,16 @@ export const NATIVE_PAYLOADS = {
     forEveryone: z.boolean(),
     reason: z.literal('failed').optional().describe('set when a queued step rejected the message (status failed)'),
   }),
+  [EVENTS.messageTranslated]: z
+    .looseObject({
+      conversationId: Id,
+      messageId: Id,
+      seq: Seq,
+      language: z.string().describe('the recipient’s preferred language'),
+      translatedContent: z.string(),
+      detectedLanguage: z.string().nullable().describe('the language the message is written in, as detected'),
+    })
+    .describe('A new message in the recipient’s language (auto-translate opt-in); to that recipient only'),
   [EVENTS.reaction]: z.looseObject({
     conversationId: Id,
     messageId: Id,

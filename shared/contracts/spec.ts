@@ -111,6 +111,7 @@ export function specEvents(e: NativeEvent): WireEvent[] {
     }
     // the seed defines none of these (its ConversationUpdated is the one after each message): native only
     case 'OnMessageUpdated':
+    case 'OnMessageTranslated':
     case 'OnMessageDeleted':
     case 'OnMessageDelivered':
     case 'ConversationUpdated':

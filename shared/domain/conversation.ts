@@ -53,6 +53,8 @@ export interface Conversation {
   /** Days a message is kept; null keeps messages until deleted. */
   retentionDays: number | null;
   settings: Record<string, unknown>;
+  /** Participants who opted in to auto-translation here (POST …/auto-translate). Never shown to clients. */
+  autoTranslate?: string[];
 }
 
 export interface Draft {
@@ -101,6 +103,8 @@ export interface UserProfile {
   blockedBy?: string[];
   /** Push notification preferences (PUT /v1/messaging/preferences); absent = the defaults. */
   push?: { privatePreviews: boolean; pushEnabled: boolean };
+  /** Preferred language (PUT /v1/messaging/preferences): auto-translation targets it. Absent = none. */
+  language?: string;
 }
 
 // ---- inputs ----

@@ -3,6 +3,8 @@ export const EVENTS = {
   messageReceived: 'OnMessageReceived',
   messageUpdated: 'OnMessageUpdated',
   messageDeleted: 'OnMessageDeleted',
+  /** A message in the recipient's language (auto-translate), to that recipient only. */
+  messageTranslated: 'OnMessageTranslated',
   reaction: 'OnReaction',
   messageRead: 'OnMessageRead',
   messageDelivered: 'OnMessageDelivered',

@@ -29,3 +29,26 @@ export type PushJob = z.infer<typeof PushJobSchema>;
 
 export const messageEventJobId = (messageId: string): string => `msg:${messageId}`;
 export const pushJobId = (messageId: string, phase: PushJob['phase']): string => `push:${phase}:${messageId}`;
+
+/** Link previews of one stored message (its first URLs), read on the link-previews queue. */
+export const LinkPreviewJobSchema = z.strictObject({
+  conversationId: z.string().min(1),
+  messageId: z.string().min(1),
+  seq: z.number().int().positive(),
+});
+export type LinkPreviewJob = z.infer<typeof LinkPreviewJobSchema>;
+
+/** Auto-translation of one stored message for the participants who opted in, on the translations queue. */
+export const TranslationJobSchema = z.strictObject({
+  conversationId: z.string().min(1),
+  messageId: z.string().min(1),
+  seq: z.number().int().positive(),
+  senderId: z.string().min(1),
+  /** Set on a copy scheduled after the Translator asked to wait (429 / 503 with Retry-After): 1, 2, … */
+  retry: z.number().int().positive().max(10).optional(),
+});
+export type TranslationJob = z.infer<typeof TranslationJobSchema>;
+
+export const linkPreviewJobId = (messageId: string): string => `preview:${messageId}`;
+export const translationJobId = (messageId: string, retry?: number): string =>
+  retry === undefined ? `translate:${messageId}` : `translate:${messageId}:retry${retry}`;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { SealedContent } from './content/cipher.js';
 import type { SensitiveKind } from './content/sensitive.js';
 import { LIMITS } from './limits.js';
+import type { LinkPreview } from './link-preview.js';
 import { HttpsUrlSchema } from './safe-input.js';
 import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
 
@@ -97,6 +98,12 @@ export interface Moderation {
   reasons: string[];
 }
 
+/** What background processing adds to a message after it is stored. */
+export interface MessageMetadata {
+  /** Link previews of the first URLs in the content (the link-previews queue). */
+  linkPreviews?: LinkPreview[];
+}
+
 export interface EditRecord {
   content: string;
   editedAt: string;
@@ -132,6 +139,8 @@ export interface Message {
   forwardedFromId?: string;
   /** Seconds Cosmos keeps the document (retention); absent = forever. */
   ttl?: number;
+  /** Added after the message was stored (link previews); absent until then. */
+  metadata?: MessageMetadata;
   /** Outbox marker: set when the send stores it, cleared once its message-events job ran. Never shown to clients. */
   pendingSince?: string;
   /** Set when a queued step rejected the message after it was stored (shown as status `failed`). */

@@ -1,6 +1,7 @@
 /** Devices, push preferences and the push notification a device gets. */
 import { z } from 'zod';
 import { IdSchema } from './schemas-common.js';
+import { LanguageSchema } from './translation.js';
 
 export const PUSH_PLATFORMS = ['apns', 'fcm', 'wns', 'web'] as const;
 export type PushPlatform = (typeof PUSH_PLATFORMS)[number];
@@ -30,9 +31,25 @@ export interface PushPreferences {
 export const DEFAULT_PUSH_PREFERENCES: PushPreferences = { privatePreviews: false, pushEnabled: true };
 
 export const PushPreferencesBodySchema = z
-  .strictObject({ privatePreviews: z.boolean().optional(), pushEnabled: z.boolean().optional() })
-  .refine((b) => Object.keys(b).length > 0, 'give privatePreviews or pushEnabled')
+  .strictObject({
+    privatePreviews: z.boolean().optional(),
+    pushEnabled: z.boolean().optional(),
+    language: LanguageSchema.nullable()
+      .optional()
+      .describe('preferred language for auto-translation (BCP 47, e.g. en, pt-BR); null clears it'),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give privatePreviews, pushEnabled or language')
   .describe('PushPreferencesBody');
+
+export const PreferencesSchema = z
+  .strictObject({
+    preferences: z.strictObject({
+      privatePreviews: z.boolean(),
+      pushEnabled: z.boolean(),
+      language: z.string().nullable(),
+    }),
+  })
+  .describe('Preferences');
 
 export const PushOutboxQuerySchema = z.strictObject({ userId: z.string().min(1).max(128) });
 

@@ -4,9 +4,13 @@ import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
 import { MarkdownHtmlRenderer } from '../adapters/content/markdown-html.js';
 import { ObscenityProfanityScanner } from '../adapters/content/obscenity-profanity.js';
 import { EnvelopeDataKeys } from '../adapters/keys/envelope-keys.js';
+import { HttpLinkPreviewer } from '../adapters/link-preview/http-link-previewer.js';
+import { SafeFetcher } from '../adapters/link-preview/safe-fetch.js';
 import { LocalPushSender } from '../adapters/memory/local-push.js';
+import { MemoryTextCache } from '../adapters/memory/memory-cache.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { MemoryTranslationStore } from '../adapters/memory/memory-translations.js';
 import { MemoryWrappedKeys } from '../adapters/memory/memory-wrapped-keys.js';
 import { sendReadCache } from '../adapters/send-read-cache.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
@@ -16,6 +20,7 @@ import { randomIds, systemClock } from '../adapters/system.js';
 import type { AttachmentServices } from '../app/attachments-records.js';
 import type { ContentDeps } from '../app/content-config.js';
 import type { AppDeps } from '../app/deps.js';
+import type { LinkPreviewDeps } from '../app/link-previews.js';
 import { type MessageEventConsumer, messageEventsConsumer } from '../app/message-events.js';
 import {
   type AttachmentSettings,
@@ -26,9 +31,11 @@ import {
   type Settings,
   type SignalRSettings,
   type StoreSettings,
+  type TranslatorSettings,
 } from '../config/settings.js';
 import { DEFAULT_RETENTION_DAYS } from '../domain/rules.js';
 import type { BlobStore, MalwareScanner } from '../ports/attachments.js';
+import type { TextCache } from '../ports/cache.js';
 import type { EphemeralState } from '../ports/ephemeral.js';
 import type { KeyWrapper, WrappedKeyStore } from '../ports/keys.js';
 import type { NotificationStore } from '../ports/notifications.js';
@@ -37,6 +44,8 @@ import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
+import type { TranslationStore } from '../ports/translations.js';
+import type { Translator } from '../ports/translator.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { withDependencyTelemetry } from './dependencies.js';
 import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
@@ -53,6 +62,8 @@ export interface Runtime {
   upstream: UpstreamVerifier;
   /** The message-events consumer of this process (it keeps the inbox fan-out's coalescing state). */
   messageEvents: MessageEventConsumer;
+  /** What the link-previews consumer needs: the safe fetcher with its per-URL cache, and how many URLs to preview. */
+  linkPreviews: LinkPreviewDeps;
   /** Group sends with excluded connections (REST), which the output binding cannot make. */
   groupSender: GroupSender;
   close(): Promise<void>;
@@ -64,12 +75,18 @@ const azureCredential = (): DefaultAzureCredential => (credential ??= new Defaul
 async function buildStores(
   settings: StoreSettings,
   telemetry: Telemetry,
-): Promise<{ store: ConversationStore; notifications: NotificationStore; wrappedKeys: WrappedKeyStore }> {
+): Promise<{
+  store: ConversationStore;
+  notifications: NotificationStore;
+  wrappedKeys: WrappedKeyStore;
+  translations: TranslationStore;
+}> {
   if (settings.kind === 'memory')
     return {
       store: new MemoryConversationStore(),
       notifications: new MemoryNotificationStore(),
       wrappedKeys: new MemoryWrappedKeys(),
+      translations: new MemoryTranslationStore(),
     };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
@@ -93,11 +110,16 @@ async function buildStores(
   const wrappedKeys = new CosmosWrappedKeys(
     new DocumentContainer(client.database(settings.database).container(settings.containers.conversations)),
   );
+  const { CosmosTranslationStore } = await import('../adapters/cosmos/cosmos-translations.js');
+  const translations = new CosmosTranslationStore(
+    client.database(settings.database).container(settings.containers.conversations),
+  );
   const cosmos = { type: 'Azure DocumentDB', target: new URL(settings.endpoint).host };
   return {
     store: withDependencyTelemetry<ConversationStore>(store, cosmos, telemetry),
     notifications: withDependencyTelemetry<NotificationStore>(notifications, cosmos, telemetry),
     wrappedKeys: withDependencyTelemetry<WrappedKeyStore>(wrappedKeys, cosmos, telemetry),
+    translations: withDependencyTelemetry<TranslationStore>(translations, cosmos, telemetry),
   };
 }
 
@@ -133,11 +155,12 @@ async function buildContent(
 async function buildEphemeral(
   redis: { url: string | undefined; auth: 'password' | 'entra' },
   telemetry: Telemetry,
-): Promise<{ ephemeral: EphemeralState; stop?: () => void }> {
+): Promise<{ ephemeral: EphemeralState; cache: TextCache; stop?: () => void }> {
   if (redis.url === undefined) {
     const { MemoryEphemeralState } = await import('../adapters/memory/memory-ephemeral.js');
-    return { ephemeral: new MemoryEphemeralState() };
+    return { ephemeral: new MemoryEphemeralState(), cache: new MemoryTextCache() };
   }
+  const { RedisTextCache } = await import('../adapters/redis/redis-cache.js');
   const { createRedisClient } = await import('../adapters/redis/redis-client.js');
   const { RedisEphemeralState } = await import('../adapters/redis/redis-ephemeral.js');
   const target = { type: 'Redis', target: new URL(redis.url).host };
@@ -156,9 +179,14 @@ async function buildEphemeral(
     const auth = await redisEntraAuth(azureCredential());
     const client = createRedisClient(redis.url, { onError, username: auth.username, password: auth.password });
     auth.keepFresh(client, onError);
-    return { ephemeral: measured(new RedisEphemeralState(client)), stop: () => auth.stop() };
+    return {
+      ephemeral: measured(new RedisEphemeralState(client)),
+      cache: new RedisTextCache(client),
+      stop: () => auth.stop(),
+    };
   }
-  return { ephemeral: measured(new RedisEphemeralState(createRedisClient(redis.url, { onError }))) };
+  const client = createRedisClient(redis.url, { onError });
+  return { ephemeral: measured(new RedisEphemeralState(client)), cache: new RedisTextCache(client) };
 }
 
 /** With a key tokens are signed here; with the identity each negotiate is a SignalR REST call (:generateToken). */
@@ -218,6 +246,24 @@ async function buildAttachments(
   return { blobs, media: new LocalMediaProcessor(), scanner: malware, maxBytes: settings.maxBytes };
 }
 
+/** Key auth signs nothing here; identity auth asks the managed identity for a Cognitive Services token per call. */
+async function buildTranslator(
+  settings: TranslatorSettings | undefined,
+  telemetry: Telemetry,
+): Promise<Translator | null> {
+  if (settings === undefined) return null;
+  const { AzureTranslator } = await import('../adapters/translator/azure-translator.js');
+  const translator = new AzureTranslator({
+    endpoint: settings.endpoint,
+    auth: settings.auth.kind === 'key' ? settings.auth : { ...settings.auth, credential: azureCredential() },
+  });
+  return withDependencyTelemetry<Translator>(
+    translator,
+    { type: 'Azure AI Translator', target: new URL(settings.endpoint).host },
+    telemetry,
+  );
+}
+
 async function buildQueue(settings: QueueSettings, telemetry: Telemetry): Promise<JobQueue & QueueProbe> {
   if (settings.kind === 'local') {
     const { LocalJobQueue } = await import('../adapters/queue/local-queue.js');
@@ -237,14 +283,21 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications, wrappedKeys }, { ephemeral, stop: stopEphemeral }, queue, push, attachments] =
-    await Promise.all([
-      buildStores(settings.store, telemetry),
-      buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
-      buildQueue(settings.queue, telemetry),
-      buildPush(settings.push, telemetry),
-      buildAttachments(settings.attachments, telemetry),
-    ]);
+  const [
+    { store, notifications, wrappedKeys, translations },
+    { ephemeral, cache, stop: stopEphemeral },
+    queue,
+    push,
+    attachments,
+    translator,
+  ] = await Promise.all([
+    buildStores(settings.store, telemetry),
+    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+    buildQueue(settings.queue, telemetry),
+    buildPush(settings.push, telemetry),
+    buildAttachments(settings.attachments, telemetry),
+    buildTranslator(settings.translator, telemetry),
+  ]);
   const content = await buildContent(settings.content, wrappedKeys, telemetry);
   // why: the send path's conversation and block reads, cached per process for at most 5 s (send-read-cache.ts)
   const reads = sendReadCache(store);
@@ -264,7 +317,10 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     limits: settings.limits,
     content,
     ...(attachments && { attachments }),
+    translations,
+    translator,
   };
+  const fetcher = new SafeFetcher({ allowedHosts: settings.linkPreviews.allowedHosts });
   return {
     settings,
     deps,
@@ -272,7 +328,13 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     connectionInfo: buildConnectionInfo(settings.signalR, telemetry),
     queue,
     upstream: createUpstreamVerifier(settings.upstreamAuth),
-    messageEvents: messageEventsConsumer(deps),
+    messageEvents: messageEventsConsumer(deps, [], { linkPreviews: settings.linkPreviews.maxUrls > 0 }),
+    linkPreviews: {
+      store: deps.store,
+      telemetry,
+      previewer: new HttpLinkPreviewer(fetcher, cache, settings.linkPreviews.cacheSeconds, telemetry),
+      maxUrls: settings.linkPreviews.maxUrls,
+    },
     groupSender: buildGroupSender(settings.signalR),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();

@@ -95,8 +95,13 @@ describe('the event pipeline behind a send', () => {
     await consumer(event);
     await messageEventsConsumer(t.deps)(event);
     expect(await t.deps.notifications.list('bob', { unreadOnly: false, limit: 10 })).toHaveLength(1);
+    // the URL's link-previews job too: one, whatever the number of runs (its id is the message's)
     expect(t.queue.jobs.map((j) => `${j.queue}:${j.id}`).sort()).toEqual(
-      [`message-events:msg:${event.messageId}`, `push-notifications:push:now:${event.messageId}`].sort(),
+      [
+        `message-events:msg:${event.messageId}`,
+        `push-notifications:push:now:${event.messageId}`,
+        `link-previews:preview:${event.messageId}`,
+      ].sort(),
     );
     expect((await t.deps.store.getMessage(t.id, event.messageId))?.pendingSince).toBeUndefined();
     expect((await t.deps.store.getMembership('bob', t.id))?.lastSeq).toBe(1);

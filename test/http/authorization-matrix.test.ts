@@ -5,6 +5,7 @@ import { RESPONSES } from '../../shared/contracts/responses.js';
 import { getRuntime } from '../../shared/runtime/container.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
+import { startFakeTranslator } from '../support/fake-translator.js';
 import { connectClient, type TestClient } from '../support/hub.js';
 import { risingToneWav } from '../support/media.js';
 import { seedConnection } from '../support/seed-clients.js';
@@ -61,6 +62,9 @@ const HTTP: Row[] = [
   ['reactions-add',                 '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
   ['reactions-remove',              '2xx',  '2xx',  '2xx',  '404',  '404',  '403',  '401'],
   ['conversations-read',            '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  // blake can still read (and so translate) the direct conversation in which alice blocks him
+  ['messages-translate',            '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
+  ['conversations-auto-translate',  '2xx',  '2xx',  '2xx',  '404',  '404',  '2xx',  '401'],
   // outsiders get 200 with the ids in notFound (the same whether the conversation exists), checked below
   ['receipts-batch',                '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['notifications-send',            '403',  '403',  '403',  '403',  '403',  '403',  '401'],
@@ -168,6 +172,7 @@ interface World {
 
 describe('authorization matrix', () => {
   let stack: LocalStack;
+  let translator: Awaited<ReturnType<typeof startFakeTranslator>>;
   let api: ReturnType<typeof apiClient>;
   const tokens = {} as Record<Role, string | undefined>;
   let direct: string;
@@ -226,6 +231,8 @@ describe('authorization matrix', () => {
   }
 
   beforeAll(async () => {
+    // why: with a Translator (a local fake) the translate row shows who may translate, not that none is configured
+    translator = await startFakeTranslator();
     stack = await startLocalStack({
       port: 0,
       signalrPort: 0,
@@ -238,6 +245,8 @@ describe('authorization matrix', () => {
         RATE_LIMIT_CONVERSATIONS_PER_MINUTE: '1000',
         CLIENT_CONTRACTS: 'native,listo,spec',
         SPAM_REPEAT_MAX: '1000',
+        TRANSLATOR_ENDPOINT: translator.endpoint,
+        TRANSLATOR_KEY: translator.key,
       },
     });
     api = apiClient(stack.baseUrl);
@@ -309,6 +318,7 @@ describe('authorization matrix', () => {
       ...Object.values(seedHubs).map((c) => c.stop()),
     ]);
     await stack?.stop();
+    await translator?.stop();
   });
 
   /** The request a caller makes for a route: its path parameters and body. */
@@ -344,6 +354,8 @@ describe('authorization matrix', () => {
       'reactions-add': { reaction: '👍' },
       'reactions-remove': { reaction: '👍' },
       'conversations-read': { seq: 1 },
+      'messages-translate': { targetLanguage: 'de' },
+      'conversations-auto-translate': { enabled: true },
       'notifications-send': { userIds: [USERS.member], title: 't' },
       'typing-start': { conversationId },
       'typing-stop': { conversationId },

@@ -347,6 +347,8 @@ function sampleBody(name: string, participant: string): unknown {
     'reactions-remove': { reaction: '👍' },
     'conversations-read': { seq: 1 },
     'drafts-save': { content: 'x' },
+    'messages-translate': { targetLanguage: 'de' },
+    'conversations-auto-translate': { enabled: false },
   };
   return bodies[name];
 }

@@ -7,6 +7,7 @@ import { DIALECT_HUBS } from '../../shared/contracts/dialects.js';
 import { HUB_METHODS } from '../../shared/runtime/hub.js';
 import { ROUTES } from '../../shared/runtime/routes.js';
 import { apiClient, M } from '../support/api.js';
+import { startFakeTranslator } from '../support/fake-translator.js';
 import { connectClient, type TestClient } from '../support/hub.js';
 import { arbitraryOf, hostileString, hostileValue, type JsonSchema, mutated } from '../support/json-arbitrary.js';
 
@@ -35,6 +36,7 @@ const segment = (v: string): string => {
 
 describe('fuzz: every route and hub method, from the schemas and from hostile input', () => {
   let stack: LocalStack;
+  let translator: Awaited<ReturnType<typeof startFakeTranslator>>;
   let api: ReturnType<typeof apiClient>;
   const users: { id: string; token: string }[] = [];
   let conversationId = '';
@@ -45,6 +47,8 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
+    // why: translation routes are fuzzed against a Translator (a local fake speaking its API), not only its absence
+    translator = await startFakeTranslator();
     stack = await startLocalStack({
       port: 0,
       signalrPort: 0,
@@ -53,7 +57,13 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
       blobs: true,
       // why: every run sends a fresh message ('fuzz me') to act on; the send limit and the spam guard's repeat rule
       // would otherwise end that after a minute (the spam guard has its own tests: test/app/content-pipeline.test.ts)
-      env: { LOG_LEVEL: 'error', RATE_LIMIT_SEND_PER_MINUTE: '1000000', SPAM_REPEAT_MAX: '1000000' },
+      env: {
+        LOG_LEVEL: 'error',
+        RATE_LIMIT_SEND_PER_MINUTE: '1000000',
+        SPAM_REPEAT_MAX: '1000000',
+        TRANSLATOR_ENDPOINT: translator.endpoint,
+        TRANSLATOR_KEY: translator.key,
+      },
     });
     api = apiClient(stack.baseUrl);
     for (let i = 0; i < USERS; i++) users.push({ id: `fz${i}`, token: await api.token(`fz${i}`) });
@@ -89,6 +99,7 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
   afterAll(async () => {
     for (const c of clients) await c.stop().catch(() => undefined);
     await stack?.stop();
+    await translator?.stop();
   });
 
   /** What a refused call must leave unchanged. */

@@ -29,7 +29,7 @@ describe('push notifications over HTTP', () => {
     expect(device.status).toBe(201);
     expect(device.body).toMatchObject({ platform: 'fcm', deviceId: expect.any(String) });
     const prefs = await api.call('PUT', `${M}/preferences`, { token: bob, body: { privatePreviews: true } });
-    expect(prefs.body).toEqual({ preferences: { privatePreviews: true, pushEnabled: true } });
+    expect(prefs.body).toEqual({ preferences: { privatePreviews: true, pushEnabled: true, language: null } });
 
     const c = await api.call('POST', `${M}/conversations`, {
       token: alice,

@@ -20,6 +20,7 @@ export const BUILT_IN_ROLES: Record<string, string> = {
   'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
   'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+  'Cognitive Services User': 'a97b65f3-24c7-4388-baec-2e87135dc908',
 };
 /** Cosmos DB Built-in Data Contributor: a Cosmos SQL role definition inside the account, not an ARM role. */
 export const COSMOS_DATA_CONTRIBUTOR = '00000000-0000-0000-0000-000000000002';

@@ -14,6 +14,8 @@ export const LOCAL_ONLY = new Set([
   'ATTACHMENTS_STORAGE_CONNECTION_STRING',
   // a local ClamAV; Azure scans with Defender for Storage (ATTACHMENTS_DEFENDER_SCAN)
   'CLAMD_URL',
+  // Azure reaches the Translator with the managed identity (translator.bicep turns keys off)
+  'TRANSLATOR_KEY',
 ]);
 /** Settings Azure sets by itself (the test treats them as platform-provided; the Bicep must not set them). */
 export const PLATFORM_PROVIDED = new Set(['WEBSITE_SITE_NAME']);
@@ -64,6 +66,8 @@ export const EXPECTED_GRANTS: Record<string, [role: string, scopeType: string][]
     ['Monitoring Metrics Publisher', 'Microsoft.Insights/components'],
     // wrap/unwrap with the content key-encryption key only (content-keys.bicep)
     ['Key Vault Crypto User', 'Microsoft.KeyVault/vaults/keys'],
+    // translate and detect on the optional Translator (deployTranslator)
+    ['Cognitive Services User', 'Microsoft.CognitiveServices/accounts'],
   ],
   signalRPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],
   deployerPrincipalId: [['Key Vault Secrets User', 'Microsoft.KeyVault/vaults/secrets']],

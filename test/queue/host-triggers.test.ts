@@ -45,7 +45,8 @@ beforeAll(async () => {
     signalrPort: 0,
     quiet: true,
     queueDir: mkdtempSync(join(tmpdir(), 'host-queues-')),
-    queues: { serviceBus: { backoffMs: 30, onError: () => undefined } },
+    // why: the app has its own translations consumer; only the test's stand-in may take these jobs
+    queues: { serviceBus: { backoffMs: 30, onError: () => undefined, functions: (name) => name.startsWith('test-') } },
   });
 });
 

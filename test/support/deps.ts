@@ -6,6 +6,7 @@ import { LocalPushSender } from '../../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { MemoryTranslationStore } from '../../shared/adapters/memory/memory-translations.js';
 import { MemoryWrappedKeys } from '../../shared/adapters/memory/memory-wrapped-keys.js';
 import type { ContentDeps, ContentSettings } from '../../shared/app/content-config.js';
 import { createConversation } from '../../shared/app/conversations.js';
@@ -62,6 +63,8 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     limits: { sendPerMinute: 60, typingPerMinute: 10, conversationsPerMinute: 10 },
     notificationTopics: ['orders', 'rides'],
     content: memoryContent(),
+    translations: new MemoryTranslationStore(),
+    translator: null,
     ...over,
   };
   return { deps, logs, queue, advance: (ms: number) => (now += ms) };

@@ -12,6 +12,7 @@ export interface TestClient {
 const TARGETS = [
   'OnMessageReceived',
   'OnMessageUpdated',
+  'OnMessageTranslated',
   'OnMessageDeleted',
   'OnReaction',
   'OnMessageRead',

@@ -28,6 +28,7 @@ import {
   ROLES,
   type UserProfile,
 } from '../../domain/conversation.js';
+import { LinkPreviewSchema } from '../../domain/link-preview.js';
 import { ATTACHMENT_TYPES, type Attachment, type Location, MESSAGE_TYPES, type Message } from '../../domain/message.js';
 import type { Notification } from '../../domain/notification.js';
 import { previewOf } from '../../domain/rules.js';
@@ -85,6 +86,7 @@ const ConversationShape: z.ZodType<Conversation> = z.object({
   lastMessageAt: z.string().nullable(),
   retentionDays: z.number().nullable(),
   settings: z.record(z.string(), z.unknown()),
+  autoTranslate: z.array(z.string()).optional(),
 });
 
 const MessageShape: z.ZodType<Message> = z.object({
@@ -110,6 +112,8 @@ const MessageShape: z.ZodType<Message> = z.object({
   createdAt: z.string(),
   isForwarded: z.boolean().optional(),
   forwardedFromId: z.string().optional(),
+  // loose: later processors add their own keys beside linkPreviews
+  metadata: z.looseObject({ linkPreviews: z.array(LinkPreviewSchema).optional() }).optional(),
   ttl: z.number().optional(),
   pendingSince: z.string().optional(),
   moderation: z.object({ flagged: z.boolean(), reasons: z.array(z.string()) }).optional(),
@@ -153,6 +157,7 @@ const ProfileShape: z.ZodType<UserProfile> = z.object({
   blocked: z.array(z.object({ userId: z.string(), reason: z.string().nullable(), blockedAt: z.string() })),
   blockedBy: z.array(z.string()).optional(),
   push: z.object({ privatePreviews: z.boolean(), pushEnabled: z.boolean() }).optional(),
+  language: z.string().optional(),
 });
 
 const NOTIFICATION_ID_PREFIX = 'ntf:';
