@@ -10,6 +10,7 @@ import { LocalPushSender } from '../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../shared/adapters/memory/memory-store.js';
+import { MemoryTemplateStore } from '../shared/adapters/memory/memory-templates.js';
 import { sendReadCache } from '../shared/adapters/send-read-cache.js';
 import { toBindingItems } from '../shared/adapters/signalr/binding-messages.js';
 import { addParticipants, createConversation } from '../shared/app/conversations.js';
@@ -79,6 +80,7 @@ const deps: AppDeps = {
     counts.cosmos++;
     counts.batch++;
   }),
+  templates: new MemoryTemplateStore(),
   queue: counted(queue, () => counts.queue++),
   push: new LocalPushSender(),
   pushGraceSeconds: 5,

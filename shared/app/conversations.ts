@@ -19,10 +19,11 @@ import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
 import { bookingConversationId, requireNoBlockWith } from './policy.js';
 import { admit } from './rate-policy.js';
+import { postSystemMessage } from './system-messages.js';
 
 export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
-export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
-type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'telemetry' | 'limits'>;
+export type MembershipDeps = Pick<AppDeps, 'store' | 'clock' | 'queue' | 'telemetry'>;
+type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'limits'>;
 
 /** What clients see of a conversation. */
 export function conversationView(c: Conversation): Record<string, unknown> {
@@ -165,17 +166,27 @@ export async function updateConversation(
     updatedAt: now,
   }));
   const view = conversationView(updated);
-  return {
-    result: view,
-    pushes: [
-      toGroup(conversationId, EVENTS.conversationUpdated, {
-        conversationId,
-        reason: 'updated',
-        updatedBy: caller.userId,
-        conversation: view,
-      }),
-    ],
-  };
+  const pushes: Push[] = [
+    toGroup(conversationId, EVENTS.conversationUpdated, {
+      conversationId,
+      reason: 'updated',
+      updatedBy: caller.userId,
+      conversation: view,
+    }),
+  ];
+  if (body.title !== undefined && body.title !== conversation.title) {
+    const posted = await postSystemMessage(deps, updated, {
+      type: 'title_changed',
+      data: { actorId: caller.userId, oldTitle: conversation.title, newTitle: body.title },
+      content:
+        body.title === null
+          ? `${caller.userId} removed the title`
+          : `${caller.userId} changed the title to "${body.title}"`,
+      senderId: caller.userId,
+    });
+    pushes.push(...posted.pushes);
+  }
+  return { result: view, pushes };
 }
 
 export async function listParticipants(deps: StoreDeps, caller: Caller, conversationId: string) {
@@ -236,6 +247,13 @@ export async function addParticipants(
         conversation: conversationView(updated),
       }),
     );
+    const posted = await postSystemMessage(deps, updated, {
+      type: 'participant_added',
+      data: { actorId: caller.userId, userIds: addedIds, role: body.role },
+      content: `${caller.userId} added ${addedIds.join(', ')}`,
+      senderId: caller.userId,
+    });
+    pushes.push(...posted.pushes);
   }
   return { result: { participants: updated.participants, added: addedIds }, pushes };
 }
@@ -263,7 +281,8 @@ export async function removeParticipant(
     if (target.role === 'admin') requireRole(me, 'owner', 'remove an admin');
   }
   const now = deps.clock.now().toISOString();
-  await deps.store.updateConversation(conversationId, (c) => {
+  let removed = false;
+  const after = await deps.store.updateConversation(conversationId, (c) => {
     const rest = c.participants.filter((p) => p.userId !== userId);
     if (rest.length === c.participants.length) return null;
     const gone = c.participants.find((p) => p.userId === userId);
@@ -271,9 +290,18 @@ export async function removeParticipant(
       const heir = rest.find((p) => p.role === 'admin') ?? rest[0];
       if (heir) heir.role = 'owner';
     }
+    removed = true;
     return { ...c, participants: rest, updatedAt: now };
   });
   await deps.store.deleteMembership(userId, conversationId);
+  const posted = removed
+    ? await postSystemMessage(deps, after, {
+        type: leaving ? 'participant_left' : 'participant_removed',
+        data: leaving ? { userId } : { actorId: caller.userId, userId },
+        content: leaving ? `${userId} left` : `${caller.userId} removed ${userId}`,
+        senderId: caller.userId,
+      })
+    : { pushes: [] };
   return {
     result: null,
     pushes: [
@@ -286,13 +314,14 @@ export async function removeParticipant(
         reason: leaving ? 'left' : 'removed',
       }),
       toUsers([userId], EVENTS.conversationUpdated, { conversationId, reason: leaving ? 'left' : 'removed' }),
+      ...posted.pushes,
       leaveGroup(conversationId, userId),
     ],
   };
 }
 
 export async function changeRole(
-  deps: StoreDeps,
+  deps: MembershipDeps,
   caller: Caller,
   conversationId: string,
   body: z.infer<typeof ChangeRoleBodySchema>,
@@ -302,14 +331,25 @@ export async function changeRole(
   requireRole(me, 'owner', 'change roles');
   if (body.userId === caller.userId)
     throw invalid('the owner keeps the owner role; make someone else owner by leaving', 'ROLE.SELF');
+  let previous: Role = body.role;
   const updated = await deps.store.updateConversation(conversationId, (c) => {
     const p = c.participants.find((x) => x.userId === body.userId);
     if (!p) throw notFound('Participant');
+    previous = p.role;
     if (p.role === body.role) return null;
     p.role = body.role;
     return c;
   });
   await deps.store.updateMembership(body.userId, conversationId, (m) => ({ ...m, role: body.role }));
+  const posted =
+    previous === body.role
+      ? { pushes: [] }
+      : await postSystemMessage(deps, updated, {
+          type: 'role_changed',
+          data: { actorId: caller.userId, userId: body.userId, role: body.role, previousRole: previous },
+          content: `${caller.userId} made ${body.userId} ${body.role === 'admin' ? 'an admin' : 'a member'}`,
+          senderId: caller.userId,
+        });
   return {
     result: { participants: updated.participants },
     pushes: [
@@ -321,6 +361,7 @@ export async function changeRole(
         changed: [{ userId: body.userId, role: body.role }],
         by: caller.userId,
       }),
+      ...posted.pushes,
     ],
   };
 }

@@ -4,6 +4,7 @@ import type { PushSender } from '../ports/push.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+import type { TemplateStore } from '../ports/templates.js';
 
 /**
  * Every port and setting a use case may receive; the composition root builds one. Each use case takes only the
@@ -16,6 +17,8 @@ export interface AppDeps {
   telemetry: Telemetry;
   ephemeral: EphemeralState;
   notifications: NotificationStore;
+  /** Conversation templates (memory or Cosmos, beside the store). */
+  templates: TemplateStore;
   retention: { byCategory: Record<string, number>; defaultDays: number | null };
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
+import { SYSTEM_MESSAGE_TYPES } from '../domain/message.js';
 import { ChannelSchema } from '../domain/notification.js';
 import { messageIdOf } from '../domain/rules.js';
 import { IdSchema } from '../domain/schemas-common.js';
@@ -22,6 +23,8 @@ export const ListoMessageDtoSchema = z
     sentAt: At,
     readAt: At.nullable(),
     seq: z.number().int().positive(),
+    systemMessageType: z.enum(SYSTEM_MESSAGE_TYPES).optional().describe('an addition: on typed system messages'),
+    systemMessageData: z.record(z.string(), z.unknown()).optional().describe('an addition: its facts'),
   })
   .describe('MessageDto');
 
@@ -89,6 +92,10 @@ export const toListoMessage = (m: z.output<typeof MessageViewSchema>): z.input<t
   sentAt: m.createdAt,
   readAt: m.readAt,
   seq: m.seq,
+  ...(m.systemMessageType !== undefined && {
+    systemMessageType: m.systemMessageType,
+    systemMessageData: m.systemMessageData ?? {},
+  }),
 });
 
 export const toListoNotification = (n: z.output<typeof NotificationSchema>) => ({ ...n, notificationId: n.id });

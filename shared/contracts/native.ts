@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { EVENTS, type EventName } from '../domain/events.js';
-import { AttachmentSchema, LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES } from '../domain/message.js';
+import {
+  AttachmentSchema,
+  LocationSchema,
+  MESSAGE_STATUSES,
+  MESSAGE_TYPES,
+  SYSTEM_MESSAGE_TYPES,
+} from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
 // The native contract's event payloads (README "Realtime contract"): one object argument per event. Loose objects:
@@ -33,6 +39,11 @@ export const MessageViewSchema = z
     readAt: At.nullable().describe('when read (for the sender: the first reader)'),
     failureCode: z.string().nullable().describe('status failed: why, as a code (e.g. ATTACHMENT.INFECTED)'),
     failureReason: z.string().nullable().describe('status failed: why, in words for the sender'),
+    systemMessageType: z
+      .enum(SYSTEM_MESSAGE_TYPES)
+      .optional()
+      .describe('on system messages: what happened; render it from systemMessageData in the user’s language'),
+    systemMessageData: z.record(z.string(), z.unknown()).optional().describe('the facts of a typed system message'),
   })
   .describe('Message');
 

@@ -4,6 +4,7 @@ import { ConsoleTelemetry } from '../adapters/console-telemetry.js';
 import { LocalPushSender } from '../adapters/memory/local-push.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { MemoryTemplateStore } from '../adapters/memory/memory-templates.js';
 import { sendReadCache } from '../adapters/send-read-cache.js';
 import { IdentityConnectionInfoIssuer, KeyConnectionInfoIssuer } from '../adapters/signalr/connection-info.js';
 import { parseSignalRConnectionString } from '../adapters/signalr/connection-string.js';
@@ -27,6 +28,7 @@ import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
+import type { TemplateStore } from '../ports/templates.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { withDependencyTelemetry } from './dependencies.js';
 import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
@@ -54,9 +56,13 @@ const azureCredential = (): DefaultAzureCredential => (credential ??= new Defaul
 async function buildStores(
   settings: StoreSettings,
   telemetry: Telemetry,
-): Promise<{ store: ConversationStore; notifications: NotificationStore }> {
+): Promise<{ store: ConversationStore; notifications: NotificationStore; templates: TemplateStore }> {
   if (settings.kind === 'memory')
-    return { store: new MemoryConversationStore(), notifications: new MemoryNotificationStore() };
+    return {
+      store: new MemoryConversationStore(),
+      notifications: new MemoryNotificationStore(),
+      templates: new MemoryTemplateStore(),
+    };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
   const client = createCosmosClient({
@@ -74,10 +80,13 @@ async function buildStores(
   const notifications = new CosmosNotificationStore(
     client.database(settings.database).container(settings.containers.users),
   );
+  const { CosmosTemplateStore } = await import('../adapters/cosmos/cosmos-templates.js');
+  const templates = new CosmosTemplateStore(client.database(settings.database).container(settings.containers.users));
   const cosmos = { type: 'Azure DocumentDB', target: new URL(settings.endpoint).host };
   return {
     store: withDependencyTelemetry<ConversationStore>(store, cosmos, telemetry),
     notifications: withDependencyTelemetry<NotificationStore>(notifications, cosmos, telemetry),
+    templates: withDependencyTelemetry<TemplateStore>(templates, cosmos, telemetry),
   };
 }
 
@@ -161,7 +170,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     settings.appInsightsConnectionString === undefined
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
-  const [{ store, notifications }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
+  const [{ store, notifications, templates }, { ephemeral, stop: stopEphemeral }, queue, push] = await Promise.all([
     buildStores(settings.store, telemetry),
     buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
     buildQueue(settings.queue, telemetry),
@@ -177,6 +186,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     pushGraceSeconds: settings.pushGraceSeconds,
     ephemeral,
     notifications,
+    templates,
     clock: systemClock,
     ids: randomIds,
     telemetry,

@@ -2,6 +2,7 @@ import { LocalPushSender } from '../../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { MemoryTemplateStore } from '../../shared/adapters/memory/memory-templates.js';
 import { createConversation } from '../../shared/app/conversations.js';
 import type { AppDeps } from '../../shared/app/deps.js';
 import { AppError } from '../../shared/domain/errors.js';
@@ -28,6 +29,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     pushGraceSeconds: 5,
     ephemeral: new MemoryEphemeralState(),
     notifications: new MemoryNotificationStore(() => now),
+    templates: new MemoryTemplateStore(),
     clock: { now: () => new Date(now) },
     ids: { newId: (prefix) => `${prefix}_${++n}` },
     telemetry,

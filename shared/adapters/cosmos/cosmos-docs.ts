@@ -26,7 +26,14 @@ import {
   ROLES,
   type UserProfile,
 } from '../../domain/conversation.js';
-import { ATTACHMENT_TYPES, type Attachment, type Location, MESSAGE_TYPES, type Message } from '../../domain/message.js';
+import {
+  ATTACHMENT_TYPES,
+  type Attachment,
+  type Location,
+  MESSAGE_TYPES,
+  type Message,
+  SYSTEM_MESSAGE_TYPES,
+} from '../../domain/message.js';
 import type { Notification } from '../../domain/notification.js';
 import { previewOf } from '../../domain/rules.js';
 
@@ -105,6 +112,8 @@ const MessageShape: z.ZodType<Message> = z.object({
   createdAt: z.string(),
   isForwarded: z.boolean().optional(),
   forwardedFromId: z.string().optional(),
+  systemMessageType: z.enum(SYSTEM_MESSAGE_TYPES).optional(),
+  systemMessageData: z.record(z.string(), z.unknown()).optional(),
   ttl: z.number().optional(),
   pendingSince: z.string().optional(),
 });
