@@ -13,21 +13,30 @@ import { newMembership } from '../domain/defaults.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
+import { SYSTEM_SENDER } from '../domain/message.js';
+import { directConversationId, participantOf, requireRole, retentionDaysFor } from '../domain/rules.js';
+import { renderTemplate } from '../domain/templates.js';
 import { loadAsParticipant, type StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
 import { bookingConversationId, requireNoBlockWith } from './policy.js';
 import { admit } from './rate-policy.js';
 import { postSystemMessage } from './system-messages.js';
+import { activeSuggestedResponses, activeTemplate } from './templates.js';
 
-export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
+export type CreateDeps = SendDeps & Pick<AppDeps, 'retention' | 'templates'>;
 export type MembershipDeps = Pick<AppDeps, 'store' | 'clock' | 'queue' | 'telemetry'>;
 type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'limits'>;
 
 /** What clients see of a conversation. */
 export function conversationView(c: Conversation): Record<string, unknown> {
-  return { ...c, conversationId: c.id, messageCount: c.lastSeq };
+  const { booking, ...rest } = c;
+  return {
+    ...rest,
+    conversationId: c.id,
+    messageCount: c.lastSeq,
+    ...(booking && { booking: { status: booking.status, lastEventAt: booking.lastEventAt } }),
+  };
 }
 
 const joinGroup = (conversationId: string, userId: string): Push => ({
@@ -56,11 +65,18 @@ export async function createConversation(
         throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
       id = directConversationId(caller.userId, others[0] as string);
       break;
-    case 'booking':
+    case 'booking': {
       if (body.bookingId === undefined)
         throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
-      id = bookingConversationId(body.bookingId);
-      break;
+      // why: booking conversations are made by the booking system (booking-events queue), never by a user: a user only
+      // opens the one a booking event named them in; anyone else gets the 404 of any conversation they cannot see
+      const existing = await deps.store.getConversation(bookingConversationId(body.bookingId));
+      if (!existing || !participantOf(existing, caller.userId)) throw notFound('Conversation');
+      return {
+        result: { conversationId: existing.id, conversation: conversationView(existing), created: false },
+        pushes: [],
+      };
+    }
     case 'group':
     case 'system':
       if (others.length === 0)
@@ -71,6 +87,13 @@ export async function createConversation(
   if (others.length + 1 > LIMITS.participantsPerConversation)
     throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
   await requireNoBlockWith(deps, caller.userId, others, 'start a conversation with');
+  const template =
+    body.templateId === undefined ? null : await activeTemplate(deps, { templateId: body.templateId, type: 'booking' });
+  if (body.templateId !== undefined && (template === null || template.type === 'booking'))
+    throw invalid(
+      'templateId must name an active template that is not a booking template (booking conversations come from booking events)',
+      'TEMPLATE.UNUSABLE',
+    );
   // why: both limits are checked before anything is written, so a refused create leaves nothing behind and its retry
   // creates the conversation and sends the initial message
   await admit(deps, 'conversationFanOut', caller.userId);
@@ -100,16 +123,15 @@ export async function createConversation(
     lastMessageAt: null,
     retentionDays: retentionDaysFor(category, deps.retention.byCategory, deps.retention.defaultDays),
     settings: body.settings ?? {},
+    ...(template && { templateId: template.id, suggestedResponses: template.suggestedResponses }),
   };
   const { conversation, created } = await deps.store.createConversation(
     draft,
     participants.map((p) => newMembership(draft, p, now)),
   );
-  if (!conversation.participants.some((p) => p.userId === caller.userId)) {
-    // why: a booking id is not a secret; someone outside the booking must not join its conversation, nor learn who
-    // is in it: a neutral refusal that names neither the conversation nor its participants
-    throw forbidden('you cannot create this conversation', 'CONVERSATION.CREATE_REFUSED');
-  }
+  // why: ids of direct conversations name both users and group ids are random, so this holds; checked all the same,
+  // answering like any conversation the caller cannot see
+  if (!participantOf(conversation, caller.userId)) throw notFound('Conversation');
   const pushes: Push[] = [];
   if (created) {
     for (const p of conversation.participants) pushes.push(joinGroup(id, p.userId));
@@ -122,6 +144,17 @@ export async function createConversation(
     );
   }
   let result = conversation;
+  if (created && template) {
+    const posted = await postSystemMessage(deps, conversation, {
+      type: 'conversation_created',
+      data: { templateId: template.id, createdBy: caller.userId },
+      content: renderTemplate(template.initialMessage, {}).text,
+      senderId: SYSTEM_SENDER,
+      clientMessageId: `template-initial:${template.id}`,
+    });
+    pushes.push(...posted.pushes);
+    result = (await deps.store.getConversation(id)) ?? conversation;
+  }
   if (created && body.initialMessage !== undefined) {
     const sent = await sendMessage(
       deps,
@@ -136,11 +169,19 @@ export async function createConversation(
   return { result: { conversationId: id, conversation: conversationView(result), created }, pushes };
 }
 
-export async function getConversation(deps: StoreDeps, caller: Caller, conversationId: string) {
+export async function getConversation(
+  deps: StoreDeps & Pick<AppDeps, 'templates'>,
+  caller: Caller,
+  conversationId: string,
+) {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
-  const membership = await deps.store.getMembership(caller.userId, conversationId);
+  const [membership, suggestedResponses] = await Promise.all([
+    deps.store.getMembership(caller.userId, conversationId),
+    activeSuggestedResponses(deps, conversation.templateId),
+  ]);
   return {
-    conversation: conversationView(conversation),
+    conversation: { ...conversationView(conversation), suggestedResponses },
+    suggestedResponses,
     participants: conversation.participants,
     settings: conversation.settings,
     membership,
@@ -148,7 +189,7 @@ export async function getConversation(deps: StoreDeps, caller: Caller, conversat
 }
 
 export async function updateConversation(
-  deps: MembershipDeps,
+  deps: MembershipDeps & Pick<AppDeps, 'retention'>,
   caller: Caller,
   conversationId: string,
   body: UpdateConversationBody,
@@ -163,6 +204,11 @@ export async function updateConversation(
     ...(body.title !== undefined && { title: body.title }),
     ...(body.description !== undefined && { description: body.description }),
     ...(body.imageUrl !== undefined && { imageUrl: body.imageUrl }),
+    // why: a message's retention is fixed when it is stored (its ttl); a new category applies to messages from now on
+    ...(body.category !== undefined && {
+      category: body.category,
+      retentionDays: retentionDaysFor(body.category, deps.retention.byCategory, deps.retention.defaultDays),
+    }),
     updatedAt: now,
   }));
   const view = conversationView(updated);

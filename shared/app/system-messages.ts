@@ -59,5 +59,15 @@ export async function postSystemMessage(
         }),
       ),
   ]);
-  return { message, created, pushes: [messageReceivedPush(message)] };
+  return {
+    message,
+    created,
+    pushes: [
+      messageReceivedPush(
+        message,
+        conversation.participants.map((p) => p.userId),
+        conversation.suggestedResponses,
+      ),
+    ],
+  };
 }

@@ -68,6 +68,10 @@ const callSignal = z.looseObject({ callId: Id, conversationId: Id, userId: Id, a
 export const NATIVE_PAYLOADS = {
   [EVENTS.messageReceived]: MessageViewSchema.extend({
     tempId: Id.nullable().describe('the sender’s clientMessageId'),
+    suggestedResponses: z
+      .array(z.string())
+      .optional()
+      .describe('the quick replies of the conversation’s active template (absent when it has none)'),
   }),
   [EVENTS.messageUpdated]: z.looseObject({ conversationId: Id, messageId: Id, seq: Seq, message: MessageViewSchema }),
   [EVENTS.messageDeleted]: z.looseObject({

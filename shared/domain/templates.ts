@@ -85,8 +85,9 @@ export function renderTemplate(
   });
   const tidy = filled
     .replace(/[ \t]{2,}/g, ' ')
-    .replace(/ +([,.!?;:])/g, '$1')
-    .replace(/\(\s*\)/g, '')
+    .replace(/ +([,.!?;:)])/g, '$1')
+    .replace(/\( +/g, '(')
+    .replace(/\(\)/g, '')
     .trim();
   return { text: tidy, missing: [...missing] };
 }

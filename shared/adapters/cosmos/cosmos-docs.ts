@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { BOOKING_EVENT_TYPES } from '../../domain/booking.js';
 import {
   CONVERSATION_TYPES,
   type Conversation,
@@ -87,6 +88,11 @@ const ConversationShape: z.ZodType<Conversation> = z.object({
   lastMessageAt: z.string().nullable(),
   retentionDays: z.number().nullable(),
   settings: z.record(z.string(), z.unknown()),
+  templateId: z.string().nullable().optional(),
+  suggestedResponses: z.array(z.string()).optional(),
+  booking: z
+    .object({ status: z.enum(BOOKING_EVENT_TYPES), lastEventAt: z.string(), eventIds: z.array(z.string()) })
+    .optional(),
 });
 
 const MessageShape: z.ZodType<Message> = z.object({
