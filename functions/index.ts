@@ -12,6 +12,8 @@ import './queues/booking-events.js';
 import './http/templates.js';
 import './http/booking.js';
 import './timers/outbox-sweep.js';
+import './timers/retention.js';
+import './queues/retention.js';
 import './hub/messaging.js';
 import './hub/notifications.js';
 import './hub/listo.js';

@@ -19,7 +19,8 @@ export interface AppDeps {
   notifications: NotificationStore;
   /** Conversation templates (memory or Cosmos, beside the store). */
   templates: TemplateStore;
-  retention: { byCategory: Record<string, number>; defaultDays: number | null };
+  /** Days by category (null = keep), the fallback, and how much one sweep run may remove (default 500). */
+  retention: { byCategory: Record<string, number | null>; defaultDays: number | null; sweepBatch?: number };
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number };
   /** Notification channels any signed-in user may subscribe to (NOTIFICATION_TOPICS). */
   notificationTopics: readonly string[];

@@ -75,6 +75,7 @@ async function buildStores(
     databaseId: settings.database,
     containers: settings.containers,
     atomicBatch: settings.atomicBatch,
+    enforcesTtl: settings.ttlEnforced,
   });
   const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');
   const notifications = new CosmosNotificationStore(
@@ -190,7 +191,11 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     clock: systemClock,
     ids: randomIds,
     telemetry,
-    retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.retentionDefaultDays },
+    retention: {
+      byCategory: { ...DEFAULT_RETENTION_DAYS, ...settings.retentionCategoryDays },
+      defaultDays: settings.retentionDefaultDays,
+      sweepBatch: settings.retentionSweepBatch,
+    },
     notificationTopics: settings.notificationTopics,
     limits: settings.limits,
   };

@@ -81,6 +81,14 @@ const HTTP: Row[] = [
   ['devices-unregister',            '404',  '404',  '404',  '404',  '404',  '404',  '401'],
   ['push-preferences',              '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['dev-push-outbox',               '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  // templates: only tokens with the app role Templates.Manage (none of these callers has it)
+  ['templates-list',                '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-create',              '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-get',                 '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-replace',             '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-delete',              '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['booking-event-schema',          '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  ['dev-booking-events',            '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['openapi',                       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['asyncapi',                      '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['health',                        '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
@@ -267,7 +275,15 @@ describe('authorization matrix', () => {
     const onDirect = role === 'blocked';
     const conversationId = onDirect ? direct : world.group;
     const messageId = onDirect ? (directMessages[name === 'messages-delete' ? 1 : 0] as string) : world.groupMessage;
-    const fill = { conversationId, messageId, userId: USERS.member, notificationId, deviceId: 'mx-no-such-device' };
+    const fill = {
+      conversationId,
+      messageId,
+      userId: USERS.member,
+      notificationId,
+      deviceId: 'mx-no-such-device',
+      templateId: 'mx-no-such-template',
+    };
+    const template = { name: 'mx', type: 'emergency', initialMessage: 'help is on the way' };
     const bodies: Record<string, unknown> = {
       'conversations-create': { type: 'group', title: 'new', participants: [USERS.owner, 'mx-zed'] },
       'conversations-update': { title: 'renamed' },
@@ -295,6 +311,16 @@ describe('authorization matrix', () => {
       'dev-token': { userId: 'mx-anyone' },
       'devices-register': { platform: 'fcm', token: 'mx-token' },
       'push-preferences': { privatePreviews: true },
+      'templates-create': template,
+      'templates-replace': template,
+      'dev-booking-events': {
+        eventId: `mx-ev-${role}`,
+        type: 'created',
+        bookingId: `mx-booking-${role}`,
+        customerId: 'mx-cust',
+        providerId: 'mx-prov',
+        occurredAt: '2026-11-22T09:00:00.000Z',
+      },
     };
     const queries: Record<string, string> = {
       'messages-search': '?query=hi',
@@ -343,7 +369,7 @@ describe('authorization matrix', () => {
     }
     expect(outcome).toEqual(expected);
     expect(wrongBodies).toEqual([]);
-  });
+  }, 60_000);
 
   it('when an outsider asks for receipts of a message, then it is answered as not found and nothing is disclosed', async () => {
     const ids = `?ids=${encodeURIComponent(shared.groupMessage)}`;

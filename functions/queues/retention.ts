@@ -1,0 +1,14 @@
+// The retention sweep, one bounded run per message; a run that stops at its bound chains the next round.
+import { type BlobRemover, sweepRetention } from '../../shared/app/retention.js';
+import { RETENTION_ROUNDS_MAX, RetentionJobSchema, retentionJobId } from '../../shared/domain/jobs.js';
+import { queueConsumer } from '../../shared/runtime/queue-trigger.js';
+
+/** Attachment blobs: this deployment stores none yet (attachments are URLs); see README "Retention". */
+const removeBlobs: BlobRemover = () => Promise.resolve(0);
+
+queueConsumer('retention', { queue: 'retention', body: RetentionJobSchema }, async ({ body, runtime }) => {
+  const report = await sweepRetention(runtime.deps, { removeBlobs });
+  if (!report.more || body.round + 1 >= RETENTION_ROUNDS_MAX) return undefined;
+  const next = { requestedAt: body.requestedAt, round: body.round + 1 };
+  return { jobs: [{ queue: 'retention', id: retentionJobId(next), body: next }] };
+});
