@@ -4,17 +4,14 @@ import { handleBookingEvent } from '../../shared/app/booking-events.js';
 import { BookingEventSchema } from '../../shared/domain/booking.js';
 import { queueConsumer } from '../../shared/runtime/queue-trigger.js';
 
-queueConsumer(
-  'booking-events',
-  { queue: 'booking-events', body: BookingEventSchema },
-  async ({ body, runtime, log }) => {
-    const { result, pushes } = await handleBookingEvent(runtime.deps, body);
-    log('info', 'booking event handled', {
-      eventId: body.eventId,
-      type: body.type,
-      bookingId: body.bookingId,
-      ...result,
-    });
-    return { pushes };
-  },
-);
+queueConsumer('booking-events', { queue: 'booking-events', body: BookingEventSchema }, async (call) => {
+  const { body, runtime } = call;
+  const { result, pushes } = await handleBookingEvent(runtime.deps, body);
+  call.log('info', 'booking event handled', {
+    eventId: body.eventId,
+    type: body.type,
+    bookingId: body.bookingId,
+    ...result,
+  });
+  return { pushes };
+});

@@ -64,7 +64,7 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
 
   const pushes: Push[] = [];
   const missing = new Set<string>();
-  let { conversation, created } = await findOrCreate(deps, e, id, template);
+  const { conversation, created } = await findOrCreate(deps, e, id, template);
   if (created) {
     for (const p of conversation.participants)
       pushes.push({ kind: 'group', action: 'add', group: conversationGroup(id), userId: p.userId });
@@ -129,7 +129,7 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
     clientMessageId: `booking-event:${e.eventId}`,
   });
   pushes.push(...posted.pushes);
-  conversation = await deps.store.updateConversation(id, (c) => {
+  await deps.store.updateConversation(id, (c) => {
     // why: two events may race; only a newer one moves the state (the older one's message is posted all the same)
     if (bookingEventVerdict(c.booking, e) !== 'apply') return null;
     return {

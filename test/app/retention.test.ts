@@ -5,7 +5,6 @@ import { saveDraft } from '../../shared/app/drafts.js';
 import { deleteMessage, sendMessage } from '../../shared/app/messages.js';
 import { sweepRetention } from '../../shared/app/retention.js';
 import type { Message } from '../../shared/domain/message.js';
-import type { ConversationStore } from '../../shared/ports/store.js';
 import { memoryDeps } from '../support/deps.js';
 
 const DAY = 86_400_000;
@@ -141,7 +140,7 @@ describe('retention sweep (fake clock)', () => {
           return (id: string) => (failures-- > 0 ? Promise.reject(new Error('crash')) : real.deleteConversation(id));
         return typeof v === 'function' ? v.bind(obj) : v;
       },
-    }) as ConversationStore;
+    });
     const b = blobs();
     t.advance(200 * DAY);
     await expect(sweepRetention({ ...t.deps, store: flaky }, { removeBlobs: b.remove })).rejects.toThrow('crash');
