@@ -16,7 +16,7 @@ import {
 } from '../domain/booking.js';
 import type { Conversation, Participant } from '../domain/conversation.js';
 import { newMembership } from '../domain/defaults.js';
-import { conversationGroup, EVENTS, type Outcome, type Push, toUsers } from '../domain/events.js';
+import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } from '../domain/events.js';
 import { SYSTEM_SENDER } from '../domain/message.js';
 import { retentionDaysFor } from '../domain/rules.js';
 import { type ConversationTemplate, renderTemplate } from '../domain/templates.js';
@@ -99,6 +99,7 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
     };
   }
 
+  if (!created) pushes.push(...(await syncParties(deps, conversation, e)));
   const rule = template?.automationRules.find((r) => r.event === e.type);
   const text = renderTemplate(rule?.message ?? DEFAULT_BOOKING_TEXTS[e.type], placeholderValues(e));
   for (const m of text.missing) missing.add(m);
@@ -144,6 +145,61 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
     result: { conversationId: id, verdict: 'applied', created, missingPlaceholders: [...missing], templateMissing },
     pushes,
   };
+}
+
+/**
+ * The conversation is between exactly the parties the newest event names: a reassigned provider (or customer) is
+ * added, from now on (joinedSeq), and whoever the booking no longer names is removed.
+ */
+async function syncParties(deps: BookingDeps, c: Conversation, e: BookingEvent): Promise<Push[]> {
+  const want = [e.customerId, e.providerId];
+  const same = (list: string[]) => list.length === want.length && want.every((u) => list.includes(u));
+  if (same(c.participants.map((p) => p.userId))) return [];
+  const now = deps.clock.now().toISOString();
+  let added: Participant[] = [];
+  let removed: string[] = [];
+  const updated = await deps.store.updateConversation(c.id, (cur) => {
+    const keep = cur.participants.filter((p) => want.includes(p.userId));
+    removed = cur.participants.filter((p) => !want.includes(p.userId)).map((p) => p.userId);
+    added = want
+      .filter((u) => !keep.some((p) => p.userId === u))
+      .map((userId): Participant => ({ userId, role: 'member', joinedAt: now, joinedSeq: cur.lastSeq }));
+    if (added.length === 0 && removed.length === 0) return null;
+    return { ...cur, participants: [...keep, ...added], updatedAt: now };
+  });
+  await Promise.all([
+    ...removed.map((u) => deps.store.deleteMembership(u, c.id)),
+    ...added.map((p) => deps.store.putMembership(newMembership(updated, p, now))),
+  ]);
+  deps.telemetry.log('info', 'booking parties changed', { conversationId: c.id, added: added.length, removed });
+  const group = conversationGroup(c.id);
+  return [
+    ...added.map((p): Push => ({ kind: 'group', action: 'add', group, userId: p.userId })),
+    toGroup(c.id, EVENTS.participantsChanged, {
+      conversationId: c.id,
+      added,
+      addedUserIds: added.map((p) => p.userId),
+      removed,
+      by: SYSTEM_SENDER,
+    }),
+    ...(added.length > 0
+      ? [
+          toUsers(
+            added.map((p) => p.userId),
+            EVENTS.conversationUpdated,
+            {
+              conversationId: c.id,
+              reason: 'added',
+              conversation: conversationView(updated),
+            },
+          ),
+        ]
+      : []),
+    ...(removed.length > 0
+      ? [toUsers(removed, EVENTS.conversationUpdated, { conversationId: c.id, reason: 'removed' })]
+      : []),
+    ...removed.map((userId): Push => ({ kind: 'group', action: 'remove', group, userId })),
+  ];
 }
 
 async function findOrCreate(

@@ -159,4 +159,24 @@ describe('booking events: the booking system creates and drives booking conversa
       'not_found:CONVERSATION.NOT_FOUND',
     );
   });
+
+  it('when a newer event names another provider, then the conversation is between exactly the new parties: the new one sees from now, the old one is out', async () => {
+    const t = await setup();
+    await t.run({ type: 'confirmed', occurredAt: at(1) });
+    await t.run({
+      type: 'provider_en_route',
+      occurredAt: at(2),
+      providerId: 'prov2',
+      data: { providerName: 'Bo', eta: '3 min' },
+    });
+    const c = await t.deps.store.getConversation('bk_b1');
+    expect(c?.participants.map((p) => p.userId)).toEqual(['cust', 'prov2']);
+    expect(await t.deps.store.getMembership('prov', 'bk_b1')).toBeNull();
+    expect(await kindOf(getConversation(t.deps, { userId: 'prov' }, 'bk_b1'))).toBe('not_found:CONVERSATION.NOT_FOUND');
+    const seen = (await listMessages(t.deps, { userId: 'prov2' }, 'bk_b1', page)).messages;
+    expect(seen.map((m) => m.content)).toEqual(['Bo is on the way (ETA 3 min).']);
+    // an older event naming the old provider changes nothing
+    expect((await t.run({ type: 'confirmed', occurredAt: at(0) })).result.verdict).toBe('stale');
+    expect((await t.deps.store.getConversation('bk_b1'))?.participants.map((p) => p.userId)).toEqual(['cust', 'prov2']);
+  });
 });
