@@ -9,6 +9,8 @@ import {
   listTemplates,
   replaceTemplate,
 } from '../../shared/app/templates.js';
+import { checkWire, wireEvents } from '../../shared/contracts/index.js';
+import { EVENTS } from '../../shared/domain/events.js';
 import { renderTemplate, type TemplateBody } from '../../shared/domain/templates.js';
 import { kindOf, memoryDeps } from '../support/deps.js';
 
@@ -62,6 +64,14 @@ describe('conversation templates', () => {
       body.suggestedResponses,
       body.suggestedResponses,
     ]);
+    // the spec dialect's ConversationUpdated (after each message) carries them too, and passes its schema
+    const first = live[0];
+    if (first?.kind !== 'event') throw new Error('no live message');
+    const wire = wireEvents('spec', EVENTS.messageReceived, first.payload);
+    if (!wire.ok) throw new Error(wire.error);
+    const updated = wire.events.find((e) => e.target === 'ConversationUpdated');
+    expect(updated && checkWire('spec', 'messaging', updated)).toBeUndefined();
+    expect(updated?.args[0]).toMatchObject({ suggestedResponses: body.suggestedResponses });
     expect((await getConversation(deps, { userId: 'agent' }, result.conversationId)).suggestedResponses).toEqual(
       body.suggestedResponses,
     );

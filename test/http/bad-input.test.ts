@@ -36,7 +36,11 @@ describe('bad input over HTTP', () => {
       bobId,
       conversationId,
       fill: (path: string): string =>
-        path.replace('{conversationId}', conversationId).replace('{messageId}', messageId).replace('{userId}', bobId),
+        path
+          .replace('{conversationId}', conversationId)
+          .replace('{messageId}', messageId)
+          .replace('{userId}', bobId)
+          .replace('{templateId}', 'tpl-none'),
       messageCount: async (): Promise<number> =>
         (await api.call('GET', `${M}/conversations/${conversationId}`, { token: alice })).body.conversation
           .lastSeq as number,
