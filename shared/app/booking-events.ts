@@ -99,7 +99,12 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
     };
   }
 
-  if (!created) pushes.push(...(await syncParties(deps, conversation, e)));
+  let current = conversation;
+  if (!created) {
+    const synced = await syncParties(deps, conversation, e);
+    pushes.push(...synced.pushes);
+    current = synced.conversation;
+  }
   const rule = template?.automationRules.find((r) => r.event === e.type);
   const text = renderTemplate(rule?.message ?? DEFAULT_BOOKING_TEXTS[e.type], placeholderValues(e));
   for (const m of text.missing) missing.add(m);
@@ -111,7 +116,7 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
     });
     deps.telemetry.metric('TemplatePlaceholdersMissing', missing.size);
   }
-  const posted = await postSystemMessage(deps, conversation, {
+  const posted = await postSystemMessage(deps, current, {
     type: bookingSystemMessageType(e.type),
     data: {
       eventId: e.eventId,
@@ -151,10 +156,14 @@ export async function handleBookingEvent(deps: BookingDeps, e: BookingEvent): Pr
  * The conversation is between exactly the parties the newest event names: a reassigned provider (or customer) is
  * added, from now on (joinedSeq), and whoever the booking no longer names is removed.
  */
-async function syncParties(deps: BookingDeps, c: Conversation, e: BookingEvent): Promise<Push[]> {
+async function syncParties(
+  deps: BookingDeps,
+  c: Conversation,
+  e: BookingEvent,
+): Promise<{ pushes: Push[]; conversation: Conversation }> {
   const want = [e.customerId, e.providerId];
   const same = (list: string[]) => list.length === want.length && want.every((u) => list.includes(u));
-  if (same(c.participants.map((p) => p.userId))) return [];
+  if (same(c.participants.map((p) => p.userId))) return { pushes: [], conversation: c };
   const now = deps.clock.now().toISOString();
   let added: Participant[] = [];
   let removed: string[] = [];
@@ -173,7 +182,7 @@ async function syncParties(deps: BookingDeps, c: Conversation, e: BookingEvent):
   ]);
   deps.telemetry.log('info', 'booking parties changed', { conversationId: c.id, added: added.length, removed });
   const group = conversationGroup(c.id);
-  return [
+  const pushes: Push[] = [
     ...added.map((p): Push => ({ kind: 'group', action: 'add', group, userId: p.userId })),
     toGroup(c.id, EVENTS.participantsChanged, {
       conversationId: c.id,
@@ -200,6 +209,7 @@ async function syncParties(deps: BookingDeps, c: Conversation, e: BookingEvent):
       : []),
     ...removed.map((userId): Push => ({ kind: 'group', action: 'remove', group, userId })),
   ];
+  return { pushes, conversation: updated };
 }
 
 async function findOrCreate(
