@@ -19,6 +19,14 @@ route(
     path: 'schemas/booking-event.json',
     auth: false,
     summary: 'JSON Schema of the messages the booking system sends on the booking-events queue',
+    response: z
+      .looseObject({
+        $id: z.string(),
+        type: z.literal('object'),
+        properties: z.record(z.string(), z.unknown()),
+        required: z.array(z.string()),
+      })
+      .describe('JsonSchema (draft 2020-12) of BookingEvent'),
   },
   () => Promise.resolve({ status: 200, body: bookingEventJsonSchema() }),
 );

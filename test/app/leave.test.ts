@@ -39,7 +39,7 @@ describe('leaving', () => {
       }),
       expect.objectContaining({
         target: 'OnMessageReceived',
-        to: { group: `conversation:${id}` },
+        to: expect.objectContaining({ group: `conversation:${id}` }),
         payload: expect.objectContaining({
           type: 'system',
           systemMessageType: 'participant_left',
