@@ -228,7 +228,7 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
     const failures: string[] = [];
     const seen = new Set<string>();
     const methods = HUB_METHODS.map((m) => ({ ...m, schema: schemaOf(m.args) }));
-    const input = fc.constantFrom(...methods).chain((m) =>
+    const arbitraryForMethod = (m: (typeof methods)[number]) =>
       fc.record({
         method: fc.constant(m),
         args: fc.oneof(
@@ -249,7 +249,11 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
               .chain((a) => fc.tuple(...a.map(fc.constant), fc.oneof(hostileString, hostileValue))),
           },
         ),
-      }),
+      });
+    const input = fc.constantFrom(...methods).chain(arbitraryForMethod);
+    // why: one example per method first, as for the routes
+    const examples = methods.flatMap((m) =>
+      fc.sample(arbitraryForMethod(m), { numRuns: 1, seed: 42 }).map((v) => [v] as [typeof v]),
     );
     const out = await fc.check(
       fc.asyncProperty(input, async ({ method, args }) => {
@@ -281,7 +285,13 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
         }
         return true;
       }),
-      { numRuns: 1_000_000, interruptAfterTimeLimit: HUB_BUDGET_MS, markInterruptAsFailure: false, seed: Date.now() },
+      {
+        numRuns: 1_000_000,
+        interruptAfterTimeLimit: HUB_BUDGET_MS,
+        markInterruptAsFailure: false,
+        seed: Date.now(),
+        examples,
+      },
     );
     console.info(`fuzz hub: ${out.numRuns} runs over ${seen.size} methods (seed ${out.seed})`);
     expect(failures, fc.defaultReportMessage(out) ?? '').toEqual([]);
