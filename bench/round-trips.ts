@@ -14,6 +14,7 @@ import { LocalPushSender } from '../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../shared/adapters/memory/memory-store.js';
+import { MemoryTemplateStore } from '../shared/adapters/memory/memory-templates.js';
 import { MemoryTranslationStore } from '../shared/adapters/memory/memory-translations.js';
 import { MemoryWrappedKeys } from '../shared/adapters/memory/memory-wrapped-keys.js';
 import { sendReadCache } from '../shared/adapters/send-read-cache.js';
@@ -85,6 +86,7 @@ const deps: AppDeps = {
     counts.cosmos++;
     counts.batch++;
   }),
+  templates: new MemoryTemplateStore(),
   queue: counted(queue, () => counts.queue++),
   push: new LocalPushSender(),
   pushGraceSeconds: 5,

@@ -66,6 +66,9 @@ param alwaysReadyInstances int = 1
 @description('Retention of conversations without a known category, in days; empty keeps messages')
 param retentionDefaultDays string = ''
 
+@description('Retention per category beyond customer-support=180 and customer-driver=30, e.g. booking=90,pet-care=keep')
+param retentionCategoryDays string = ''
+
 @description('Notification topics any signed-in user may subscribe to, comma-separated (e.g. orders,rides)')
 param notificationTopics string = ''
 
@@ -148,6 +151,7 @@ module app 'modules/app.bicep' = {
     corsAllowedOrigins: corsChecked
     alwaysReadyInstances: alwaysReadyInstances
     retentionDefaultDays: retentionDefaultDays
+    retentionCategoryDays: retentionCategoryDays
     notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute

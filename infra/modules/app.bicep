@@ -19,6 +19,7 @@ param instanceMemoryMB int
 param corsAllowedOrigins array
 param alwaysReadyInstances int
 param retentionDefaultDays string
+param retentionCategoryDays string
 param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
@@ -191,6 +192,7 @@ module functionApp 'function-app.bicep' = {
     authAudience: authAudience
     authUserClaim: authUserClaim
     retentionDefaultDays: retentionDefaultDays
+    retentionCategoryDays: retentionCategoryDays
     notificationTopics: notificationTopics
     rateLimitSendPerMinute: rateLimitSendPerMinute
     rateLimitTypingPerMinute: rateLimitTypingPerMinute

@@ -36,6 +36,7 @@ param authIssuer string
 param authAudience string
 param authUserClaim string
 param retentionDefaultDays string
+param retentionCategoryDays string
 param notificationTopics string
 param rateLimitSendPerMinute int
 param rateLimitTypingPerMinute int
@@ -131,6 +132,8 @@ var appSettings = {
   COSMOS_USERS_CONTAINER: cosmosContainers.users
   // one transactional batch per send (real Cosmos applies batches atomically)
   COSMOS_ATOMIC_BATCH: 'true'
+  // Cosmos DB deletes expired messages by their ttl; the retention sweep removes what TTL cannot reach
+  COSMOS_TTL_ENFORCED: 'true'
   REDIS_URL: redisUrl
   REDIS_AUTH: 'entra'
   AzureSignalRConnectionString__serviceUri: signalREndpoint
@@ -148,6 +151,8 @@ var appSettings = {
   AUTH_AUDIENCE: authAudience
   AUTH_USER_CLAIM: authUserClaim
   RETENTION_DEFAULT_DAYS: retentionDefaultDays
+  RETENTION_CATEGORY_DAYS: retentionCategoryDays
+  RETENTION_SWEEP_BATCH: '500'
   NOTIFICATION_TOPICS: notificationTopics
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)

@@ -13,22 +13,31 @@ import { newMembership } from '../domain/defaults.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { conversationGroup, EVENTS, type Outcome, type Push, toGroup, toUsers } from '../domain/events.js';
 import { LIMITS } from '../domain/limits.js';
-import { directConversationId, requireRole, retentionDaysFor } from '../domain/rules.js';
+import { SYSTEM_SENDER } from '../domain/message.js';
+import { directConversationId, participantOf, requireRole, retentionDaysFor } from '../domain/rules.js';
+import { renderTemplate } from '../domain/templates.js';
 import { loadAsParticipant, type StoreDeps } from './access.js';
 import type { AppDeps, Caller } from './deps.js';
 import { type SendDeps, sendMessage } from './messages.js';
 import { bookingConversationId, requireNoBlockWith } from './policy.js';
 import { admit } from './rate-policy.js';
+import { postSystemMessage } from './system-messages.js';
+import { activeSuggestedResponses, activeTemplate } from './templates.js';
 
-export type CreateDeps = SendDeps & Pick<AppDeps, 'retention'>;
-export type MembershipDeps = Pick<AppDeps, 'store' | 'clock'>;
-type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'telemetry' | 'limits'>;
+export type CreateDeps = SendDeps & Pick<AppDeps, 'retention' | 'templates'>;
+export type MembershipDeps = Pick<AppDeps, 'store' | 'clock' | 'queue' | 'telemetry'>;
+type FanOutDeps = MembershipDeps & Pick<AppDeps, 'ephemeral' | 'limits'>;
 
 /** What clients see of a conversation. */
 export function conversationView(c: Conversation): Record<string, unknown> {
   // why: who opted in to auto-translation is each participant's own business
-  const { autoTranslate: _a, ...shown } = c;
-  return { ...shown, conversationId: c.id, messageCount: c.lastSeq };
+  const { booking, autoTranslate: _a, ...rest } = c;
+  return {
+    ...rest,
+    conversationId: c.id,
+    messageCount: c.lastSeq,
+    ...(booking && { booking: { status: booking.status, lastEventAt: booking.lastEventAt } }),
+  };
 }
 
 const joinGroup = (conversationId: string, userId: string): Push => ({
@@ -57,11 +66,18 @@ export async function createConversation(
         throw invalid('a direct conversation has exactly one other participant', 'CONVERSATION.DIRECT_PARTICIPANTS');
       id = directConversationId(caller.userId, others[0] as string);
       break;
-    case 'booking':
+    case 'booking': {
       if (body.bookingId === undefined)
         throw invalid('a booking conversation needs bookingId', 'CONVERSATION.BOOKING_ID_REQUIRED');
-      id = bookingConversationId(body.bookingId);
-      break;
+      // why: booking conversations are made by the booking system (booking-events queue), never by a user: a user only
+      // opens the one a booking event named them in; anyone else gets the 404 of any conversation they cannot see
+      const existing = await deps.store.getConversation(bookingConversationId(body.bookingId));
+      if (!existing || !participantOf(existing, caller.userId)) throw notFound('Conversation');
+      return {
+        result: { conversationId: existing.id, conversation: conversationView(existing), created: false },
+        pushes: [],
+      };
+    }
     case 'group':
     case 'system':
       if (others.length === 0)
@@ -72,6 +88,13 @@ export async function createConversation(
   if (others.length + 1 > LIMITS.participantsPerConversation)
     throw invalid(`at most ${LIMITS.participantsPerConversation} participants`);
   await requireNoBlockWith(deps, caller.userId, others, 'start a conversation with');
+  const template =
+    body.templateId === undefined ? null : await activeTemplate(deps, { templateId: body.templateId, type: 'booking' });
+  if (body.templateId !== undefined && (template === null || template.type === 'booking'))
+    throw invalid(
+      'templateId must name an active template that is not a booking template (booking conversations come from booking events)',
+      'TEMPLATE.UNUSABLE',
+    );
   // why: both limits are checked before anything is written, so a refused create leaves nothing behind and its retry
   // creates the conversation and sends the initial message
   await admit(deps, 'conversationFanOut', caller.userId);
@@ -101,16 +124,15 @@ export async function createConversation(
     lastMessageAt: null,
     retentionDays: retentionDaysFor(category, deps.retention.byCategory, deps.retention.defaultDays),
     settings: body.settings ?? {},
+    ...(template && { templateId: template.id, suggestedResponses: template.suggestedResponses }),
   };
   const { conversation, created } = await deps.store.createConversation(
     draft,
     participants.map((p) => newMembership(draft, p, now)),
   );
-  if (!conversation.participants.some((p) => p.userId === caller.userId)) {
-    // why: a booking id is not a secret; someone outside the booking must not join its conversation, nor learn who
-    // is in it: a neutral refusal that names neither the conversation nor its participants
-    throw forbidden('you cannot create this conversation', 'CONVERSATION.CREATE_REFUSED');
-  }
+  // why: ids of direct conversations name both users and group ids are random, so this holds; checked all the same,
+  // answering like any conversation the caller cannot see
+  if (!participantOf(conversation, caller.userId)) throw notFound('Conversation');
   const pushes: Push[] = [];
   if (created) {
     for (const p of conversation.participants) pushes.push(joinGroup(id, p.userId));
@@ -123,6 +145,17 @@ export async function createConversation(
     );
   }
   let result = conversation;
+  if (created && template) {
+    const posted = await postSystemMessage(deps, conversation, {
+      type: 'conversation_created',
+      data: { templateId: template.id, createdBy: caller.userId },
+      content: renderTemplate(template.initialMessage, {}).text,
+      senderId: SYSTEM_SENDER,
+      clientMessageId: `template-initial:${template.id}`,
+    });
+    pushes.push(...posted.pushes);
+    result = (await deps.store.getConversation(id)) ?? conversation;
+  }
   if (created && body.initialMessage !== undefined) {
     const sent = await sendMessage(
       deps,
@@ -137,11 +170,19 @@ export async function createConversation(
   return { result: { conversationId: id, conversation: conversationView(result), created }, pushes };
 }
 
-export async function getConversation(deps: StoreDeps, caller: Caller, conversationId: string) {
+export async function getConversation(
+  deps: StoreDeps & Pick<AppDeps, 'templates'>,
+  caller: Caller,
+  conversationId: string,
+) {
   const { conversation } = await loadAsParticipant(deps, caller, conversationId);
-  const membership = await deps.store.getMembership(caller.userId, conversationId);
+  const [membership, suggestedResponses] = await Promise.all([
+    deps.store.getMembership(caller.userId, conversationId),
+    activeSuggestedResponses(deps, conversation.templateId),
+  ]);
   return {
-    conversation: conversationView(conversation),
+    conversation: { ...conversationView(conversation), suggestedResponses },
+    suggestedResponses,
     participants: conversation.participants,
     settings: conversation.settings,
     membership,
@@ -149,7 +190,7 @@ export async function getConversation(deps: StoreDeps, caller: Caller, conversat
 }
 
 export async function updateConversation(
-  deps: MembershipDeps,
+  deps: MembershipDeps & Pick<AppDeps, 'retention'>,
   caller: Caller,
   conversationId: string,
   body: UpdateConversationBody,
@@ -164,20 +205,35 @@ export async function updateConversation(
     ...(body.title !== undefined && { title: body.title }),
     ...(body.description !== undefined && { description: body.description }),
     ...(body.imageUrl !== undefined && { imageUrl: body.imageUrl }),
+    // why: a message's retention is fixed when it is stored (its ttl); a new category applies to messages from now on
+    ...(body.category !== undefined && {
+      category: body.category,
+      retentionDays: retentionDaysFor(body.category, deps.retention.byCategory, deps.retention.defaultDays),
+    }),
     updatedAt: now,
   }));
   const view = conversationView(updated);
-  return {
-    result: view,
-    pushes: [
-      toGroup(conversationId, EVENTS.conversationUpdated, {
-        conversationId,
-        reason: 'updated',
-        updatedBy: caller.userId,
-        conversation: view,
-      }),
-    ],
-  };
+  const pushes: Push[] = [
+    toGroup(conversationId, EVENTS.conversationUpdated, {
+      conversationId,
+      reason: 'updated',
+      updatedBy: caller.userId,
+      conversation: view,
+    }),
+  ];
+  if (body.title !== undefined && body.title !== conversation.title) {
+    const posted = await postSystemMessage(deps, updated, {
+      type: 'title_changed',
+      data: { actorId: caller.userId, oldTitle: conversation.title, newTitle: body.title },
+      content:
+        body.title === null
+          ? `${caller.userId} removed the title`
+          : `${caller.userId} changed the title to "${body.title}"`,
+      senderId: caller.userId,
+    });
+    pushes.push(...posted.pushes);
+  }
+  return { result: view, pushes };
 }
 
 export async function listParticipants(deps: StoreDeps, caller: Caller, conversationId: string) {
@@ -238,6 +294,13 @@ export async function addParticipants(
         conversation: conversationView(updated),
       }),
     );
+    const posted = await postSystemMessage(deps, updated, {
+      type: 'participant_added',
+      data: { actorId: caller.userId, userIds: addedIds, role: body.role },
+      content: `${caller.userId} added ${addedIds.join(', ')}`,
+      senderId: caller.userId,
+    });
+    pushes.push(...posted.pushes);
   }
   return { result: { participants: updated.participants, added: addedIds }, pushes };
 }
@@ -265,7 +328,8 @@ export async function removeParticipant(
     if (target.role === 'admin') requireRole(me, 'owner', 'remove an admin');
   }
   const now = deps.clock.now().toISOString();
-  await deps.store.updateConversation(conversationId, (c) => {
+  let removed = false;
+  const after = await deps.store.updateConversation(conversationId, (c) => {
     const rest = c.participants.filter((p) => p.userId !== userId);
     if (rest.length === c.participants.length) return null;
     const gone = c.participants.find((p) => p.userId === userId);
@@ -273,9 +337,18 @@ export async function removeParticipant(
       const heir = rest.find((p) => p.role === 'admin') ?? rest[0];
       if (heir) heir.role = 'owner';
     }
+    removed = true;
     return { ...c, participants: rest, updatedAt: now };
   });
   await deps.store.deleteMembership(userId, conversationId);
+  const posted = removed
+    ? await postSystemMessage(deps, after, {
+        type: leaving ? 'participant_left' : 'participant_removed',
+        data: leaving ? { userId } : { actorId: caller.userId, userId },
+        content: leaving ? `${userId} left` : `${caller.userId} removed ${userId}`,
+        senderId: caller.userId,
+      })
+    : { pushes: [] };
   return {
     result: null,
     pushes: [
@@ -288,13 +361,14 @@ export async function removeParticipant(
         reason: leaving ? 'left' : 'removed',
       }),
       toUsers([userId], EVENTS.conversationUpdated, { conversationId, reason: leaving ? 'left' : 'removed' }),
+      ...posted.pushes,
       leaveGroup(conversationId, userId),
     ],
   };
 }
 
 export async function changeRole(
-  deps: StoreDeps,
+  deps: MembershipDeps,
   caller: Caller,
   conversationId: string,
   body: z.infer<typeof ChangeRoleBodySchema>,
@@ -304,14 +378,25 @@ export async function changeRole(
   requireRole(me, 'owner', 'change roles');
   if (body.userId === caller.userId)
     throw invalid('the owner keeps the owner role; make someone else owner by leaving', 'ROLE.SELF');
+  let previous: Role = body.role;
   const updated = await deps.store.updateConversation(conversationId, (c) => {
     const p = c.participants.find((x) => x.userId === body.userId);
     if (!p) throw notFound('Participant');
+    previous = p.role;
     if (p.role === body.role) return null;
     p.role = body.role;
     return c;
   });
   await deps.store.updateMembership(body.userId, conversationId, (m) => ({ ...m, role: body.role }));
+  const posted =
+    previous === body.role
+      ? { pushes: [] }
+      : await postSystemMessage(deps, updated, {
+          type: 'role_changed',
+          data: { actorId: caller.userId, userId: body.userId, role: body.role, previousRole: previous },
+          content: `${caller.userId} made ${body.userId} ${body.role === 'admin' ? 'an admin' : 'a member'}`,
+          senderId: caller.userId,
+        });
   return {
     result: { participants: updated.participants },
     pushes: [
@@ -323,6 +408,7 @@ export async function changeRole(
         changed: [{ userId: body.userId, role: body.role }],
         by: caller.userId,
       }),
+      ...posted.pushes,
     ],
   };
 }

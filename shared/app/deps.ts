@@ -4,6 +4,7 @@ import type { PushSender } from '../ports/push.js';
 import type { JobQueue } from '../ports/queue.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Clock, IdGenerator, Telemetry } from '../ports/system.js';
+import type { TemplateStore } from '../ports/templates.js';
 import type { TranslationStore } from '../ports/translations.js';
 import type { Translator } from '../ports/translator.js';
 import type { AttachmentServices } from './attachments-records.js';
@@ -20,7 +21,10 @@ export interface AppDeps {
   telemetry: Telemetry;
   ephemeral: EphemeralState;
   notifications: NotificationStore;
-  retention: { byCategory: Record<string, number>; defaultDays: number | null };
+  /** Conversation templates (memory or Cosmos, beside the store). */
+  templates: TemplateStore;
+  /** Days by category (null = keep), the fallback, and how much one sweep run may remove (default 500). */
+  retention: { byCategory: Record<string, number | null>; defaultDays: number | null; sweepBatch?: number };
   limits: {
     sendPerMinute: number;
     typingPerMinute: number;

@@ -93,7 +93,9 @@ async function handleMessageEvent(
         ? []
         : await mentionAudience(deps, message.conversationId, mentioned, deps.clock.now().toISOString());
     if (audience.length > 0) pushes.push(...(await notifyMentions(deps, audience, message)));
-    jobs.push(...(await pushJobs(deps, message, recipients)));
+    // why: "alice added bob" is no reason to buzz phones; booking events (and users' messages) are
+    if (message.systemMessageType === undefined || message.systemMessageType.startsWith('booking_'))
+      jobs.push(...(await pushJobs(deps, message, recipients)));
     jobs.push(...contentJobs(conversation, message, options.linkPreviews));
   }
   if (jobs.length > 0) await deps.queue.enqueue(jobs);

@@ -154,7 +154,7 @@ export async function sendMessage(
     refreshPresence(deps, caller),
   ]);
   // why the participants: delivery planning would otherwise read the conversation this send already loaded
-  const pushes = [messageReceivedPush(message, participantIds(conversation))];
+  const pushes = [messageReceivedPush(message, participantIds(conversation), conversation.suggestedResponses)];
   if (wasTyping === true)
     pushes.push(
       toOthersInGroup(

@@ -17,9 +17,25 @@ export const messageEventJob = (m: Message): Job => ({
   body: { conversationId: m.conversationId, messageId: m.id, seq: m.seq, senderId: m.senderId },
 });
 
-/** `participants`: the conversation's, when the caller loaded it (delivery planning then reads nothing). */
-export const messageReceivedPush = (m: Message, participants?: readonly string[]): RealtimeEvent =>
-  toGroup(m.conversationId, EVENTS.messageReceived, { ...viewOf(m), tempId: m.clientMessageId }, participants);
+/**
+ * `participants`: the conversation's, when the caller loaded it (delivery planning then reads nothing).
+ * `suggestedResponses`: the quick replies of the conversation's template, carried along when it has some.
+ */
+export const messageReceivedPush = (
+  m: Message,
+  participants?: readonly string[],
+  suggestedResponses?: string[],
+): RealtimeEvent =>
+  toGroup(
+    m.conversationId,
+    EVENTS.messageReceived,
+    {
+      ...viewOf(m),
+      tempId: m.clientMessageId,
+      ...(suggestedResponses !== undefined && suggestedResponses.length > 0 && { suggestedResponses }),
+    },
+    participants,
+  );
 
 /**
  * Enqueues the message's one job. A failure is logged, not thrown: the message is durable and still marked

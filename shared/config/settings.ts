@@ -57,6 +57,9 @@ export const SettingsSchema = z.object({
   COSMOS_ATOMIC_BATCH: bool(true).describe(
     'Store a send as one transactional batch (claim + message + conversation lastSeq: 1 request); false = the 409-based allocation, for servers without atomic batches (npm start sets false for its embedded cosmosdb-server)',
   ),
+  COSMOS_TTL_ENFORCED: bool(true).describe(
+    'The database deletes messages whose ttl ran out (Cosmos DB: true); false (the embedded server of npm start): the retention sweep deletes them',
+  ),
   REDIS_URL: optStr().describe(
     'Redis for presence, typing, receipts and rate limits (redis:// or rediss://); empty = in-process memory',
   ),
@@ -97,6 +100,23 @@ export const SettingsSchema = z.object({
   RETENTION_DEFAULT_DAYS: z
     .preprocess(blank, z.coerce.number().int().min(1).optional())
     .describe('Retention of conversations without a known category; empty = keep'),
+  RETENTION_CATEGORY_DAYS: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9_.:@-]+=([1-9]\d*|keep)(,[A-Za-z0-9_.:@-]+=([1-9]\d*|keep))*$/,
+          'comma-separated category=days (or category=keep), e.g. booking=90,pet-care=keep',
+        )
+        .optional(),
+    )
+    .describe(
+      'Retention per category beyond the built-in customer-support=180 and customer-driver=30 (which it may override); keep = no expiry',
+    ),
+  RETENTION_SWEEP_BATCH: int(500).describe(
+    'Most messages and conversations one retention sweep run removes; the rest waits for the next run (a cursor is kept)',
+  ),
   NOTIFICATION_TOPICS: z
     .preprocess(
       blank,
@@ -271,6 +291,8 @@ export type StoreSettings =
       allowSelfSigned: boolean;
       /** Sends as one transactional batch (real Cosmos, the emulator); false = the 409-based allocation. */
       atomicBatch: boolean;
+      /** The server deletes expired documents (ttl) itself. */
+      ttlEnforced: boolean;
     };
 
 export type PushSettings = { kind: 'local' } | { kind: 'notificationhubs'; connectionString: string; hubName: string };
@@ -347,6 +369,9 @@ export interface Settings {
   /** Exact origins (scheme://host[:port]) browsers may call from with credentials. */
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
+  /** Category → days (null = keep), from RETENTION_CATEGORY_DAYS; merged over the built-in ones by the runtime. */
+  retentionCategoryDays: Record<string, number | null>;
+  retentionSweepBatch: number;
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number; uploadsPerMinute: number };
   attachments: AttachmentSettings;
@@ -382,6 +407,7 @@ function storeOf(e: EnvSettings, report: Report): StoreSettings | undefined {
     },
     allowSelfSigned: e.COSMOS_ALLOW_SELF_SIGNED,
     atomicBatch: e.COSMOS_ATOMIC_BATCH,
+    ttlEnforced: e.COSMOS_TTL_ENFORCED,
   };
 }
 
@@ -573,6 +599,13 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     redisAuth: e.REDIS_AUTH,
     corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
+    retentionCategoryDays: Object.fromEntries(
+      list(e.RETENTION_CATEGORY_DAYS).map((pair) => {
+        const [category, days] = pair.split('=') as [string, string];
+        return [category, days === 'keep' ? null : Number(days)];
+      }),
+    ),
+    retentionSweepBatch: e.RETENTION_SWEEP_BATCH,
     notificationTopics: e.NOTIFICATION_TOPICS?.split(',') ?? [],
     limits: {
       sendPerMinute: e.RATE_LIMIT_SEND_PER_MINUTE,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../domain/limits.js';
+import { SYSTEM_MESSAGE_TYPES } from '../domain/message.js';
 import { ChannelSchema } from '../domain/notification.js';
 import { messageIdOf } from '../domain/rules.js';
 import { IdSchema } from '../domain/schemas-common.js';
@@ -25,6 +26,8 @@ export const ListoMessageDtoSchema = z
     isEncrypted: z.boolean().optional().describe('true: sensitive data in body is masked (an addition to the seed)'),
     formattedContent: z.string().optional().describe('body as sanitized HTML (an addition to the seed)'),
     mentions: z.array(Id).optional().describe('mentioned user ids (an addition to the seed)'),
+    systemMessageType: z.enum(SYSTEM_MESSAGE_TYPES).optional().describe('an addition: on typed system messages'),
+    systemMessageData: z.record(z.string(), z.unknown()).optional().describe('an addition: its facts'),
   })
   .describe('MessageDto');
 
@@ -95,6 +98,10 @@ export const toListoMessage = (m: z.output<typeof MessageViewSchema>): z.input<t
   ...(m.isEncrypted === true && { isEncrypted: true }),
   ...(m.formattedContent !== undefined && { formattedContent: m.formattedContent }),
   ...(m.mentions.length > 0 && { mentions: m.mentions }),
+  ...(m.systemMessageType !== undefined && {
+    systemMessageType: m.systemMessageType,
+    systemMessageData: m.systemMessageData ?? {},
+  }),
 });
 
 export const toListoNotification = (n: z.output<typeof NotificationSchema>) => ({ ...n, notificationId: n.id });

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { SENSITIVE_KINDS } from '../domain/content/sensitive.js';
 import { EVENTS, type EventName } from '../domain/events.js';
 import { LinkPreviewSchema } from '../domain/link-preview.js';
-import { LocationSchema, MESSAGE_STATUSES, MESSAGE_TYPES, MessageAttachmentSchema } from '../domain/message.js';
+import {
+  LocationSchema,
+  MESSAGE_STATUSES,
+  MESSAGE_TYPES,
+  MessageAttachmentSchema,
+  SYSTEM_MESSAGE_TYPES,
+} from '../domain/message.js';
 import type { EventTable } from './wire.js';
 
 // The native contract's event payloads (README "Realtime contract"): one object argument per event. Loose objects:
@@ -60,6 +66,11 @@ export const MessageViewSchema = z
       })
       .optional()
       .describe('added after the message was stored'),
+    systemMessageType: z
+      .enum(SYSTEM_MESSAGE_TYPES)
+      .optional()
+      .describe('on system messages: what happened; render it from systemMessageData in the user’s language'),
+    systemMessageData: z.record(z.string(), z.unknown()).optional().describe('the facts of a typed system message'),
   })
   .describe('Message');
 
@@ -84,6 +95,10 @@ const callSignal = z.looseObject({ callId: Id, conversationId: Id, userId: Id, a
 export const NATIVE_PAYLOADS = {
   [EVENTS.messageReceived]: MessageViewSchema.extend({
     tempId: Id.nullable().describe('the sender’s clientMessageId'),
+    suggestedResponses: z
+      .array(z.string())
+      .optional()
+      .describe('the quick replies of the conversation’s active template (absent when it has none)'),
   }),
   [EVENTS.messageUpdated]: z.looseObject({ conversationId: Id, messageId: Id, seq: Seq, message: MessageViewSchema }),
   [EVENTS.messageDeleted]: z.looseObject({

@@ -20,7 +20,17 @@ export const SpecMessageSchema = MessageViewSchema.extend({
 export const SPEC_EVENTS = {
   messaging: {
     ReceiveMessage: z.tuple([z.object({ message: SpecMessageSchema, tempId: Id.nullable() })]),
-    ConversationUpdated: z.tuple([z.object({ conversationId: Id, lastMessage: SpecMessageSchema, lastMessageAt: At })]),
+    ConversationUpdated: z.tuple([
+      z.object({
+        conversationId: Id,
+        lastMessage: SpecMessageSchema,
+        lastMessageAt: At,
+        suggestedResponses: z
+          .array(z.string())
+          .optional()
+          .describe('an addition: the quick replies of the conversation’s active template'),
+      }),
+    ]),
     MessagesRead: z.tuple([
       z.object({ conversationId: Id, userId: Id, lastReadMessageId: Id.describe('{conversationId}.{seq}') }),
     ]),
@@ -83,13 +93,15 @@ export const toSpecMessage = (m: z.output<typeof MessageViewSchema>): z.input<ty
 export function specEvents(e: NativeEvent): WireEvent[] {
   switch (e.target) {
     case 'OnMessageReceived': {
-      const message = toSpecMessage(e.payload);
+      const { suggestedResponses, ...received } = e.payload;
+      const message = toSpecMessage(received);
       return [
         emit('ReceiveMessage', { message, tempId: e.payload.tempId }),
         emit('ConversationUpdated', {
           conversationId: e.payload.conversationId,
           lastMessage: message,
           lastMessageAt: e.payload.createdAt,
+          ...(suggestedResponses !== undefined && { suggestedResponses }),
         }),
       ];
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BookingState } from './booking.js';
 import { LIMITS } from './limits.js';
 import { boundedJsonObject, HttpsUrlSchema } from './safe-input.js';
 import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from './schemas-common.js';
@@ -55,6 +56,12 @@ export interface Conversation {
   settings: Record<string, unknown>;
   /** Participants who opted in to auto-translation here (POST …/auto-translate). Never shown to clients. */
   autoTranslate?: string[];
+  /** The template the conversation was made from (its initial message, quick replies, booking texts). */
+  templateId?: string | null;
+  /** Quick replies clients offer in this conversation: its template's, while that template is active. */
+  suggestedResponses?: string[];
+  /** Booking conversations: the newest booking event handled (ordering and dedupe of the booking-events queue). */
+  booking?: BookingState;
 }
 
 export interface Draft {
@@ -122,6 +129,9 @@ export const CreateConversationBodySchema = z
     bookingId: IdSchema.optional(),
     category: IdSchema.optional().describe('e.g. customer-support (180-day retention) or customer-driver (30 days)'),
     initialMessage: z.string().trim().min(1).max(LIMITS.messageContentChars).optional(),
+    templateId: IdSchema.optional().describe(
+      'an active template (not of type booking): the conversation starts with its initial message and offers its suggested responses',
+    ),
     settings: boundedJsonObject().optional(),
   })
   .describe('CreateConversationBody');
@@ -132,8 +142,11 @@ export const UpdateConversationBodySchema = z
     title: z.string().trim().min(1).max(LIMITS.titleChars).nullable().optional(),
     description: z.string().max(LIMITS.descriptionChars).nullable().optional(),
     imageUrl: HttpsUrlSchema.nullable().optional(),
+    category: IdSchema.nullable()
+      .optional()
+      .describe('business category; its retention applies to messages sent from now on (older ones keep theirs)'),
   })
-  .refine((b) => Object.keys(b).length > 0, 'give at least one of title, description, imageUrl')
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of title, description, imageUrl, category')
   .describe('UpdateConversationBody');
 export type UpdateConversationBody = z.infer<typeof UpdateConversationBodySchema>;
 

@@ -1,5 +1,5 @@
 import type { Conversation, Membership, Participant } from './conversation.js';
-import type { Attachment, Location, Message, MessageType } from './message.js';
+import type { Attachment, Location, Message, MessageType, SystemMessageType } from './message.js';
 
 /** A participant's inbox entry when they join: everything before it counts as read and delivered. */
 export function newMembership(conversation: Conversation, p: Participant, now: string): Membership {
@@ -39,6 +39,8 @@ export interface NewMessageInput {
   forwardedFromId?: string;
   /** The conversation's retention; null keeps the message until someone deletes it. */
   retentionDays: number | null;
+  systemMessageType?: SystemMessageType;
+  systemMessageData?: Record<string, unknown>;
 }
 
 /** A message as first stored, before the store gives it a seq and an id: no reactions, edits or deletions yet. */
@@ -63,6 +65,10 @@ export function newMessage(input: NewMessageInput): Omit<Message, 'id' | 'seq'> 
     hiddenFor: [],
     createdAt: input.createdAt,
     ...(input.forwardedFromId !== undefined && { isForwarded: true, forwardedFromId: input.forwardedFromId }),
+    ...(input.systemMessageType !== undefined && {
+      systemMessageType: input.systemMessageType,
+      systemMessageData: input.systemMessageData ?? {},
+    }),
     ...(input.retentionDays !== null && { ttl: input.retentionDays * 86_400 }),
   };
 }

@@ -52,3 +52,12 @@ export type TranslationJob = z.infer<typeof TranslationJobSchema>;
 export const linkPreviewJobId = (messageId: string): string => `preview:${messageId}`;
 export const translationJobId = (messageId: string, retry?: number): string =>
   retry === undefined ? `translate:${messageId}` : `translate:${messageId}:retry${retry}`;
+/** One run of the retention sweep; a run that stops at its bound enqueues the next round of the same request. */
+export const RetentionJobSchema = z.strictObject({
+  requestedAt: z.string().min(1),
+  round: z.number().int().nonnegative(),
+});
+export type RetentionJob = z.infer<typeof RetentionJobSchema>;
+export const retentionJobId = (job: RetentionJob): string => `retention:${job.requestedAt}:${job.round}`;
+/** Rounds one timer tick may chain; the rest waits for the next tick (the cursor keeps the place). */
+export const RETENTION_ROUNDS_MAX = 50;

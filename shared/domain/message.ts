@@ -9,6 +9,29 @@ import { IdSchema, IsoDateSchema, QueryBoolean, QueryInt, UserIdSchema } from '.
 export const MESSAGE_TYPES = ['text', 'image', 'file', 'audio', 'location', 'system'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
+/**
+ * What a system message says, so clients render it in their own language from `systemMessageData` instead of
+ * showing `content` (the server's English rendering, kept for clients that do not know the type).
+ */
+export const SYSTEM_MESSAGE_TYPES = [
+  'participant_added',
+  'participant_removed',
+  'participant_left',
+  'role_changed',
+  'title_changed',
+  'conversation_created',
+  'booking_created',
+  'booking_confirmed',
+  'booking_provider_en_route',
+  'booking_started',
+  'booking_completed',
+  'booking_cancelled',
+] as const;
+export type SystemMessageType = (typeof SYSTEM_MESSAGE_TYPES)[number];
+
+/** The sender id of messages the service itself posts (booking events, templates); never a participant. */
+export const SYSTEM_SENDER = 'system';
+
 export const ATTACHMENT_TYPES = ['image', 'document', 'audio', 'video'] as const;
 
 export const AttachmentSchema = z
@@ -137,6 +160,10 @@ export interface Message {
   isForwarded?: boolean;
   /** The id of the message this copy was forwarded from (the first one of a chain); the only trace of its origin. */
   forwardedFromId?: string;
+  /** On system messages the service posts: what happened (absent on messages users send). */
+  systemMessageType?: SystemMessageType;
+  /** The facts of a typed system message (who, what), as JSON. */
+  systemMessageData?: Record<string, unknown>;
   /** Seconds Cosmos keeps the document (retention); absent = forever. */
   ttl?: number;
   /** Added after the message was stored (link previews); absent until then. */

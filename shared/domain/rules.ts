@@ -24,11 +24,11 @@ export function directConversationId(a: string, b: string): string {
 /** Retention in days by business category; null keeps messages until someone deletes them. */
 export function retentionDaysFor(
   category: string | null,
-  defaults: Record<string, number>,
+  byCategory: Record<string, number | null>,
   fallback: number | null,
 ): number | null {
   // why: categories are chosen by clients; "constructor" must not find Object.prototype's
-  if (category !== null && Object.hasOwn(defaults, category)) return defaults[category] ?? fallback;
+  if (category !== null && Object.hasOwn(byCategory, category)) return byCategory[category] ?? null;
   return fallback;
 }
 

@@ -53,6 +53,12 @@ export interface EphemeralState {
   cacheReadMark(conversationId: string, userId: string, mark: ReadMark): Promise<void>;
   readMarks(conversationId: string, userIds: string[]): Promise<Record<string, ReadMark | null>>;
 
+  /**
+   * Drops what is kept per conversation (typing, read-mark cache) once the conversation is gone (retention); returns
+   * how many keys were removed. Calls expire by their own short TTL.
+   */
+  forgetConversation(conversationId: string): Promise<number>;
+
   /** A call in progress (call signaling): only a known call can be answered or ended; it expires after ttlSeconds. */
   putCall(conversationId: string, callId: string, ttlSeconds: number): Promise<void>;
   hasCall(conversationId: string, callId: string): Promise<boolean>;

@@ -95,4 +95,31 @@ export interface ConversationStore {
 
   getProfile(userId: string): Promise<UserProfile>;
   updateProfile(userId: string, mutate: Mutation<UserProfile>): Promise<UserProfile>;
+
+  // ---- retention (shared/app/retention.ts) ----
+  /**
+   * Capability: the database deletes a message whose `ttl` ran out by itself (Cosmos DB on Azure). false (memory,
+   * the embedded Cosmos server): the retention sweep deletes expired messages itself.
+   */
+  readonly enforcesTtl: boolean;
+  /** Conversations whose id sorts after `afterId`, in id order (the sweep's cursor), at most `limit`. */
+  listConversationsAfter(afterId: string, limit: number): Promise<Conversation[]>;
+  /** Messages created before `before`, oldest first, at most `limit`; `withAttachments`: only those listing some. */
+  listMessagesBefore(
+    conversationId: string,
+    before: string,
+    limit: number,
+    opts?: { withAttachments?: boolean },
+  ): Promise<Message[]>;
+  /** Messages deleted for everyone that still list attachments (their blobs may still exist), at most `limit`. */
+  listDeletedWithAttachments(conversationId: string, limit: number): Promise<Message[]>;
+  /** Removes the messages and their idempotency claims; returns how many were there. */
+  deleteMessages(conversationId: string, messages: Message[]): Promise<number>;
+  /** Clears the conversation's last-message preview if it still shows `messageId`; true when it did. */
+  clearLastMessage(conversationId: string, messageId: string): Promise<boolean>;
+  /** Removes the conversation with whatever its partition still holds (memberships are removed one by one). */
+  deleteConversation(conversationId: string): Promise<void>;
+  /** Where the last retention sweep stopped (a conversation id), null at the start of a pass. */
+  getRetentionCursor(): Promise<string | null>;
+  putRetentionCursor(afterId: string | null): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { LocalPushSender } from '../adapters/memory/local-push.js';
 import { MemoryTextCache } from '../adapters/memory/memory-cache.js';
 import { MemoryNotificationStore } from '../adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../adapters/memory/memory-store.js';
+import { MemoryTemplateStore } from '../adapters/memory/memory-templates.js';
 import { MemoryTranslationStore } from '../adapters/memory/memory-translations.js';
 import { MemoryWrappedKeys } from '../adapters/memory/memory-wrapped-keys.js';
 import { sendReadCache } from '../adapters/send-read-cache.js';
@@ -44,6 +45,7 @@ import type { JobQueue, QueueProbe } from '../ports/queue.js';
 import type { ConnectionInfoIssuer, GroupSender } from '../ports/realtime.js';
 import type { ConversationStore } from '../ports/store.js';
 import type { Telemetry } from '../ports/system.js';
+import type { TemplateStore } from '../ports/templates.js';
 import type { TranslationStore } from '../ports/translations.js';
 import type { Translator } from '../ports/translator.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
@@ -80,6 +82,7 @@ async function buildStores(
   notifications: NotificationStore;
   wrappedKeys: WrappedKeyStore;
   translations: TranslationStore;
+  templates: TemplateStore;
 }> {
   if (settings.kind === 'memory')
     return {
@@ -87,6 +90,7 @@ async function buildStores(
       notifications: new MemoryNotificationStore(),
       wrappedKeys: new MemoryWrappedKeys(),
       translations: new MemoryTranslationStore(),
+      templates: new MemoryTemplateStore(),
     };
   const { createCosmosClient } = await import('../adapters/cosmos/cosmos-client.js');
   const { CosmosConversationStore } = await import('../adapters/cosmos/cosmos-store.js');
@@ -100,6 +104,7 @@ async function buildStores(
     databaseId: settings.database,
     containers: settings.containers,
     atomicBatch: settings.atomicBatch,
+    enforcesTtl: settings.ttlEnforced,
   });
   const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');
   const notifications = new CosmosNotificationStore(
@@ -114,12 +119,15 @@ async function buildStores(
   const translations = new CosmosTranslationStore(
     client.database(settings.database).container(settings.containers.conversations),
   );
+  const { CosmosTemplateStore } = await import('../adapters/cosmos/cosmos-templates.js');
+  const templates = new CosmosTemplateStore(client.database(settings.database).container(settings.containers.users));
   const cosmos = { type: 'Azure DocumentDB', target: new URL(settings.endpoint).host };
   return {
     store: withDependencyTelemetry<ConversationStore>(store, cosmos, telemetry),
     notifications: withDependencyTelemetry<NotificationStore>(notifications, cosmos, telemetry),
     wrappedKeys: withDependencyTelemetry<WrappedKeyStore>(wrappedKeys, cosmos, telemetry),
     translations: withDependencyTelemetry<TranslationStore>(translations, cosmos, telemetry),
+    templates: withDependencyTelemetry<TemplateStore>(templates, cosmos, telemetry),
   };
 }
 
@@ -284,7 +292,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
       ? console
       : new AppInsightsTelemetry(settings.appInsightsConnectionString, console, { role: settings.siteName });
   const [
-    { store, notifications, wrappedKeys, translations },
+    { store, notifications, wrappedKeys, translations, templates },
     { ephemeral, cache, stop: stopEphemeral },
     queue,
     push,
@@ -309,10 +317,15 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     pushGraceSeconds: settings.pushGraceSeconds,
     ephemeral,
     notifications,
+    templates,
     clock: systemClock,
     ids: randomIds,
     telemetry,
-    retention: { byCategory: DEFAULT_RETENTION_DAYS, defaultDays: settings.retentionDefaultDays },
+    retention: {
+      byCategory: { ...DEFAULT_RETENTION_DAYS, ...settings.retentionCategoryDays },
+      defaultDays: settings.retentionDefaultDays,
+      sweepBatch: settings.retentionSweepBatch,
+    },
     notificationTopics: settings.notificationTopics,
     limits: settings.limits,
     content,

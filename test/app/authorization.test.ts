@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { blockUser, unblockUser } from '../../shared/app/blocks.js';
+import { handleBookingEvent } from '../../shared/app/booking-events.js';
 import { initiateCall, signalCall } from '../../shared/app/calls.js';
 import { addParticipants, createConversation } from '../../shared/app/conversations.js';
 import { editMessage, react, sendMessage } from '../../shared/app/messages.js';
 import { subscribeChannel } from '../../shared/app/notifications.js';
 import { getPresence, updatePresence } from '../../shared/app/presence.js';
 import { setTyping } from '../../shared/app/typing.js';
+import { bookingEvent } from '../support/booking.js';
 import { kindOf, memoryDeps, withDirect, withGroup } from '../support/deps.js';
 import { runMessageEvents } from '../support/pipeline.js';
 
@@ -182,7 +184,7 @@ describe('D13: an edit racing a delete for everyone', () => {
 describe('D2: notification channels have a grammar and a rule', () => {
   it('D2: when users subscribe to channels, then only the owner, participants, booking parties or anyone (configured topics) get in; anything else is refused', async () => {
     const { deps, id } = await withGroup();
-    await createConversation(deps, alice, { type: 'booking', bookingId: '123', participants: ['bob'] });
+    await handleBookingEvent(deps, bookingEvent({ bookingId: '123', customerId: 'alice', providerId: 'bob' }));
     const as = (userId: string, channel: string) =>
       kindOf(subscribeChannel(deps, { userId, connectionId: `c-${userId}` }, channel, true));
     const cases: [string, string, string][] = [
@@ -227,16 +229,28 @@ describe('D3: presence is visible only to people who share a conversation', () =
   });
 });
 
-describe('D4: a booking conversation someone else created', () => {
-  it('D4: when an outsider or a real party finds the booking taken, then the answer is a neutral 403 that names no conversation or participant', async () => {
+describe('D4: booking conversations cannot be squatted', () => {
+  it('D4: when a user tries to create a booking conversation first, then nothing is created (404, naming nothing) and the booking event later makes it with the real parties', async () => {
     const { deps } = memoryDeps();
-    await createConversation(deps, { userId: 'squatter' }, { type: 'booking', bookingId: 'b7', participants: ['x'] });
     try {
-      await createConversation(deps, alice, { type: 'booking', bookingId: 'b7', participants: ['bob'] });
+      await createConversation(deps, { userId: 'squatter' }, { type: 'booking', bookingId: 'b7', participants: ['x'] });
       expect.unreachable();
     } catch (e) {
-      expect(e).toMatchObject({ kind: 'forbidden', code: 'CONVERSATION.CREATE_REFUSED' });
-      expect(String((e as Error).message)).not.toMatch(/exist|bk_b7|squatter|participant/);
+      expect(e).toMatchObject({ kind: 'not_found', code: 'CONVERSATION.NOT_FOUND' });
+      expect(String((e as Error).message)).not.toMatch(/bk_b7|squatter|participant/);
     }
+    expect(await deps.store.getConversation('bk_b7')).toBeNull();
+    await handleBookingEvent(deps, bookingEvent({ bookingId: 'b7', customerId: 'alice', providerId: 'bob' }));
+    const c = await deps.store.getConversation('bk_b7');
+    expect(c?.participants.map((p) => [p.userId, p.role])).toEqual([
+      ['alice', 'member'],
+      ['bob', 'member'],
+    ]);
+    expect(c?.createdBy).toBe('system');
+    expect(
+      await kindOf(
+        createConversation(deps, { userId: 'squatter' }, { type: 'booking', bookingId: 'b7', participants: ['x'] }),
+      ),
+    ).toBe('not_found:CONVERSATION.NOT_FOUND');
   });
 });

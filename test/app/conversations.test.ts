@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { handleBookingEvent } from '../../shared/app/booking-events.js';
 import { createConversation } from '../../shared/app/conversations.js';
+import { bookingEvent } from '../support/booking.js';
 import { kindOf, memoryDeps } from '../support/deps.js';
 
 const alice = { userId: 'alice' };
@@ -26,14 +28,17 @@ describe('creating conversations', () => {
     });
   });
 
-  it('when someone outside a booking creates its conversation, then they are refused and learn nothing', async () => {
+  it('when someone outside a booking opens or creates its conversation, then they get the 404 of any conversation they cannot see; the parties open it', async () => {
     const { deps } = memoryDeps();
-    await createConversation(deps, alice, { type: 'booking', bookingId: 'b42', participants: ['bob'] });
+    await handleBookingEvent(deps, bookingEvent({ bookingId: 'b42', customerId: 'alice', providerId: 'bob' }));
     const again = await createConversation(deps, bob, { type: 'booking', bookingId: 'b42', participants: ['alice'] });
-    expect(again.result.created).toBe(false);
+    expect(again.result).toMatchObject({ created: false, conversationId: 'bk_b42' });
     expect(
       await kindOf(createConversation(deps, carol, { type: 'booking', bookingId: 'b42', participants: ['alice'] })),
-    ).toBe('forbidden:CONVERSATION.CREATE_REFUSED');
+    ).toBe('not_found:CONVERSATION.NOT_FOUND');
+    expect(
+      await kindOf(createConversation(deps, carol, { type: 'booking', bookingId: 'b43', participants: ['alice'] })),
+    ).toBe('not_found:CONVERSATION.NOT_FOUND');
   });
 
   it('when a participant joins, then their inbox entry starts with everything before it read and delivered', async () => {

@@ -23,15 +23,24 @@ describe('history follows the stay (joinedSeq): no history before joining, also 
     await addParticipants(deps, alice, id, { userIds: ['carol'], role: 'member' });
     await sendMessage(deps, alice, id, { content: 'after one' });
 
-    expect(contents(await listMessages(deps, carol, id, page))).toEqual(['after one']);
-    expect(contents(await listMessages(deps, alice, id, page))).toEqual(['before one', 'before two', 'after one']);
+    // her own addition is the first thing she sees (a typed system message)
+    expect(contents(await listMessages(deps, carol, id, page))).toEqual(['alice added carol', 'after one']);
+    expect(contents(await listMessages(deps, alice, id, page))).toEqual([
+      'before one',
+      'before two',
+      'alice added carol',
+      'after one',
+    ]);
     // catch-up from an older seq and a backward page below her join give nothing from before it
-    expect(contents(await listMessages(deps, carol, id, { ...page, afterSeq: 0 }))).toEqual(['after one']);
+    expect(contents(await listMessages(deps, carol, id, { ...page, afterSeq: 0 }))).toEqual([
+      'alice added carol',
+      'after one',
+    ]);
     const below = await listMessages(deps, carol, id, { ...page, beforeSeq: 3 });
     expect(below.messages).toEqual([]);
     expect(below.hasMore).toBe(false);
     expect(await kindOf(getMessageDetail(deps, carol, id, `${id}.1`))).toBe('not_found:MESSAGE.NOT_FOUND');
-    expect((await getMessageDetail(deps, carol, id, `${id}.3`)).message.content).toBe('after one');
+    expect((await getMessageDetail(deps, carol, id, `${id}.4`)).message.content).toBe('after one');
     const found = await searchMessages(deps, carol, { query: 'one', limit: 50 });
     expect(found.results.map((r) => r.message.content)).toEqual(['after one']);
     const inConversation = await searchMessages(deps, carol, { query: 'before', conversationId: id, limit: 50 });
@@ -39,8 +48,8 @@ describe('history follows the stay (joinedSeq): no history before joining, also 
     await runMessageEvents(t); // the inbox fan-out moves members' lastSeq (asynchronous since the lean send)
     const membership = await deps.store.getMembership('carol', id);
     expect(membership).toMatchObject({ joinedSeq: 2 });
-    expect(unreadCount(membership!)).toBe(1);
-    expect((await listInbox(deps, carol, { type: 'all', archived: false, pageSize: 20 })).unreadTotal).toBe(1);
+    expect(unreadCount(membership!)).toBe(2);
+    expect((await listInbox(deps, carol, { type: 'all', archived: false, pageSize: 20 })).unreadTotal).toBe(2);
   });
 
   it('when bob is removed and re-added, then what was sent while he was away stays hidden, and what he saw before too', async () => {
@@ -52,12 +61,18 @@ describe('history follows the stay (joinedSeq): no history before joining, also 
     await addParticipants(deps, alice, id, { userIds: ['bob'], role: 'member' });
     await sendMessage(deps, alice, id, { content: 'back again' });
 
-    expect(contents(await listMessages(deps, bob, id, page))).toEqual(['back again']);
-    expect(await kindOf(getMessageDetail(deps, bob, id, `${id}.2`))).toBe('not_found:MESSAGE.NOT_FOUND');
-    expect((await deps.store.getConversation(id))?.participants.find((p) => p.userId === 'bob')?.joinedSeq).toBe(2);
+    expect(contents(await listMessages(deps, bob, id, page))).toEqual(['alice added bob', 'back again']);
+    expect(await kindOf(getMessageDetail(deps, bob, id, `${id}.3`))).toBe('not_found:MESSAGE.NOT_FOUND');
+    expect((await deps.store.getConversation(id))?.participants.find((p) => p.userId === 'bob')?.joinedSeq).toBe(3);
     await runMessageEvents(t); // the inbox fan-out moves members' lastSeq (asynchronous since the lean send)
-    expect(unreadCount((await deps.store.getMembership('bob', id))!)).toBe(1);
-    // the creators keep the whole history
-    expect(contents(await listMessages(deps, alice, id, page))).toEqual(['first stay', 'while away', 'back again']);
+    expect(unreadCount((await deps.store.getMembership('bob', id))!)).toBe(2);
+    // the creators keep the whole history, with the typed system messages of the membership changes
+    expect(contents(await listMessages(deps, alice, id, page))).toEqual([
+      'first stay',
+      'alice removed bob',
+      'while away',
+      'alice added bob',
+      'back again',
+    ]);
   });
 });

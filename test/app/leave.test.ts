@@ -37,6 +37,16 @@ describe('leaving', () => {
         to: { users: ['bob'] },
         payload: expect.objectContaining({ reason: 'left' }),
       }),
+      expect.objectContaining({
+        target: 'OnMessageReceived',
+        to: expect.objectContaining({ group: `conversation:${id}` }),
+        payload: expect.objectContaining({
+          type: 'system',
+          systemMessageType: 'participant_left',
+          systemMessageData: { userId: 'bob' },
+          content: 'bob left',
+        }),
+      }),
       { kind: 'group', action: 'remove', group: `conversation:${id}`, userId: 'bob' },
     ]);
     expect(await deps.store.getMembership('bob', id)).toBeNull();

@@ -108,17 +108,17 @@ describe('push notification rules', () => {
     await runMessageEvents(t);
     const now = t.deps.clock.now();
     expect((await runPushJobs(t, now)).sort()).toEqual(['bob', 'bob']);
-    // carol was online: she marks the first delivered within the grace, not the second
-    await markDelivered(t.deps, { userId: 'carol' }, t.id, 1);
+    // carol was online: she marks the first delivered within the grace, not the second (seq 1: "alice added carol")
+    await markDelivered(t.deps, { userId: 'carol' }, t.id, 2);
     expect(await runPushJobs(t, now)).toEqual([]);
     expect(await runPushJobs(t, new Date(now.getTime() + 5_000))).toEqual(['carol']);
 
     const bobs = t.deps.push.recorded?.('bob') ?? [];
     expect(bobs.map((n) => [n.seq, n.body, n.badge, n.collapseKey, n.platform])).toEqual([
-      [1, 'New message', 2, `conversation:${t.id}`, 'fcm'],
-      [2, 'New message', 2, `conversation:${t.id}`, 'fcm'],
+      [2, 'New message', 3, `conversation:${t.id}`, 'fcm'],
+      [3, 'New message', 3, `conversation:${t.id}`, 'fcm'],
     ]);
-    expect(t.deps.push.recorded?.('carol')).toMatchObject([{ seq: 2, body: 'second', title: 'g' }]);
+    expect(t.deps.push.recorded?.('carol')).toMatchObject([{ seq: 3, body: 'second', title: 'g' }]);
     expect(t.deps.push.recorded?.('alice')).toEqual([]);
     // the stale token was reported by the service and removed
     expect(await t.deps.push.unregister('bob', 'old')).toBe(false);

@@ -45,6 +45,14 @@ describe('participant roles', () => {
         to: { group: `conversation:${id}` },
         payload: expect.objectContaining({ changed: [{ userId: 'bob', role: 'admin' }], by: 'alice' }),
       }),
+      expect.objectContaining({
+        target: 'OnMessageReceived',
+        payload: expect.objectContaining({
+          senderId: 'alice',
+          systemMessageType: 'role_changed',
+          systemMessageData: { actorId: 'alice', userId: 'bob', role: 'admin', previousRole: 'member' },
+        }),
+      }),
     ]);
     await changeRole(deps, alice, id, { userId: 'bob', role: 'member' });
     expect(await roleOf(deps, id, 'bob')).toBe('member');

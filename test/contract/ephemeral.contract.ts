@@ -263,6 +263,23 @@ export function runEphemeralContract(name: string, make: MakeEphemeral, opts: Co
       });
     });
 
+    describe('forgetting a conversation (retention)', () => {
+      it('when a gone conversation is forgotten, then its typing and read-mark keys are removed, once, and other conversations keep theirs', async () => {
+        const { s } = await fresh();
+        const [conv, other] = [uid('conv'), uid('other')];
+        for (const c of [conv, other]) {
+          await s.startTyping(c, 'a');
+          await s.cacheReadMark(c, 'a', { seq: 2, readAt: '2026-01-01T00:00:05Z' });
+        }
+        expect(await s.forgetConversation(conv)).toBe(2);
+        expect(await s.forgetConversation(conv)).toBe(0);
+        expect(await s.typingUsers(conv)).toEqual([]);
+        expect(await s.readMarks(conv, ['a'])).toEqual({ a: null });
+        expect(await s.typingUsers(other)).toEqual(['a']);
+        expect((await s.readMarks(other, ['a'])).a).toMatchObject({ seq: 2 });
+      });
+    });
+
     describe('rate limits', () => {
       it('when 50 calls hit a bucket of 10 at once, then exactly 10 pass and the rest get a retry-after', async () => {
         const { s } = await fresh();

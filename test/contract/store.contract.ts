@@ -832,5 +832,69 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         expect(await store.lastSeqs([])).toEqual({});
       });
     });
+
+    describe('retention', () => {
+      const photo = {
+        type: 'image' as const,
+        url: 'https://f.example/a.png',
+        fileName: 'a.png',
+        mimeType: 'image/png',
+        size: 1,
+      };
+
+      it('when the sweep lists, deletes and clears, then expired messages (with their claims) go, later seqs stay unique, and the preview clears only while it shows the message', async () => {
+        const id = await freshConversation({}, (c) => [membershipOf('alice', c)]);
+        const ms = await appendMany(id, 4, (i) => ({
+          createdAt: at(i),
+          clientMessageId: `cm-${i}`,
+          attachments: i === 2 ? [photo] : [],
+        }));
+        expect(seqsOf(await store.listMessagesBefore(id, at(3), 10))).toEqual([1, 2]);
+        expect(seqsOf(await store.listMessagesBefore(id, at(9), 10, { withAttachments: true }))).toEqual([2]);
+        expect(seqsOf(await store.listMessagesBefore(id, at(9), 2))).toEqual([1, 2]);
+        expect(await store.deleteMessages(id, ms.slice(0, 2))).toBe(2);
+        expect(await store.deleteMessages(id, ms.slice(0, 2))).toBe(0);
+        expect(seqsOf(await store.listMessages(id, { limit: 10 }))).toEqual([3, 4]);
+        expect(seqsOf(await store.listMessages(id, { beforeSeq: 4, limit: 10 }))).toEqual([3]);
+        expect(await store.getMessage(id, messageIdOf(id, 1))).toBeNull();
+        expect(await store.findByClientMessageId(id, 'alice', 'cm-1')).toBeNull();
+        // a freed clientMessageId stores a new message with the next seq, never a reused one
+        const again = await store.appendMessage(newMessage(id, { clientMessageId: 'cm-1', createdAt: at(5) }));
+        expect(again).toMatchObject({ created: true, message: { seq: 5 } });
+        expect(await store.clearLastMessage(id, messageIdOf(id, 4))).toBe(false);
+        expect(await store.clearLastMessage(id, messageIdOf(id, 5))).toBe(true);
+        expect((await store.getConversation(id))?.lastMessage).toBeNull();
+        expect((await store.getConversation(id))?.lastSeq).toBe(5);
+      });
+
+      it('when deleted-for-everyone messages still list files, then they are found until their attachments are cleared', async () => {
+        const id = await freshConversation();
+        const [m] = await appendMany(id, 1, () => ({ attachments: [photo] }));
+        if (!m) throw new Error('no message');
+        expect(await store.listDeletedWithAttachments(id, 10)).toEqual([]);
+        await store.updateMessage(id, m.id, (x) => ({ ...x, isDeleted: true }));
+        expect((await store.listDeletedWithAttachments(id, 10)).map((x) => x.id)).toEqual([m.id]);
+        await store.updateMessage(id, m.id, (x) => ({ ...x, attachments: [] }));
+        expect(await store.listDeletedWithAttachments(id, 10)).toEqual([]);
+      });
+
+      it('when conversations are listed after a cursor and one is deleted, then the order is by id and the deleted one is gone with its messages', async () => {
+        const a = await freshConversation();
+        const b = await freshConversation();
+        await appendMany(a, 2);
+        const after = (await store.listConversationsAfter(a < b ? a : b, 1000)).map((c) => c.id);
+        expect(after).toContain(a < b ? b : a);
+        expect(after).not.toContain(a < b ? a : b);
+        expect([...after].sort()).toEqual(after);
+        await store.deleteConversation(a);
+        expect(await store.getConversation(a)).toBeNull();
+        expect(await store.listMessages(a, { limit: 10 })).toEqual([]);
+        expect((await store.listConversationsAfter('', 100_000)).map((c) => c.id)).not.toContain(a);
+        await store.putRetentionCursor(b);
+        expect(await store.getRetentionCursor()).toBe(b);
+        await store.putRetentionCursor(null);
+        expect(await store.getRetentionCursor()).toBeNull();
+      });
+    });
   });
 }

@@ -86,6 +86,14 @@ const HTTP: Row[] = [
   ['devices-unregister',            '404',  '404',  '404',  '404',  '404',  '404',  '401'],
   ['push-preferences',              '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '401'],
   ['dev-push-outbox',               '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  // templates: only tokens with the app role Templates.Manage (none of these callers has it)
+  ['templates-list',                '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-create',              '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-get',                 '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-replace',             '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['templates-delete',              '403',  '403',  '403',  '403',  '403',  '403',  '401'],
+  ['booking-event-schema',          '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
+  ['dev-booking-events',            '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['openapi',                       '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['asyncapi',                      '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
   ['health',                        '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx',  '2xx'],
@@ -334,7 +342,9 @@ describe('authorization matrix', () => {
       notificationId,
       deviceId: 'mx-no-such-device',
       attachmentId: name === 'attachments-complete' ? directUpload : attached,
+      templateId: 'mx-no-such-template',
     };
+    const template = { name: 'mx', type: 'emergency', initialMessage: 'help is on the way' };
     const bodies: Record<string, unknown> = {
       'conversations-create': { type: 'group', title: 'new', participants: [USERS.owner, 'mx-zed'] },
       'conversations-update': { title: 'renamed' },
@@ -372,6 +382,16 @@ describe('authorization matrix', () => {
         return form;
       })(),
       'attachments-create': { fileName: 'c.txt', mimeType: 'text/plain', size: 3, type: 'document', conversationId },
+      'templates-create': template,
+      'templates-replace': template,
+      'dev-booking-events': {
+        eventId: `mx-ev-${role}`,
+        type: 'created',
+        bookingId: `mx-booking-${role}`,
+        customerId: 'mx-cust',
+        providerId: 'mx-prov',
+        occurredAt: '2026-11-22T09:00:00.000Z',
+      },
     };
     const queries: Record<string, string> = {
       'messages-search': '?query=hi',

@@ -36,7 +36,11 @@ describe('bad input over HTTP', () => {
       bobId,
       conversationId,
       fill: (path: string): string =>
-        path.replace('{conversationId}', conversationId).replace('{messageId}', messageId).replace('{userId}', bobId),
+        path
+          .replace('{conversationId}', conversationId)
+          .replace('{messageId}', messageId)
+          .replace('{userId}', bobId)
+          .replace('{templateId}', 'tpl-none'),
       messageCount: async (): Promise<number> =>
         (await api.call('GET', `${M}/conversations/${conversationId}`, { token: alice })).body.conversation
           .lastSeq as number,
@@ -111,7 +115,7 @@ describe('bad input over HTTP', () => {
       }
     }
     expect(await messageCount()).toBe(before);
-  });
+  }, 60_000); // every authenticated route × six tokens: slow on a loaded machine
 
   it('when a body is malformed JSON, the wrong type, missing, has unknown fields or is over 100 KB, then every body route answers 4xx and writes nothing', async () => {
     const { alice, fill, messageCount } = await fixture();

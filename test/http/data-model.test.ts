@@ -49,9 +49,10 @@ describe('data model over the local stack', () => {
 
     const list = await api.call('GET', `${M}/conversations/${id}/messages`, { token: bob.token });
     expect(list.status).toBe(200);
-    expect(list.body.messages.map((m: { content: string }) => m.content)).toEqual(['welcome back']);
+    const welcome = [`${alice.id} added ${bob.id}`, 'welcome back'];
+    expect(list.body.messages.map((m: { content: string }) => m.content)).toEqual(welcome);
     const catchUp = await api.call('GET', `${M}/conversations/${id}/messages?after=0`, { token: bob.token });
-    expect(catchUp.body.messages.map((m: { content: string }) => m.content)).toEqual(['welcome back']);
+    expect(catchUp.body.messages.map((m: { content: string }) => m.content)).toEqual(welcome);
     const detail = await api.call('GET', `${M}/conversations/${id}/messages/${away.body.message.id}`, {
       token: bob.token,
     });
@@ -59,9 +60,10 @@ describe('data model over the local stack', () => {
     const search = await api.call('GET', `${M}/messages/search?query=secret`, { token: bob.token });
     expect(search.body.results).toEqual([]);
     const mine = await api.call('GET', `${M}/conversations/${id}`, { token: bob.token });
-    expect(mine.body.membership).toMatchObject({ joinedSeq: 2, lastReadSeq: 2 });
+    // seq 2 is "alice removed bob", 3 the secret, 4 "alice added bob", 5 the welcome
+    expect(mine.body.membership).toMatchObject({ joinedSeq: 3, lastReadSeq: 3 });
     const full = await api.call('GET', `${M}/conversations/${id}/messages`, { token: alice.token });
-    expect(full.body.messages).toHaveLength(3);
+    expect(full.body.messages).toHaveLength(5);
   });
 
   it('when a message is forwarded into two of the caller’s conversations, then 201 with a forwarded copy in each; a retry answers 200 with the same copies', async () => {

@@ -17,7 +17,7 @@ import { arbitraryOf, hostileString, hostileValue, type JsonSchema, mutated } fr
  * a hang, and a refused call writes nothing (the caller's inbox and the conversation's lastSeq stay as they were).
  * Time-boxed: each property stops after its budget, however many runs that is.
  */
-const HTTP_BUDGET_MS = 40_000;
+const HTTP_BUDGET_MS = 45_000; // attachments, templates and booking events added routes
 const HUB_BUDGET_MS = 12_000;
 const REQUEST_TIMEOUT_MS = 8_000;
 const USERS = 12;
@@ -143,7 +143,7 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
     const failures: string[] = [];
     const routes = ROUTES.filter((r) => r.name !== 'openapi' && r.name !== 'health');
     expect(routes.length).toBeGreaterThan(35);
-    const input = fc.constantFrom(...routes).chain((route) => {
+    const arbitraryFor = (route: (typeof routes)[number]) => {
       const params = schemaOf(route.params)?.properties ?? {};
       const query = schemaOf(route.query);
       const body = schemaOf(route.body);
@@ -176,7 +176,12 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
           { weight: 1, arbitrary: fc.oneof(hostileString, fc.constant('{"a":')) },
         ),
       });
-    });
+    };
+    const input = fc.constantFrom(...routes).chain(arbitraryFor);
+    // why: one example per route runs first, so every route is exercised however few runs a loaded machine allows
+    const examples = routes.flatMap((r) =>
+      fc.sample(arbitraryFor(r), { numRuns: 1, seed: 42 }).map((v) => [v] as [typeof v]),
+    );
 
     const out = await fc.check(
       fc.asyncProperty(input, async ({ route, caller, params, query, body, raw }) => {
@@ -227,7 +232,13 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
         }
         return true;
       }),
-      { numRuns: 1_000_000, interruptAfterTimeLimit: HTTP_BUDGET_MS, markInterruptAsFailure: false, seed: Date.now() },
+      {
+        numRuns: 1_000_000,
+        interruptAfterTimeLimit: HTTP_BUDGET_MS,
+        markInterruptAsFailure: false,
+        seed: Date.now(),
+        examples,
+      },
     );
     console.info(
       `fuzz http: ${out.numRuns} runs over ${seen.size} routes (seed ${out.seed}); statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
@@ -254,7 +265,7 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
     const failures: string[] = [];
     const seen = new Set<string>();
     const methods = HUB_METHODS.map((m) => ({ ...m, schema: schemaOf(m.args) }));
-    const input = fc.constantFrom(...methods).chain((m) =>
+    const arbitraryForMethod = (m: (typeof methods)[number]) =>
       fc.record({
         method: fc.constant(m),
         args: fc.oneof(
@@ -275,7 +286,11 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
               .chain((a) => fc.tuple(...a.map(fc.constant), fc.oneof(hostileString, hostileValue))),
           },
         ),
-      }),
+      });
+    const input = fc.constantFrom(...methods).chain(arbitraryForMethod);
+    // why: one example per method first, as for the routes
+    const examples = methods.flatMap((m) =>
+      fc.sample(arbitraryForMethod(m), { numRuns: 1, seed: 42 }).map((v) => [v] as [typeof v]),
     );
     const out = await fc.check(
       fc.asyncProperty(input, async ({ method, args }) => {
@@ -307,7 +322,13 @@ describe('fuzz: every route and hub method, from the schemas and from hostile in
         }
         return true;
       }),
-      { numRuns: 1_000_000, interruptAfterTimeLimit: HUB_BUDGET_MS, markInterruptAsFailure: false, seed: Date.now() },
+      {
+        numRuns: 1_000_000,
+        interruptAfterTimeLimit: HUB_BUDGET_MS,
+        markInterruptAsFailure: false,
+        seed: Date.now(),
+        examples,
+      },
     );
     console.info(`fuzz hub: ${out.numRuns} runs over ${seen.size} methods (seed ${out.seed})`);
     expect(failures, fc.defaultReportMessage(out) ?? '').toEqual([]);

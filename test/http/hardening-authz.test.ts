@@ -67,10 +67,24 @@ describe('hardening (authorization) over the local stack', () => {
   it('D2: when a stranger subscribes to booking-123 or to booking:{id} of a booking they are not in, then the hub refuses with a clear error; the parties and a topic get in', async () => {
     const [alice, bob, mallory] = await people('alice', 'bob', 'mallory');
     const bookingId = `b${n}`;
-    await api.call('POST', `${M}/conversations`, {
-      token: alice.token,
-      body: { type: 'booking', bookingId, participants: [bob.id] },
+    // booking conversations come from the booking system: an event on the booking-events queue makes it
+    const sent = await api.call('POST', 'dev/queues/booking-events', {
+      body: {
+        eventId: `ev-d2-${n}`,
+        type: 'created',
+        bookingId,
+        customerId: alice.id,
+        providerId: bob.id,
+        occurredAt: '2026-11-22T09:00:00.000Z',
+      },
     });
+    expect(sent.status).toBe(202);
+    for (let i = 0; ; i++) {
+      const r = await api.call('GET', `${M}/conversations/bk_${bookingId}`, { token: bob.token });
+      if (r.status === 200) break;
+      if (i > 300) throw new Error('the booking conversation never appeared');
+      await new Promise((res) => setTimeout(res, 50));
+    }
     const connect = async (token: string) => {
       const conn = new HubConnectionBuilder()
         .withUrl(`${stack.baseUrl}/api/notifications`, { accessTokenFactory: () => token })
@@ -119,15 +133,19 @@ describe('hardening (authorization) over the local stack', () => {
     expect(contact.body.presence[alice.id].lastSeen).not.toBeNull();
   });
 
-  it('D4: when someone else took a booking conversation first, then the real party gets a neutral 403 that reveals no conversation', async () => {
+  it('D4: when someone tries to take a booking conversation first, then nothing is created and the answer is the plain 404 that reveals nothing', async () => {
     const [squatter, alice, bob] = await people('squatter', 'alice', 'bob');
     const bookingId = `bk-taken-${n}`;
     const body = { type: 'booking', bookingId, participants: [bob.id] };
-    expect((await api.call('POST', `${M}/conversations`, { token: squatter.token, body })).status).toBe(201);
+    const squat = await api.call('POST', `${M}/conversations`, { token: squatter.token, body });
+    expectProblem(squat, 404);
+    expect(squat.body.code).toBe('CONVERSATION.NOT_FOUND');
     const r = await api.call('POST', `${M}/conversations`, { token: alice.token, body });
-    expectProblem(r, 403);
-    expect(r.body.code).toBe('CONVERSATION.CREATE_REFUSED');
+    expectProblem(r, 404);
     expect(JSON.stringify(r.body)).not.toMatch(/exist|bk_|squatter/);
+    // the same answer as for a conversation id nobody uses
+    const none = await api.call('GET', `${M}/conversations/bk_${bookingId}`, { token: alice.token });
+    expect({ ...none.body, instance: undefined }).toEqual({ ...r.body, instance: undefined });
   });
 
   it('D11: when a stored send is retried while rate-limited, then it answers 200 with the stored message, not 429', async () => {

@@ -194,20 +194,25 @@ export function lifecycleSuite(store: 'memory' | 'cosmos'): void {
         ).toBe(201);
       }
       const newest = await api.call('GET', `${M}/conversations/${id}/messages?limit=10`, { token: ivy });
-      expect(newest.body.messages.map((m: any) => m.seq)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+      // 29 sends plus three typed system messages (the rename, jack added, jack removed) after the first message
+      const last = 33;
+      const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect(newest.body.messages.map((m: any) => m.seq)).toEqual(seqs(last - 9, last));
       expect(newest.body.hasMore).toBe(true);
       const older = await api.call(
         'GET',
         `${M}/conversations/${id}/messages?before=${newest.body.oldestMessageId}&limit=25`,
         { token: ivy },
       );
-      expect(older.body.messages.map((m: any) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(older.body.messages.map((m: any) => m.seq)).toEqual(seqs(1, last - 10));
       expect(older.body.hasMore).toBe(false);
-      const forward = await api.call('GET', `${M}/conversations/${id}/messages?after=25&limit=3`, { token: ivy });
-      expect(forward.body.messages.map((m: any) => m.seq)).toEqual([26, 27, 28]);
+      const forward = await api.call('GET', `${M}/conversations/${id}/messages?after=${last - 5}&limit=3`, {
+        token: ivy,
+      });
+      expect(forward.body.messages.map((m: any) => m.seq)).toEqual(seqs(last - 4, last - 2));
       expect(forward.body.hasMore).toBe(true);
-      const tail = await api.call('GET', `${M}/conversations/${id}/messages?after=28&limit=3`, { token: ivy });
-      expect(tail.body).toMatchObject({ hasMore: false, newestMessageId: `${id}.30` });
+      const tail = await api.call('GET', `${M}/conversations/${id}/messages?after=${last - 2}&limit=3`, { token: ivy });
+      expect(tail.body).toMatchObject({ hasMore: false, newestMessageId: `${id}.${last}` });
 
       expect(
         (

@@ -6,6 +6,7 @@ import { LocalPushSender } from '../../shared/adapters/memory/local-push.js';
 import { MemoryEphemeralState } from '../../shared/adapters/memory/memory-ephemeral.js';
 import { MemoryNotificationStore } from '../../shared/adapters/memory/memory-notifications.js';
 import { MemoryConversationStore } from '../../shared/adapters/memory/memory-store.js';
+import { MemoryTemplateStore } from '../../shared/adapters/memory/memory-templates.js';
 import { MemoryTranslationStore } from '../../shared/adapters/memory/memory-translations.js';
 import { MemoryWrappedKeys } from '../../shared/adapters/memory/memory-wrapped-keys.js';
 import type { ContentDeps, ContentSettings } from '../../shared/app/content-config.js';
@@ -56,6 +57,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     pushGraceSeconds: 5,
     ephemeral: new MemoryEphemeralState(),
     notifications: new MemoryNotificationStore(() => now),
+    templates: new MemoryTemplateStore(),
     clock: { now: () => new Date(now) },
     ids: { newId: (prefix) => `${prefix}_${++n}` },
     telemetry,

@@ -17,6 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { BOOKING_EVENT_TYPES } from '../../domain/booking.js';
 import { SealedContentSchema } from '../../domain/content/cipher.js';
 import { SENSITIVE_KINDS } from '../../domain/content/sensitive.js';
 import {
@@ -29,7 +30,14 @@ import {
   type UserProfile,
 } from '../../domain/conversation.js';
 import { LinkPreviewSchema } from '../../domain/link-preview.js';
-import { ATTACHMENT_TYPES, type Attachment, type Location, MESSAGE_TYPES, type Message } from '../../domain/message.js';
+import {
+  ATTACHMENT_TYPES,
+  type Attachment,
+  type Location,
+  MESSAGE_TYPES,
+  type Message,
+  SYSTEM_MESSAGE_TYPES,
+} from '../../domain/message.js';
 import type { Notification } from '../../domain/notification.js';
 import { previewOf } from '../../domain/rules.js';
 
@@ -87,6 +95,11 @@ const ConversationShape: z.ZodType<Conversation> = z.object({
   retentionDays: z.number().nullable(),
   settings: z.record(z.string(), z.unknown()),
   autoTranslate: z.array(z.string()).optional(),
+  templateId: z.string().nullable().optional(),
+  suggestedResponses: z.array(z.string()).optional(),
+  booking: z
+    .object({ status: z.enum(BOOKING_EVENT_TYPES), lastEventAt: z.string(), eventIds: z.array(z.string()) })
+    .optional(),
 });
 
 const MessageShape: z.ZodType<Message> = z.object({
@@ -114,6 +127,8 @@ const MessageShape: z.ZodType<Message> = z.object({
   forwardedFromId: z.string().optional(),
   // loose: later processors add their own keys beside linkPreviews
   metadata: z.looseObject({ linkPreviews: z.array(LinkPreviewSchema).optional() }).optional(),
+  systemMessageType: z.enum(SYSTEM_MESSAGE_TYPES).optional(),
+  systemMessageData: z.record(z.string(), z.unknown()).optional(),
   ttl: z.number().optional(),
   pendingSince: z.string().optional(),
   moderation: z.object({ flagged: z.boolean(), reasons: z.array(z.string()) }).optional(),

@@ -29,6 +29,7 @@ import { CosmosMemberships } from './cosmos-memberships.js';
 import { CosmosMessages } from './cosmos-messages.js';
 import { CosmosOutbox } from './cosmos-outbox.js';
 import { CosmosProfiles } from './cosmos-profiles.js';
+import { CosmosRetention } from './cosmos-retention.js';
 import { type CosmosContainerNames, type CosmosContainers, ensureCosmosContainers } from './cosmos-setup.js';
 
 export interface CosmosStoreOptions {
@@ -40,6 +41,8 @@ export interface CosmosStoreOptions {
    * 409-based allocation, correct on any server; the embedded cosmosdb-server does not apply batches atomically.
    */
   atomicBatch?: boolean;
+  /** Whether the server deletes documents whose ttl ran out (default true: Cosmos DB; the embedded server does not). */
+  enforcesTtl?: boolean;
   timing?: {
     /** How long a duplicate send waits for the first one to finish (default 5 s). */
     claimWaitMs?: number;
@@ -56,12 +59,18 @@ export class CosmosConversationStore implements ConversationStore {
   private readonly memberships: CosmosMemberships;
   private readonly profiles: CosmosProfiles;
   private readonly outbox: CosmosOutbox;
+  private readonly retention: CosmosRetention;
+  /** The batch path's cache of conversation docs: retention drops what it deletes or changes. */
+  private readonly known = new KnownConversations();
+  /** Cosmos DB deletes expired documents itself; the embedded server does not (COSMOS_TTL_ENFORCED=false). */
+  readonly enforcesTtl: boolean;
 
   constructor(private readonly options: CosmosStoreOptions) {
+    this.enforcesTtl = options.enforcesTtl ?? true;
     const database = options.client.database(options.databaseId);
     const docs = (name: string) => new DocumentContainer(database.container(name), this.patches);
     const conversations = docs(options.containers.conversations);
-    const known = new KnownConversations();
+    const known = this.known;
     this.conversations = new CosmosConversations(conversations, known);
     this.outbox = new CosmosOutbox(conversations);
     this.messages = new CosmosMessages(
@@ -74,6 +83,7 @@ export class CosmosConversationStore implements ConversationStore {
     );
     this.memberships = new CosmosMemberships(docs(options.containers.memberships));
     this.profiles = new CosmosProfiles(docs(options.containers.users));
+    this.retention = new CosmosRetention(conversations, docs(options.containers.users));
   }
 
   /** Ensures the database and containers exist (created with partition keys, TTL on and the indexes), then builds the store. */
@@ -207,5 +217,47 @@ export class CosmosConversationStore implements ConversationStore {
 
   updateProfile(userId: string, mutate: Mutation<UserProfile>): Promise<UserProfile> {
     return guard(() => this.profiles.update(userId, mutate));
+  }
+
+  listConversationsAfter(afterId: string, limit: number): Promise<Conversation[]> {
+    return guard(() => this.retention.listConversationsAfter(afterId, limit));
+  }
+
+  listMessagesBefore(
+    conversationId: string,
+    before: string,
+    limit: number,
+    opts: { withAttachments?: boolean } = {},
+  ): Promise<Message[]> {
+    return guard(() => this.retention.listMessagesBefore(conversationId, before, limit, opts.withAttachments === true));
+  }
+
+  listDeletedWithAttachments(conversationId: string, limit: number): Promise<Message[]> {
+    return guard(() => this.retention.listDeletedWithAttachments(conversationId, limit));
+  }
+
+  deleteMessages(conversationId: string, messages: Message[]): Promise<number> {
+    return guard(() => this.retention.deleteMessages(conversationId, messages));
+  }
+
+  clearLastMessage(conversationId: string, messageId: string): Promise<boolean> {
+    this.known.drop(conversationId);
+    return guard(() => this.retention.clearLastMessage(conversationId, messageId));
+  }
+
+  deleteConversation(conversationId: string): Promise<void> {
+    this.known.drop(conversationId);
+    return guard(async () => {
+      await this.retention.deleteConversation(conversationId);
+      this.known.drop(conversationId);
+    });
+  }
+
+  getRetentionCursor(): Promise<string | null> {
+    return guard(() => this.retention.getCursor());
+  }
+
+  putRetentionCursor(afterId: string | null): Promise<void> {
+    return guard(() => this.retention.putCursor(afterId));
   }
 }

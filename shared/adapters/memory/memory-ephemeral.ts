@@ -237,6 +237,15 @@ export class MemoryEphemeralState implements EphemeralState {
     return Promise.resolve(out);
   }
 
+  forgetConversation(conversationId: string): Promise<number> {
+    let removed = 0;
+    for (const space of [this.typing, this.receipts] as Keyspace<unknown>[]) {
+      if (space.get(conversationId) !== undefined) removed++;
+      space.delete(conversationId);
+    }
+    return Promise.resolve(removed);
+  }
+
   putCall(conversationId: string, callId: string, ttlSeconds: number): Promise<void> {
     this.calls.set(`${conversationId} ${callId}`, true, ms(ttlSeconds));
     return Promise.resolve();

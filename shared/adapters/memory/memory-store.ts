@@ -2,7 +2,7 @@ import type { Conversation, Membership, UserProfile } from '../../domain/convers
 import { conflict, invalid, notFound } from '../../domain/errors.js';
 import type { Message } from '../../domain/message.js';
 import { inboxOrder, searchOrder } from '../../domain/ordering.js';
-import { messageIdOf, previewOf } from '../../domain/rules.js';
+import { messageIdOf, previewOf, seqOfMessageId } from '../../domain/rules.js';
 import type {
   AppendResult,
   ConversationStore,
@@ -14,7 +14,8 @@ import type {
 
 interface ConversationRecord {
   conversation: Conversation;
-  messages: Message[]; // index = seq - 1
+  /** By seq; retention deletes some, so seqs may have holes at the start (never a reused seq). */
+  messages: Map<number, Message>;
   /** seq by sender + clientMessageId (idempotency is per sender). */
   byClientId: Map<string, number>;
 }
@@ -31,6 +32,8 @@ export class MemoryConversationStore implements ConversationStore {
   private readonly conversations = new Map<string, ConversationRecord>();
   private readonly memberships = new Map<string, Membership>();
   private readonly profiles = new Map<string, UserProfile>();
+  private retentionCursor: string | null = null;
+  readonly enforcesTtl = false;
 
   createConversation(
     conversation: Conversation,
@@ -38,7 +41,11 @@ export class MemoryConversationStore implements ConversationStore {
   ): Promise<{ conversation: Conversation; created: boolean }> {
     const existing = this.conversations.get(conversation.id);
     if (existing) return Promise.resolve({ conversation: copy(existing.conversation), created: false });
-    this.conversations.set(conversation.id, { conversation: copy(conversation), messages: [], byClientId: new Map() });
+    this.conversations.set(conversation.id, {
+      conversation: copy(conversation),
+      messages: new Map(),
+      byClientId: new Map(),
+    });
     for (const m of memberships) this.memberships.set(key(m.userId, m.conversationId), copy(m));
     return Promise.resolve({ conversation: copy(conversation), created: true });
   }
@@ -76,12 +83,12 @@ export class MemoryConversationStore implements ConversationStore {
     if (!rec) return Promise.reject(notFound('Conversation'));
     if (input.clientMessageId !== null) {
       const seq = rec.byClientId.get(clientKey(input.senderId, input.clientMessageId));
-      const first = seq === undefined ? undefined : rec.messages[seq - 1];
+      const first = seq === undefined ? undefined : rec.messages.get(seq);
       if (first) return Promise.resolve({ message: copy(first), created: false });
     }
-    const seq = rec.messages.length + 1;
+    const seq = rec.conversation.lastSeq + 1;
     const message: Message = { ...copy(input), id: messageIdOf(input.conversationId, seq), seq };
-    rec.messages.push(message);
+    rec.messages.set(seq, message);
     if (message.clientMessageId !== null) rec.byClientId.set(clientKey(message.senderId, message.clientMessageId), seq);
     rec.conversation.lastSeq = seq;
     rec.conversation.lastMessageAt = message.createdAt;
@@ -99,12 +106,17 @@ export class MemoryConversationStore implements ConversationStore {
   findByClientMessageId(conversationId: string, senderId: string, clientMessageId: string): Promise<Message | null> {
     const rec = this.conversations.get(conversationId);
     const seq = rec?.byClientId.get(clientKey(senderId, clientMessageId));
-    const found = seq === undefined ? undefined : rec?.messages[seq - 1];
+    const found = seq === undefined ? undefined : rec?.messages.get(seq);
     return Promise.resolve(found ? copy(found) : null);
   }
 
+  private find(conversationId: string, messageId: string): Message | undefined {
+    const seq = seqOfMessageId(conversationId, messageId);
+    return seq === null ? undefined : this.conversations.get(conversationId)?.messages.get(seq);
+  }
+
   getMessage(conversationId: string, messageId: string): Promise<Message | null> {
-    const found = this.conversations.get(conversationId)?.messages.find((m) => m.id === messageId);
+    const found = this.find(conversationId, messageId);
     return Promise.resolve(found ? copy(found) : null);
   }
 
@@ -112,23 +124,18 @@ export class MemoryConversationStore implements ConversationStore {
     conversationId: string,
     range: { afterSeq?: number; beforeSeq?: number; limit: number },
   ): Promise<Message[]> {
-    const all = this.conversations.get(conversationId)?.messages ?? [];
-    let page: Message[];
-    if (range.beforeSeq !== undefined) {
-      const end = Math.min(range.beforeSeq - 1, all.length);
-      const lower = Math.max(range.afterSeq ?? 0, end - range.limit);
-      page = all.slice(lower, Math.max(lower, end));
-    } else {
-      const start = range.afterSeq ?? 0;
-      page = all.slice(start, start + range.limit);
-    }
+    const after = range.afterSeq ?? 0;
+    const all = [...(this.conversations.get(conversationId)?.messages.values() ?? [])].filter((m) => m.seq > after);
+    const page =
+      range.beforeSeq === undefined
+        ? all.slice(0, range.limit)
+        : all.filter((m) => m.seq < (range.beforeSeq as number)).slice(-range.limit);
     return Promise.resolve(page.map(copy));
   }
 
   updateMessage(conversationId: string, messageId: string, mutate: Mutation<Message>): Promise<Message> {
     const rec = this.conversations.get(conversationId);
-    const index = rec?.messages.findIndex((m) => m.id === messageId) ?? -1;
-    const current = rec?.messages[index];
+    const current = this.find(conversationId, messageId);
     if (!rec || !current) return Promise.reject(notFound('Message'));
     let next: Message | null;
     try {
@@ -140,14 +147,14 @@ export class MemoryConversationStore implements ConversationStore {
     if (next) {
       if (next.id !== current.id || next.seq !== current.seq)
         return Promise.reject(conflict('a message keeps its id and seq'));
-      rec.messages[index] = copy(next);
+      rec.messages.set(current.seq, copy(next));
       if (rec.conversation.lastMessage?.id === next.id) rec.conversation.lastMessage.preview = previewOf(next);
     }
-    return Promise.resolve(copy(rec.messages[index] ?? current));
+    return Promise.resolve(copy(rec.messages.get(current.seq) ?? current));
   }
 
   settleMessage(conversationId: string, messageId: string): Promise<void> {
-    const m = this.conversations.get(conversationId)?.messages.find((x) => x.id === messageId);
+    const m = this.find(conversationId, messageId);
     if (m) delete m.pendingSince;
     return Promise.resolve();
   }
@@ -155,7 +162,8 @@ export class MemoryConversationStore implements ConversationStore {
   listPendingMessages(olderThan: string, limit: number): Promise<Message[]> {
     const pending: Message[] = [];
     for (const rec of this.conversations.values())
-      for (const m of rec.messages) if (m.pendingSince !== undefined && m.pendingSince < olderThan) pending.push(m);
+      for (const m of rec.messages.values())
+        if (m.pendingSince !== undefined && m.pendingSince < olderThan) pending.push(m);
     pending.sort((a, b) => ((a.pendingSince ?? '') < (b.pendingSince ?? '') ? -1 : 1));
     return Promise.resolve(pending.slice(0, limit).map(copy));
   }
@@ -167,7 +175,7 @@ export class MemoryConversationStore implements ConversationStore {
     const needle = q.text.toLowerCase();
     const hits: Message[] = [];
     for (const id of conversationIds) {
-      for (const m of this.conversations.get(id)?.messages ?? []) {
+      for (const m of this.conversations.get(id)?.messages.values() ?? []) {
         if (m.isDeleted || !m.content.toLowerCase().includes(needle)) continue;
         if (q.from !== undefined && m.createdAt < q.from) continue;
         if (q.to !== undefined && m.createdAt > q.to) continue;
@@ -264,6 +272,66 @@ export class MemoryConversationStore implements ConversationStore {
     const next = mutate(copy(current));
     if (next) this.profiles.set(userId, copy(next));
     return Promise.resolve(copy(this.profiles.get(userId) ?? current));
+  }
+
+  listConversationsAfter(afterId: string, limit: number): Promise<Conversation[]> {
+    const ids = [...this.conversations.keys()].filter((id) => id > afterId).sort();
+    return Promise.resolve(
+      ids.slice(0, limit).map((id) => copy((this.conversations.get(id) as ConversationRecord).conversation)),
+    );
+  }
+
+  listMessagesBefore(
+    conversationId: string,
+    before: string,
+    limit: number,
+    opts: { withAttachments?: boolean } = {},
+  ): Promise<Message[]> {
+    const all = [...(this.conversations.get(conversationId)?.messages.values() ?? [])];
+    const hits = all.filter((m) => m.createdAt < before && (!opts.withAttachments || m.attachments.length > 0));
+    return Promise.resolve(hits.slice(0, limit).map(copy));
+  }
+
+  listDeletedWithAttachments(conversationId: string, limit: number): Promise<Message[]> {
+    const all = [...(this.conversations.get(conversationId)?.messages.values() ?? [])];
+    return Promise.resolve(
+      all
+        .filter((m) => m.isDeleted && m.attachments.length > 0)
+        .slice(0, limit)
+        .map(copy),
+    );
+  }
+
+  deleteMessages(conversationId: string, messages: Message[]): Promise<number> {
+    const rec = this.conversations.get(conversationId);
+    let n = 0;
+    for (const m of messages) {
+      if (!rec?.messages.delete(m.seq)) continue;
+      n++;
+      if (m.clientMessageId !== null) rec.byClientId.delete(clientKey(m.senderId, m.clientMessageId));
+    }
+    return Promise.resolve(n);
+  }
+
+  clearLastMessage(conversationId: string, messageId: string): Promise<boolean> {
+    const c = this.conversations.get(conversationId)?.conversation;
+    if (c?.lastMessage?.id !== messageId) return Promise.resolve(false);
+    c.lastMessage = null;
+    return Promise.resolve(true);
+  }
+
+  deleteConversation(conversationId: string): Promise<void> {
+    this.conversations.delete(conversationId);
+    return Promise.resolve();
+  }
+
+  getRetentionCursor(): Promise<string | null> {
+    return Promise.resolve(this.retentionCursor);
+  }
+
+  putRetentionCursor(afterId: string | null): Promise<void> {
+    this.retentionCursor = afterId;
+    return Promise.resolve();
   }
 }
 

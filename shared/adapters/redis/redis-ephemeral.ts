@@ -272,6 +272,11 @@ export class RedisEphemeralState implements EphemeralState {
   }
 
   /** Quits the client this adapter was given (once; later calls do nothing). */
+  async forgetConversation(conversationId: string): Promise<number> {
+    // why: both keys share the conversation's hash tag, so one DEL works on a cluster too
+    return this.redis.del(this.key.typing(conversationId), this.key.receipts(conversationId));
+  }
+
   async close(): Promise<void> {
     if (this.redis.status === 'end') return;
     await this.redis.quit();
