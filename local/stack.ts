@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blank, loadSettings, type Settings } from '../shared/config/settings.js';
-import { webClient } from './web-client.js';
 import { installCoreApi } from './host/core-api.js';
 import { FunctionHost } from './host/function-host.js';
 import { type LocalQueueOptions, type LocalQueues, openLocalQueues } from './queue/local-queues.js';
 import { SignalREmulator } from './signalr-emulator/index.js';
+import { webClient } from './web-client.js';
 
 export interface LocalStackOptions {
   /** Functions host port (7071 like `func start`; 0 = any free port). */

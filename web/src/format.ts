@@ -31,5 +31,7 @@ export function dayOf(iso: string, now = new Date()): string {
 export function whenOf(iso: string | null, now = new Date()): string {
   if (!iso) return '';
   const d = new Date(iso);
-  return d.toDateString() === now.toDateString() ? timeOf(iso) : d.toLocaleDateString([], { month: 'short', day: 'numeric' });
+  return d.toDateString() === now.toDateString()
+    ? timeOf(iso)
+    : d.toLocaleDateString([], { month: 'short', day: 'numeric' });
 }

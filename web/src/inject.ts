@@ -1,4 +1,4 @@
-import { inject, type InjectionKey } from 'vue';
+import { type InjectionKey, inject } from 'vue';
 import type { Session } from './session.js';
 
 export const SESSION: InjectionKey<Session> = Symbol('session');

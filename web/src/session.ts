@@ -26,20 +26,21 @@ export async function startSession(baseUrl: string, creds: Credentials): Promise
   const token = creds.token ?? (await devToken(baseUrl, creds.userId ?? ''));
   const me = userOfToken(token);
   const api = createChatApi({ baseUrl, token: () => token });
-  let messaging: Messaging | undefined;
+  // why: the connection's callbacks reach the state made with it
+  const late: { m?: Messaging } = {};
   const realtime = createRealtime({
     baseUrl,
     token: () => token,
     onStatus: (s) => {
-      if (messaging) messaging.status.value = s;
+      if (late.m) late.m.status.value = s;
     },
-    onReconnected: () => void messaging?.resync(),
+    onReconnected: () => void late.m?.resync(),
   });
-  messaging = useMessaging({ me, api, realtime });
+  const m = useMessaging({ me, api, realtime });
+  late.m = m;
   await realtime.start();
-  messaging.status.value = 'connected';
-  await messaging.loadInbox();
-  const m = messaging;
+  m.status.value = 'connected';
+  await m.loadInbox();
   return Object.assign(m, {
     token,
     stop: () => realtime.stop(),

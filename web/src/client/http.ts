@@ -110,8 +110,7 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
     leave: (id: string) => call<void>('DELETE', conv(id)),
     addParticipants: (id: string, userIds: string[]) =>
       call<{ participants: Participant[] }>('POST', `${conv(id)}/participants`, { userIds }),
-    removeParticipant: (id: string, userId: string) =>
-      call<void>('DELETE', `${conv(id)}/participants`, { userId }),
+    removeParticipant: (id: string, userId: string) => call<void>('DELETE', `${conv(id)}/participants`, { userId }),
     setRole: (id: string, userId: string, role: Exclude<Role, 'owner'>) =>
       call<unknown>('PUT', `${conv(id)}/participants/${enc(userId)}`, { role }),
     /** Messages by seq: `after` for catch-up (ascending), `before` for older history. */
@@ -128,15 +127,22 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
     deleteMessage: (id: string, messageId: string) =>
       call<unknown>('DELETE', `${conv(id)}/messages/${enc(messageId)}?forEveryone=true`),
     react: (id: string, messageId: string, reaction: string, on: boolean) =>
-      call<{ reactions: Record<string, string[]> }>(on ? 'POST' : 'DELETE', `${conv(id)}/messages/${enc(messageId)}/react`, {
-        reaction,
-      }),
+      call<{ reactions: Record<string, string[]> }>(
+        on ? 'POST' : 'DELETE',
+        `${conv(id)}/messages/${enc(messageId)}/react`,
+        {
+          reaction,
+        },
+      ),
     markRead: (id: string, seq: number) =>
       call<{ lastReadSeq: number; unreadCount: number }>('POST', `${conv(id)}/read`, { seq }),
     receipts: (messageIds: string[]) =>
       call<{ receipts: Receipt[] }>('GET', `${M}/messages/receipts?ids=${messageIds.map(enc).join(',')}`),
     searchMessages: (text: string, conversationId?: string) =>
-      call<{ results: Message[]; totalCount: number }>('GET', `${M}/messages/search${query({ query: text, conversationId })}`),
+      call<{ results: Message[]; totalCount: number }>(
+        'GET',
+        `${M}/messages/search${query({ query: text, conversationId })}`,
+      ),
     getDraft: (id: string) => call<{ draft: Draft | null }>('GET', `${M}/drafts/${enc(id)}`),
     saveDraft: (id: string, draft: { content: string; replyToMessageId?: string | null }) =>
       call<unknown>('PUT', `${M}/drafts/${enc(id)}`, draft),
@@ -145,7 +151,13 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
       call<{ presence: Record<string, Presence> }>('POST', `${M}/presence/get`, { userIds }),
     setPresence: (status: Exclude<PresenceStatus, 'offline'>, statusMessage?: string) =>
       call<{ presence: Presence }>('POST', `${M}/presence/update`, { status, statusMessage }),
-    uploadAttachment: (file: Blob, fileName: string, type: string, conversationId: string, onProgress?: UploadProgress) => {
+    uploadAttachment: (
+      file: Blob,
+      fileName: string,
+      type: string,
+      conversationId: string,
+      onProgress?: UploadProgress,
+    ) => {
       const form = new FormData();
       form.set('file', file, fileName);
       form.set('type', type);

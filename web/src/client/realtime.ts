@@ -16,6 +16,8 @@ export interface RealtimeOptions {
   onStatus?: (status: ConnectionStatus, error?: Error) => void;
   /** After an automatic reconnect: catch up with GET …/messages?after=<seq>, events sent meanwhile are lost. */
   onReconnected?: () => void;
+  /** SignalR's own console logging (default Warning). */
+  logLevel?: LogLevel;
 }
 
 /** Retries at once, then backs off to 10 s, and never gives up (a phone that was asleep for an hour comes back). */
@@ -31,7 +33,7 @@ export function createRealtime(opts: RealtimeOptions) {
   const connection: HubConnection = new HubConnectionBuilder()
     .withUrl(`${opts.baseUrl}/api`, { accessTokenFactory: opts.token })
     .withAutomaticReconnect(forever)
-    .configureLogging(LogLevel.Warning)
+    .configureLogging(opts.logLevel ?? LogLevel.Warning)
     .build();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const status = (s: ConnectionStatus, e?: Error) => opts.onStatus?.(s, e);

@@ -80,7 +80,12 @@ export function seenBy(thread: Thread, seq: number, senderId: string): string[] 
 }
 
 /** The tick of one of my messages: read by every other participant, delivered to someone, or just stored. */
-export function tickOf(thread: Thread, seq: number, me: string, others: readonly string[]): 'read' | 'delivered' | 'sent' {
+export function tickOf(
+  thread: Thread,
+  seq: number,
+  me: string,
+  others: readonly string[],
+): 'read' | 'delivered' | 'sent' {
   const readers = others.filter((u) => u !== me);
   if (readers.length > 0 && readers.every((u) => (thread.readUpTo[u] ?? 0) >= seq)) return 'read';
   if (readers.some((u) => (thread.deliveredUpTo[u] ?? 0) >= seq || (thread.readUpTo[u] ?? 0) >= seq))

@@ -260,10 +260,14 @@ export function useMessaging(opts: MessagingOptions) {
       status: 'sending',
       error: null,
       createdAt: new Date().toISOString(),
-      upload: file ? { file: file.blob, fileName: file.fileName, kind: file.kind, progress: 0, attachmentId: null } : null,
+      upload: file
+        ? { file: file.blob, fileName: file.fileName, kind: file.kind, progress: 0, attachmentId: null }
+        : null,
       ...(out.voice && { duration: out.voice.duration }),
       previewUrl:
-        out.file?.kind === 'image' && typeof URL.createObjectURL === 'function' ? URL.createObjectURL(out.file.blob) : null,
+        out.file?.kind === 'image' && typeof URL.createObjectURL === 'function'
+          ? URL.createObjectURL(out.file.blob)
+          : null,
     };
     const t = thread(id);
     t.pending.push(p);
@@ -345,7 +349,9 @@ export function useMessaging(opts: MessagingOptions) {
     const key = `${conversationId}\n${userId}`;
     clearTimeout(typingExpiry.get(key));
     typingExpiry.delete(key);
-    const list = (typing[conversationId] ??= {});
+    typing[conversationId] ??= {};
+    // why: read back through the reactive proxy (`??=` yields the raw object, whose changes no view would see)
+    const list = typing[conversationId];
     if (!on) {
       delete list[userId];
       return;
