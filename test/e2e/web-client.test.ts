@@ -32,7 +32,9 @@ describe('web client in a browser', () => {
   const contexts: BrowserContext[] = [];
   const api = () => apiClient(stack.baseUrl);
   const run = `${process.pid}${Date.now().toString(36)}`;
-  const user = (name: string) => `${name}-${run}`;
+  // why: short (they show in the screenshots) yet unique per run: presence and rate limits may live in a shared Redis
+  const tag = `${(process.pid % 1296).toString(36)}${Date.now().toString(36).slice(-3)}`;
+  const user = (name: string) => `${name}.${tag}`;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -88,6 +90,9 @@ describe('web client in a browser', () => {
     expect(r.status).toBeLessThan(300);
   }
 
+  /** Polls patiently: the machine may be busy with other suites. */
+  const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000 });
+
   let conversationId = '';
   let alice: Page;
   let bob: Page;
@@ -100,7 +105,7 @@ describe('web client in a browser', () => {
     await alice.getByTestId('new-conversation').click();
     await alice.getByTestId('new-participants').fill(b);
     await alice.getByTestId('create').click();
-    await expect.poll(() => alice.url()).toMatch(/#\/c\/dm_/);
+    await poll(() => alice.url()).toMatch(/#\/c\/dm_/);
     conversationId = decodeURIComponent(alice.url().split('#/c/')[1] ?? '');
     await alice.getByTestId('chat-title').filter({ hasText: b }).waitFor();
 
@@ -109,7 +114,7 @@ describe('web client in a browser', () => {
     const bobConv = bob.locator(`[data-conversation-id="${conversationId}"]`);
     await bobConv.waitFor();
     // presence: alice is online for bob (presence/get on load, UserOnline afterwards)
-    await expect.poll(() => bobConv.locator('[data-testid="presence-dot"]').getAttribute('class')).toContain('online');
+    await poll(() => bobConv.locator('[data-testid="presence-dot"]').getAttribute('class')).toContain('online');
 
     // typing reaches bob's list?  bob opens the conversation first so the typing line is on screen
     await bobConv.locator('.conv-open').click();
@@ -124,22 +129,20 @@ describe('web client in a browser', () => {
     await bob.evaluate(() => {
       location.hash = '';
     });
-    await expect.poll(() => bob.url()).not.toContain('#/c/');
+    await poll(() => bob.url()).not.toContain('#/c/');
     await alice.getByTestId('composer').pressSequentially('b 👋', { delay: 10 });
     await alice.getByTestId('composer').press('Enter');
     await messages(alice).filter({ hasText: 'hello bob 👋' }).waitFor();
-    await expect.poll(() => alice.getByTestId('pending-message').count()).toBe(0);
-    await expect.poll(() => alice.getByTestId('tick').last().getAttribute('aria-label')).toMatch(/Sent|Delivered/);
-    await expect.poll(() => bobConv.getByTestId('unread-badge').textContent()).toContain('1');
-    await expect.poll(() => bobConv.locator('.conv-preview').textContent()).toContain('hello bob 👋');
+    await poll(() => alice.getByTestId('pending-message').count()).toBe(0);
+    await poll(() => alice.getByTestId('tick').last().getAttribute('aria-label')).toMatch(/Sent|Delivered/);
+    await poll(() => bobConv.getByTestId('unread-badge').textContent()).toContain('1');
+    await poll(() => bobConv.locator('.conv-preview').textContent()).toContain('hello bob 👋');
 
     // bob opens it: the message is read, alice's tick turns to "Read"
     await bobConv.locator('.conv-open').click();
     await messages(bob).filter({ hasText: 'hello bob 👋' }).waitFor();
-    await expect
-      .poll(() => alice.getByTestId('tick').last().getAttribute('aria-label'), { timeout: 10_000 })
-      .toBe('Read');
-    await expect.poll(() => bobConv.getByTestId('unread-badge').count()).toBe(0);
+    await poll(() => alice.getByTestId('tick').last().getAttribute('aria-label')).toBe('Read');
+    await poll(() => bobConv.getByTestId('unread-badge').count()).toBe(0);
 
     // bob replies to it; alice sees the reply preview
     await bob.locator('[data-testid="message"]').last().hover();
@@ -148,7 +151,7 @@ describe('web client in a browser', () => {
     await bob.getByTestId('composer').press('Enter');
     const reply = alice.locator('[data-testid="message"]').filter({ hasText: 'hi alice' });
     await reply.waitFor();
-    await expect.poll(() => reply.getByTestId('reply-preview').textContent()).toContain('hello bob');
+    await poll(() => reply.getByTestId('reply-preview').textContent()).toContain('hello bob');
     expect(await seqs(alice)).toEqual([1, 2]);
 
     // alice reacts to the reply; bob sees the count
@@ -165,6 +168,7 @@ describe('web client in a browser', () => {
     await alice.getByTestId('composer').press('Enter');
     const edited = bob.locator('[data-testid="message"]').filter({ hasText: 'how are you?' });
     await edited.getByTestId('edited').waitFor();
+    await alice.getByTestId('composer-mode').waitFor({ state: 'detached' });
 
     // @mention autocomplete: "@" and the first letters list bob; Enter picks him
     await alice.getByTestId('composer').pressSequentially('thanks @bo');
