@@ -7,9 +7,10 @@ export type ConversationType = 'direct' | 'group' | 'booking' | 'support' | (str
 export type PresenceStatus = 'online' | 'away' | 'busy' | 'offline';
 
 export interface Attachment {
-  /** Set for uploads through the attachments API (issue "Attachments and voice messages"). */
+  /** Uploads through the attachments API: their id; `url`/`thumbnailUrl` are then API paths, not public URLs. */
+  id?: string;
   attachmentId?: string;
-  type?: string;
+  type?: 'image' | 'document' | 'audio' | 'video' | (string & {});
   url?: string;
   thumbnailUrl?: string | null;
   fileName?: string;
@@ -17,7 +18,7 @@ export interface Attachment {
   size?: number;
   width?: number;
   height?: number;
-  duration?: number;
+  durationSeconds?: number;
   /** Normalized peaks (0..1) of a voice note. */
   waveform?: number[];
   external?: boolean;
@@ -60,6 +61,8 @@ export interface Message {
   systemMessageData?: Record<string, unknown> | null;
   /** On OnMessageReceived: the sender's clientMessageId. */
   tempId?: string | null;
+  /** On OnMessageReceived in a booking conversation: the quick replies of its active template. */
+  suggestedResponses?: string[];
 }
 
 export interface Participant {

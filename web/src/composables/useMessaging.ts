@@ -430,6 +430,8 @@ export function useMessaging(opts: MessagingOptions) {
     OnMessageReceived: (m) => {
       accept(m);
       setTyping(m.conversationId, m.senderId, false);
+      if (m.suggestedResponses && activeId.value === m.conversationId && detail.value)
+        detail.value.suggestedResponses = m.suggestedResponses;
       const entry = inbox.value.find((c) => c.conversationId === m.conversationId);
       if (!entry) return refreshInboxSoon();
       entry.lastMessage = {
