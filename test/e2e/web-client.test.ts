@@ -187,6 +187,17 @@ describe('web client in a browser', () => {
     await alice.getByTestId('participants-panel').getByText('member').first().waitFor();
     await alice.screenshot({ path: `${ARTIFACTS}/chat-alice.png` });
     await bob.screenshot({ path: `${ARTIFACTS}/chat-bob.png` });
+
+    // at phone width one pane shows: the conversation, with a back button to the list
+    await bob.setViewportSize({ width: 390, height: 844 });
+    await bob.getByRole('button', { name: 'Back to conversations' }).waitFor();
+    expect(await bob.getByRole('navigation', { name: 'Conversations' }).isVisible()).toBe(false);
+    await bob.screenshot({ path: `${ARTIFACTS}/chat-bob-phone.png` });
+    await bob.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    await bob.setViewportSize({ width: 1100, height: 720 });
+    await bobConv.locator('.conv-open').click();
+    await bob.getByTestId('chat-title').filter({ hasText: a }).waitFor();
   }, 40_000);
 
   it('a page whose connection the server drops shows the banner, then catches up with no gap and no duplicate', async () => {

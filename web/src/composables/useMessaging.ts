@@ -172,7 +172,6 @@ export function useMessaging(opts: MessagingOptions) {
       t.top = Math.max(t.top, page.lastSeq);
       t.hasOlder = page.hasMore;
       t.loaded = true;
-      for (const p of detail.value?.participants ?? []) raise(t.readUpTo, p.userId, 0);
     } else await catchUp(id);
     await Promise.all([
       loadReceipts(id).catch(() => undefined),
