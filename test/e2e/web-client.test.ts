@@ -183,6 +183,12 @@ describe('web client in a browser', () => {
       .filter({ hasText: `thanks @${b}` })
       .waitFor();
 
+    // presence statuses: bob is busy, alice's list and header say so
+    await bob.getByLabel('My status').selectOption('busy');
+    const aliceConv = alice.locator(`[data-conversation-id="${conversationId}"]`);
+    await poll(() => aliceConv.getByTestId('presence-dot').getAttribute('class')).toContain('busy');
+    await poll(() => alice.getByTestId('chat-subtitle').textContent()).toContain('busy');
+
     await alice.getByTestId('participants-toggle').click();
     await alice.getByTestId('participants-panel').getByText('member').first().waitFor();
     await alice.screenshot({ path: `${ARTIFACTS}/chat-alice.png` });

@@ -84,10 +84,12 @@ export function useMessaging(opts: MessagingOptions) {
     const others = [...new Set(page.conversations.flatMap((c) => c.participants.map((p) => p.userId)))].filter(
       (u) => u !== me,
     );
-    if (others.length > 0) {
-      const answer = await api.presence(others.slice(0, 100)).catch(() => null);
-      for (const [u, p] of Object.entries(answer?.presence ?? {}))
-        presence[u] = { status: p.isOnline ? p.status : 'offline', lastSeen: p.lastSeen };
+    // why: my own status too (set in another tab or before a reload)
+    const answer = await api.presence([me, ...others.slice(0, 99)]).catch(() => null);
+    for (const [u, p] of Object.entries(answer?.presence ?? {})) {
+      if (u === me) {
+        if (p.isOnline && p.status !== 'offline') myStatus.value = p.status;
+      } else presence[u] = { status: p.isOnline ? p.status : 'offline', lastSeen: p.lastSeen };
     }
   }
 
