@@ -97,7 +97,7 @@ describe('web client in a browser', () => {
   let alice: Page;
   let bob: Page;
 
-  it('two users chat: create, typing, unread badge, presence dot, send, read ticks and seen-by', async () => {
+  it('two users chat: create, presence, typing, unread badge, read ticks, seen-by, reply, reaction, edit, mention, status, phone width', async () => {
     const [a, b] = [user('alice'), user('bob')];
     [alice, bob] = await Promise.all([signIn(a), signIn(b)]);
 
@@ -234,12 +234,27 @@ describe('web client in a browser', () => {
     expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   }, 40_000);
 
-  it('a user who is not a participant cannot open the conversation, even by its URL', async () => {
+  it('a user who is not a participant cannot open the conversation, even by its URL; a group with her opens, with roles', async () => {
     const carol = await signIn(user('carol'), { width: 390, height: 844 });
     await carol.goto(`${stack.baseUrl}/#/c/${encodeURIComponent(conversationId)}`);
     await carol.getByTestId('open-error').filter({ hasText: 'not one of its participants' }).waitFor();
     expect(await carol.locator('[data-testid="message"]').count()).toBe(0);
     expect(await carol.locator(`[data-conversation-id="${conversationId}"]`).count()).toBe(0);
     await carol.screenshot({ path: `${ARTIFACTS}/not-participant-phone.png` });
+
+    // once alice makes a group with her, carol sees and opens it, with everyone's role
+    await alice.getByTestId('new-conversation').click();
+    await alice.getByRole('radio', { name: 'Group' }).check();
+    await alice.getByTestId('new-participants').fill(`${user('bob')}, ${user('carol')}`);
+    await alice.getByTestId('new-title').fill('Weekend walk');
+    await alice.getByTestId('create').click();
+    await alice.getByTestId('chat-title').filter({ hasText: 'Weekend walk' }).waitFor();
+    await carol.getByRole('button', { name: 'Back to conversations' }).click();
+    await carol.locator('.conv-open', { hasText: 'Weekend walk' }).click();
+    await carol.getByTestId('chat-subtitle').filter({ hasText: '3 participants' }).waitFor();
+    await carol.getByTestId('participants-toggle').click();
+    const panel = carol.getByTestId('participants-panel');
+    await poll(() => panel.locator(`[data-user-id="${user('alice')}"] .role`).textContent()).toBe('owner');
+    expect(await panel.locator(`[data-user-id="${user('carol')}"] .role`).textContent()).toBe('member');
   }, 20_000);
 });
