@@ -126,9 +126,7 @@ describe('web client in a browser', () => {
       .waitFor();
 
     // bob leaves the conversation, so alice's message is unread for him
-    await bob.evaluate(() => {
-      location.hash = '';
-    });
+    await bob.evaluate("location.hash = ''");
     await poll(() => bob.url()).not.toContain('#/c/');
     await alice.getByTestId('composer').pressSequentially('b 👋', { delay: 10 });
     await alice.getByTestId('composer').press('Enter');
