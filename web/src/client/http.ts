@@ -164,10 +164,17 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
       form.set('conversationId', conversationId);
       return upload<UploadedAttachment>(`${M}/attachments/upload`, form, onProgress);
     },
-    uploadVoice: (audio: Blob, durationSeconds: number, onProgress?: UploadProgress) => {
+    uploadVoice: (
+      audio: Blob,
+      durationSeconds: number,
+      conversationId: string,
+      fileName: string,
+      onProgress?: UploadProgress,
+    ) => {
       const form = new FormData();
-      form.set('audio', audio, 'voice.webm');
+      form.set('audio', audio, fileName);
       form.set('duration', String(durationSeconds));
+      form.set('conversationId', conversationId);
       return upload<UploadedAttachment>(`${M}/attachments/voice`, form, onProgress);
     },
     /** A short-lived read URL of an attachment variant (an <img> cannot send the bearer token itself). */

@@ -27,7 +27,7 @@ export interface OutgoingMessage {
   replyToMessageId?: string | null;
   mentions?: string[];
   file?: { blob: Blob; fileName: string; kind: 'image' | 'document' | 'audio' | 'video' };
-  voice?: { blob: Blob; duration: number };
+  voice?: { blob: Blob; duration: number; fileName: string };
 }
 
 const TYPING_SEND_EVERY_MS = 3_000;
@@ -212,7 +212,9 @@ export function useMessaging(opts: MessagingOptions) {
         const u = p.upload;
         if (!u.attachmentId) {
           const stored = p.duration
-            ? await api.uploadVoice(u.file, p.duration, (l, total) => (u.progress = total ? l / total : 0))
+            ? await api.uploadVoice(u.file, p.duration, p.conversationId, u.fileName, (l, total) => {
+                u.progress = total ? l / total : 0;
+              })
             : await api.uploadAttachment(u.file, u.fileName, u.kind, p.conversationId, (l, total) => {
                 u.progress = total ? l / total : 0;
               });
@@ -250,7 +252,7 @@ export function useMessaging(opts: MessagingOptions) {
             ? 'audio'
             : 'file'
         : 'text';
-    const file = out.voice ? { blob: out.voice.blob, fileName: 'voice.webm', kind: 'audio' } : out.file;
+    const file = out.voice ? { blob: out.voice.blob, fileName: out.voice.fileName, kind: 'audio' } : out.file;
     const p: PendingMessage = {
       clientMessageId: newId(),
       conversationId: id,
