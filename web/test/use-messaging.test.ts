@@ -184,6 +184,25 @@ describe('useMessaging', () => {
     expect(t.top).toBe(3);
   });
 
+  it('opens on the newest page and loads older history on demand, in seq order', async () => {
+    const a = await client('ida');
+    const jo = `jo-${run}`;
+    const id = await a.m.createConversation({ type: 'direct', participants: [jo] });
+    for (let i = 1; i <= 55; i++)
+      await a.api.sendMessage({ conversationId: id, content: `m${i}`, clientMessageId: `m${i}-${run}` });
+    // jo signs in afterwards: nothing reached him live
+    const b = await client('jo', undefined, jo);
+    await b.m.open(id);
+    const t = b.m.thread(id);
+    expect(t.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 6));
+    expect(t.hasOlder).toBe(true);
+    await b.m.loadOlder(id);
+    expect(t.messages.map((m) => m.seq)).toEqual(Array.from({ length: 55 }, (_, i) => i + 1));
+    expect(t.hasOlder).toBe(false);
+    // opening it read everything up to 55
+    await until(() => (a.m.thread(id).readUpTo[b.me] ?? 0) === 55, 'the read receipt');
+  }, 30_000);
+
   it('keeps drafts on the server, restores them in a new session, and clears them on send', async () => {
     const [a, b] = await Promise.all([client('gus'), client('hal')]);
     const id = await direct(a, b);
