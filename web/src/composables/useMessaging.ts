@@ -69,7 +69,10 @@ export function useMessaging(opts: MessagingOptions) {
     return threads[id];
   };
   const active = computed(() => (activeId.value ? thread(activeId.value) : null));
-  const unreadTotal = computed(() => inbox.value.reduce((n, c) => n + (c.isArchived ? 0 : c.unreadCount), 0));
+  /** Unread messages the user wants to hear about: not in archived or muted conversations. */
+  const unreadTotal = computed(() =>
+    inbox.value.reduce((n, c) => n + (c.isArchived || c.isMuted ? 0 : c.unreadCount), 0),
+  );
 
   // ---- inbox ---------------------------------------------------------------------------------------------------
   const sortInbox = () =>
