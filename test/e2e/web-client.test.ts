@@ -134,6 +134,7 @@ describe('web client in a browser', () => {
     await poll(() => alice.getByTestId('pending-message').count()).toBe(0);
     await poll(() => alice.getByTestId('tick').last().getAttribute('aria-label')).toMatch(/Sent|Delivered/);
     await poll(() => bobConv.getByTestId('unread-badge').textContent()).toContain('1');
+    expect(await bob.title()).toBe('(1) Chat');
     await poll(() => bobConv.locator('.conv-preview').textContent()).toContain('hello bob 👋');
 
     // bob opens it: the message is read, alice's tick turns to "Read"
