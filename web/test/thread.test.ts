@@ -76,4 +76,12 @@ describe('thread', () => {
     expect(seenBy(t, 3, 'ann')).toEqual(['ben']);
     expect(seenBy(t, 2, 'ann')).toEqual(['ben', 'cy']);
   });
+
+  it("the server's status counts until live receipts say more: read in a DM, delivered in a group", () => {
+    const t = emptyThread();
+    expect(tickOf(t, 1, 'ann', ['ben'], 'read')).toBe('read');
+    expect(tickOf(t, 1, 'ann', ['ben', 'cy'], 'read')).toBe('delivered');
+    expect(tickOf(t, 1, 'ann', ['ben', 'cy'], 'delivered')).toBe('delivered');
+    expect(tickOf(t, 1, 'ann', ['ben'], 'sent')).toBe('sent');
+  });
 });

@@ -59,6 +59,12 @@ export interface Message {
   metadata?: { linkPreviews?: LinkPreview[]; [key: string]: unknown } | null;
   systemMessageType?: string | null;
   systemMessageData?: Record<string, unknown> | null;
+  /** The viewer's status (README "Message status"): for the sender, `read` = at least one other read it. */
+  status?: 'sent' | 'delivered' | 'read' | 'failed';
+  readAt?: string | null;
+  /** status failed: a queued step rejected it after it was stored (e.g. ATTACHMENT.INFECTED); only its sender sees it. */
+  failureCode?: string | null;
+  failureReason?: string | null;
   /** On OnMessageReceived: the sender's clientMessageId. */
   tempId?: string | null;
   /** On OnMessageReceived in a booking conversation: the quick replies of its active template. */
@@ -200,7 +206,15 @@ export interface SendInput {
 export interface ServerEvents {
   OnMessageReceived: Message;
   OnMessageUpdated: { conversationId: string; messageId: string; seq: number; message: Message };
-  OnMessageDeleted: { conversationId: string; messageId: string; seq: number; deletedBy: string; forEveryone: boolean };
+  OnMessageDeleted: {
+    conversationId: string;
+    messageId: string;
+    seq: number;
+    deletedBy: string;
+    forEveryone: boolean;
+    /** 'failed': a queued step rejected the message; it is gone for everyone but its sender. */
+    reason?: string;
+  };
   OnReaction: {
     conversationId: string;
     messageId: string;

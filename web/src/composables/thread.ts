@@ -79,14 +79,21 @@ export function seenBy(thread: Thread, seq: number, senderId: string): string[] 
     .sort();
 }
 
-/** The tick of one of my messages: read by every other participant, delivered to someone, or just stored. */
+/**
+ * The tick of one of my messages: read by every other participant, delivered to someone, or just stored. The
+ * server's `status` (sender's view: `read` = someone read it) counts when live receipts have not said more yet.
+ */
 export function tickOf(
   thread: Thread,
   seq: number,
   me: string,
   others: readonly string[],
+  serverStatus?: string,
 ): 'read' | 'delivered' | 'sent' {
   const readers = others.filter((u) => u !== me);
+  if (serverStatus === 'read' && readers.length === 1) return 'read';
+  if (serverStatus === 'read' || serverStatus === 'delivered')
+    return tickOf(thread, seq, me, others) === 'read' ? 'read' : 'delivered';
   if (readers.length > 0 && readers.every((u) => (thread.readUpTo[u] ?? 0) >= seq)) return 'read';
   if (readers.some((u) => (thread.deliveredUpTo[u] ?? 0) >= seq || (thread.readUpTo[u] ?? 0) >= seq))
     return 'delivered';

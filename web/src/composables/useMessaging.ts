@@ -464,7 +464,10 @@ export function useMessaging(opts: MessagingOptions) {
     OnMessageDeleted: (e) => {
       const m = threads[e.conversationId]?.messages.find((x) => x.seq === e.seq);
       if (!m) return;
-      if (e.forEveryone) Object.assign(m, { isDeleted: true, content: '', attachments: [] });
+      if (e.reason === 'failed') {
+        const t = thread(e.conversationId);
+        t.messages = t.messages.filter((x) => x.seq !== e.seq);
+      } else if (e.forEveryone) Object.assign(m, { isDeleted: true, content: '', attachments: [] });
       else if (e.deletedBy === me) {
         const t = thread(e.conversationId);
         t.messages = t.messages.filter((x) => x.seq !== e.seq);
