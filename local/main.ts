@@ -36,7 +36,7 @@ try {
     API            ${stack.baseUrl}/api/v1/messaging/...
     OpenAPI        ${stack.baseUrl}/api/openapi.json   AsyncAPI ${stack.baseUrl}/api/asyncapi.json
     dev token      curl -s -XPOST ${stack.baseUrl}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
-    demo chat      ${stack.baseUrl}/   (open it in two browser windows)
+    web client     ${stack.baseUrl}/   (open it in two browser windows; built from web/)
     attachments    ${stack.baseUrl}/api/v1/messaging/attachments/upload  (blobs: ${settings.attachments.storage.kind === 'none' ? 'off' : 'Azurite / ATTACHMENTS_*'})
     negotiate      ${stack.baseUrl}/api/negotiate  (SignalR hub "messaging"; emulator at ${stack.signalrEndpoint})
     seed clients   withUrl("${stack.baseUrl}/hubs/messaging"), "/hubs/notifications", "/hubs/chat" (CLIENT_CONTRACTS: ${settings.clientContracts.join(',')})

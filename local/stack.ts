@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blank, loadSettings, type Settings } from '../shared/config/settings.js';
-import { demoPage } from './demo-page.js';
 import { installCoreApi } from './host/core-api.js';
 import { FunctionHost } from './host/function-host.js';
 import { type LocalQueueOptions, type LocalQueues, openLocalQueues } from './queue/local-queues.js';
 import { SignalREmulator } from './signalr-emulator/index.js';
+import { webClient } from './web-client.js';
 
 export interface LocalStackOptions {
   /** Functions host port (7071 like `func start`; 0 = any free port). */
@@ -134,11 +134,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   await import('../functions/index.js');
   queues.startTriggers();
   const host = new FunctionHost();
-  host.extras.push(demoPage);
+  host.extras.push(webClient);
   const baseUrl = await host.start(opts.port ?? 7071);
   emulator.setUpstreamUrl(`${baseUrl}/runtime/webhooks/signalr`);
   // why: like the deployed app, only listed origins may call with credentials; by default the host's own origin
-  // (the demo page), by either name a browser may use for it
+  // (the web client), by either name a browser may use for it
   const port = new URL(baseUrl).port;
   const origins =
     settings.corsAllowedOrigins.length > 0
