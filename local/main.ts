@@ -23,6 +23,8 @@ try {
     signalrPort: local.data.SIGNALR_PORT,
     store: local.data.STORE,
     queueDir: local.data.LOCAL_QUEUE_DIR,
+    // why: like Azure's separate services, the emulator and the embedded store get their own process and core
+    separateProcesses: true,
   });
   const { settings } = stack;
   console.log(`

@@ -2,6 +2,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { GroupSender } from '../../ports/realtime.js';
 import { signSignalRToken } from './access-tokens.js';
 import type { SignalRConnection } from './connection-string.js';
+import { keepAliveRequest } from './keep-alive-http.js';
+import { TokenCache } from './token-cache.js';
 
 const API_VERSION = '2022-06-01';
 const seg = encodeURIComponent;
@@ -22,27 +24,28 @@ class RestGroupSender implements GroupSender {
     const path = `/api/hubs/${seg(hub.toLowerCase())}/groups/${seg(group)}/:send`;
     const query = new URLSearchParams({ 'api-version': API_VERSION });
     for (const id of excluded) query.append('excluded', id);
-    const res = await fetch(`${this.endpoint}${path}?${query.toString()}`, {
+    const res = await keepAliveRequest(`${this.endpoint}${path}?${query.toString()}`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${await this.bearer(`${path}?api-version=${API_VERSION}`)}`,
         'content-type': 'application/json; charset=utf-8',
       },
       body: JSON.stringify(message),
+      timeoutMs: 30_000,
     });
-    if (!res.ok) throw new Error(`SignalR REST POST ${path} answered ${res.status}`);
+    if (res.status < 200 || res.status >= 300) throw new Error(`SignalR REST POST ${path} answered ${res.status}`);
   }
 }
 
 /** Key auth: a short-lived token whose audience is the URL without the extra queries, as the service SDK signs it. */
-export const keyGroupSender = (conn: SignalRConnection & { accessKey: string }): GroupSender =>
-  new RestGroupSender(conn.endpoint, (pathAndVersion) =>
-    signSignalRToken({
-      accessKey: conn.accessKey,
-      audience: `${conn.audienceBase.replace(/\/$/, '')}${pathAndVersion}`,
-      ttlSeconds: 300,
-    }),
+export const keyGroupSender = (conn: SignalRConnection & { accessKey: string }): GroupSender => {
+  const tokens = new TokenCache(300, (audience, ttlSeconds) =>
+    signSignalRToken({ accessKey: conn.accessKey, audience, ttlSeconds }),
   );
+  return new RestGroupSender(conn.endpoint, (pathAndVersion) =>
+    tokens.get(`${conn.audienceBase.replace(/\/$/, '')}${pathAndVersion}`),
+  );
+};
 
 /** Managed identity (needs the SignalR App Server role, as the output binding does). */
 export const identityGroupSender = (serviceUri: string, credential: TokenCredential): GroupSender =>
