@@ -28,8 +28,11 @@ export interface ServiceProcess {
 }
 
 export function forkService(entry: string, env: Record<string, string> = {}): ServiceProcess {
+  // why: NODE_OPTIONS may not carry --cpu-prof; LOCAL_CPU_PROF_DIR profiles every forked service (README, Performance)
+  const profileDir = process.env.LOCAL_CPU_PROF_DIR;
   const child: ChildProcess = fork(entry, [], {
     env: { ...process.env, ...env },
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
