@@ -41,10 +41,10 @@ class Workers {
     target: Target,
     specs: ClientSpec[],
     concurrency = 32,
-  ): Promise<{ ms: number; failed: number; errors: string[] }> {
+  ): Promise<{ ms: number; failed: number; failedUsers: string[]; errors: string[] }> {
     const answers = await Promise.all(
       this.procs.map((p, w) =>
-        p.request<{ ms: number; failed: number; errors: string[] }>(
+        p.request<{ ms: number; failedUsers: string[]; errors: string[] }>(
           {
             op: 'connect',
             kind: target.protocol,
@@ -59,7 +59,8 @@ class Workers {
     );
     return {
       ms: Math.max(...answers.map((a) => a.ms)),
-      failed: answers.reduce((s, a) => s + a.failed, 0),
+      failed: answers.reduce((s, a) => s + a.failedUsers.length, 0),
+      failedUsers: answers.flatMap((a) => a.failedUsers),
       errors: answers.flatMap((a) => a.errors),
     };
   }
@@ -131,16 +132,21 @@ function summarise(
   kind: TargetKind,
   runs: Awaited<ReturnType<Workers['run']>>,
   got: Collected,
-  groupSize: number,
+  /** Connected members per conversation id (a member whose connection failed is not expected to receive). */
+  members: Map<string, number>,
 ): Omit<LoadResult, 'cpuPerMsg' | 'peakRssMiB' | 'connectMs' | 'load'> {
   const counts = new Map(got.perKey);
   const perKeyTotal = new Map<string, number>();
   for (const [k, n] of got.perKey) perKeyTotal.set(k, (perKeyTotal.get(k) ?? 0) + n);
   let received = 0;
   const acceptedKeys = runs.flatMap((r) => r.acceptedKeys);
-  for (const k of acceptedKeys) received += Math.min(groupSize, perKeyTotal.get(k) ?? 0);
+  let expected = 0;
+  for (const k of acceptedKeys) {
+    const want = members.get(k.slice(k.indexOf('@') + 1)) ?? 0;
+    expected += want;
+    received += Math.min(want, perKeyTotal.get(k) ?? 0);
+  }
   void counts;
-  const expected = acceptedKeys.length * groupSize;
   return {
     target: kind,
     sent: runs.reduce((s, r) => s + r.sent, 0),
@@ -155,6 +161,14 @@ function summarise(
     ack: got.ackLatencies.sort((a, b) => a - b),
     errors: runs.flatMap((r) => r.errors.map(([e, n]) => `${n}× ${e}`)),
   };
+}
+
+function connectedMembers(specs: ClientSpec[], failedUsers: string[]): Map<string, number> {
+  const failed = new Set(failedUsers);
+  const members = new Map<string, number>();
+  for (const s of specs)
+    if (!failed.has(s.userId)) members.set(s.conversationId, (members.get(s.conversationId) ?? 0) + 1);
+  return members;
 }
 
 async function startTarget(kind: TargetKind, store: 'memory' | 'cosmos'): Promise<Target> {
@@ -172,6 +186,7 @@ async function loadRun(
   try {
     const specs = await target.setup(o.clients, o.group, Math.floor(o.clients / o.group));
     const connected = await workers.connect(target, specs);
+    const members = connectedMembers(specs, connected.failedUsers);
     if (connected.failed > 0)
       console.log(`    ${connected.failed} clients failed to connect: ${connected.errors.join('; ')}`);
     // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate
@@ -184,7 +199,7 @@ async function loadRun(
     await sleep(2_000);
     const cpu1 = cpuOf(target.pids);
     const got = await workers.collect();
-    const base = summarise(kind, runs, got, o.group);
+    const base = summarise(kind, runs, got, members);
     const perMsg = (n: number) => (base.accepted > 0 ? n / base.accepted : NaN);
     const cpuPerMsg: Record<string, number> = {};
     for (const name of Object.keys(target.pids)) cpuPerMsg[name] = perMsg((cpu1[name] ?? NaN) - (cpu0[name] ?? NaN));
@@ -254,7 +269,8 @@ async function storm(kind: TargetKind, clients: number): Promise<string> {
   const workers = Workers.start();
   try {
     const specs = await target.setup(clients, 10, clients / 10);
-    await workers.connect(target, specs);
+    const connected = await workers.connect(target, specs);
+    const members = connectedMembers(specs, connected.failedUsers);
     await workers.run(50, 1_000);
     await workers.collect();
     const load = loadAverage();
@@ -264,7 +280,7 @@ async function storm(kind: TargetKind, clients: number): Promise<string> {
     const runs = await running;
     await sleep(2_000);
     const got = await workers.collect();
-    const s = summarise(kind, runs, got, 10);
+    const s = summarise(kind, runs, got, members);
     const rec = stormed.flatMap((x) => x.reconnectMs).sort((a, b) => a - b);
     const caught = stormed.flatMap((x) => x.caughtUpMs).sort((a, b) => a - b);
     const failed = stormed.reduce((n, x) => n + x.failed, 0);
@@ -313,20 +329,20 @@ async function idle(kind: TargetKind, steps: number[]): Promise<string[]> {
 console.log(`# Load bench ${quick ? '(quick)' : ''} — ${new Date().toISOString()}\nmachine: ${machine()}`);
 const t0 = Date.now();
 if (quick) {
-  if (wanted('throughput')) await throughput('memory', 300, 5, ['stack', 'peer1']);
+  if (wanted('throughput')) await throughput('memory', 200, 5, ['stack', 'peer1']);
   if (wanted('storm')) {
     console.log(
       `\n### reconnect storm (${machine()})\n| target | clients | reconnect ms mean / p99 / max | all caught up ms | failed | accepted | lost | load avg |\n|---|---|---|---|---|---|---|---|`,
     );
-    console.log(await storm('stack', 500));
-    console.log(await storm('peer1', 500));
+    console.log(await storm('stack', 300));
+    console.log(await storm('peer1', 300));
   }
   if (wanted('idle')) {
     console.log(
       `\n### idle connections (${machine()})\n| target | connections | connect time | KiB per connection (holder) | KiB per connection (host) | load avg |\n|---|---|---|---|---|---|`,
     );
-    for (const r of await idle('stack', [2000])) console.log(r);
-    for (const r of await idle('peer1', [2000])) console.log(r);
+    for (const r of await idle('stack', [1000])) console.log(r);
+    for (const r of await idle('peer1', [1000])) console.log(r);
   }
 } else {
   if (wanted('throughput')) {

@@ -157,7 +157,7 @@ async function run(rate: number, durationMs: number): Promise<unknown> {
       const due = Math.min(Math.floor((elapsed / 1000) * rate), Math.floor((durationMs / 1000) * rate)) - sent;
       for (let i = 0; i < due && senders.length > 0; i++) {
         const state = senders[(sent + i) % senders.length] as ClientState;
-        const key = `${process.pid}:${sendCounter++}`;
+        const key = `${process.pid}:${sendCounter++}@${state.spec.conversationId}`;
         const t = now();
         inflight.push(
           (state.conn as Conn).send(state.spec.conversationId, `${t.toFixed(3)}|${key}`, key).then(
@@ -222,17 +222,17 @@ process.on('message', (raw) => {
         urls = cmd.urls;
         clients = cmd.clients.map((s) => new ClientState(s));
         const t0 = now();
-        let failed = 0;
+        const failedUsers: string[] = [];
         const errors = new Set<string>();
         await pool(clients, cmd.concurrency, async (state, i) => {
           try {
             state.conn = await connectOne(state, i);
           } catch (e) {
-            failed++;
+            failedUsers.push(state.spec.userId);
             errors.add(e instanceof Error ? e.message.slice(0, 160) : String(e));
           }
         });
-        process.send?.({ op: 'connected', ms: now() - t0, failed, errors: [...errors].slice(0, 3) });
+        process.send?.({ op: 'connected', ms: now() - t0, failedUsers, errors: [...errors].slice(0, 3) });
         return;
       }
       case 'run':
