@@ -110,7 +110,7 @@ export class LeanHubClient {
       let buffer = '';
       this.ws.on('open', () => this.ws.send(`${JSON.stringify({ protocol: 'json', version: 1 })}${RS}`));
       this.ws.on('message', (data) => {
-        buffer += data.toString();
+        buffer += Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
         let i = buffer.indexOf(RS);
         while (i !== -1) {
           const frame = buffer.slice(0, i);

@@ -83,10 +83,10 @@ describe('the local stack in separate processes (npm start)', () => {
     const b = await connectClient(stack.baseUrl, tb);
     try {
       const received = b.next('OnMessageReceived', (m) => m.content === 'across processes', 10_000);
-      const sent = (await a.conn.invoke('SendMessage', {
+      const sent = await a.conn.invoke<{ seq: number }>('SendMessage', {
         conversationId: created.body.conversationId,
         content: 'across processes',
-      })) as { seq: number };
+      });
       expect((await received).seq).toBe(sent.seq);
     } finally {
       await a.stop();

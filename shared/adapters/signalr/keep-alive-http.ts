@@ -26,9 +26,25 @@ export interface HttpCall {
   maxBytes?: number;
 }
 
-export function keepAliveRequest(url: string, call: HttpCall): Promise<HttpAnswer> {
+/**
+ * One call; when a reused keep-alive connection turns out to have been closed by the server (it closes idle ones),
+ * the call is made once more on a fresh connection, as Node's documentation advises: the server never read it.
+ */
+export async function keepAliveRequest(url: string, call: HttpCall): Promise<HttpAnswer> {
+  try {
+    return await requestOnce(url, call);
+  } catch (e) {
+    if (!(e instanceof StaleSocketError)) throw e;
+    return requestOnce(url, call);
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function requestOnce(url: string, call: HttpCall): Promise<HttpAnswer> {
   const secure = url.startsWith('https:');
   const body = call.body === undefined ? undefined : Buffer.from(call.body, 'utf8');
+  let answered = false;
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = (secure ? https : http).request(
       url,
@@ -39,6 +55,7 @@ export function keepAliveRequest(url: string, call: HttpCall): Promise<HttpAnswe
         timeout: call.timeoutMs,
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -61,7 +78,10 @@ export function keepAliveRequest(url: string, call: HttpCall): Promise<HttpAnswe
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${call.timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !answered;
+      reject(stale ? new StaleSocketError(err.message) : err);
+    });
     req.end(body);
   });
 }
