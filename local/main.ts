@@ -29,6 +29,8 @@ try {
     queueDir: local.data.LOCAL_QUEUE_DIR,
     contentKeyFile: local.data.CONTENT_KEY_FILE,
     blobs: local.data.LOCAL_BLOB_DIR,
+    // why: like Azure's separate services, the emulator and the embedded store get their own process and core
+    separateProcesses: true,
   });
   const { settings } = stack;
   console.log(`

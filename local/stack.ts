@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { blank, loadSettings, type Settings } from '../shared/config/settings.js';
 import { installCoreApi } from './host/core-api.js';
 import { FunctionHost } from './host/function-host.js';
+import { startCosmos } from './processes/cosmos-process.js';
+import { type EmulatorHandle, startEmulator } from './processes/emulator-process.js';
 import { type LocalQueueOptions, type LocalQueues, openLocalQueues } from './queue/local-queues.js';
-import { SignalREmulator } from './signalr-emulator/index.js';
 import { webClient } from './web-client.js';
 
 export interface LocalStackOptions {
@@ -32,6 +33,11 @@ export interface LocalStackOptions {
   /** Extra settings, applied last. */
   env?: Record<string, string>;
   quiet?: boolean;
+  /**
+   * Run the SignalR emulator and the embedded Cosmos server in their own processes, as Azure runs them as separate
+   * services (`npm start` and the load bench do; tests keep one process). Needs the compiled code (npm run build).
+   */
+  separateProcesses?: boolean;
 }
 
 export interface LocalStack {
@@ -41,7 +47,9 @@ export interface LocalStack {
   /** The app settings the functions run with, validated by the app's own schema. */
   settings: Settings;
   host: FunctionHost;
-  emulator: SignalREmulator;
+  emulator: EmulatorHandle;
+  /** Process ids of the parts, for the bench's CPU and memory figures (equal to process.pid when inline). */
+  pids: { host: number; emulator: number; cosmos?: number };
   queues: LocalQueues;
   stop(): Promise<void>;
 }
@@ -61,8 +69,9 @@ function scratchDir(stops: (() => Promise<void>)[]): string {
 /** The whole backend in one process: embedded store, SignalR emulator, and the functions on a local host. */
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const accessKey = randomBytes(32).toString('base64url');
-  const emulator = new SignalREmulator({ port: opts.signalrPort ?? 8888, accessKey });
-  await emulator.start();
+  const separate = opts.separateProcesses === true;
+  const emulator = await startEmulator({ port: opts.signalrPort ?? 8888, accessKey, separate });
+  let cosmosPid: number | undefined;
   const stops: (() => Promise<void>)[] = [() => emulator.stop()];
   const stopAll = async () => {
     for (const stop of stops) await stop();
@@ -88,8 +97,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...opts.env,
     };
     if (env.STORE === 'cosmos' && blank(env.COSMOS_ENDPOINT ?? process.env.COSMOS_ENDPOINT) === undefined) {
-      const { startEmbeddedCosmos } = await import('../shared/adapters/cosmos/embedded-server.js');
-      const cosmos = await startEmbeddedCosmos();
+      const cosmos = await startCosmos(separate);
+      cosmosPid = cosmos.pid;
       stops.push(() => cosmos.stop());
       Object.assign(env, {
         COSMOS_ENDPOINT: cosmos.endpoint,
@@ -155,6 +164,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     settings,
     host,
     emulator,
+    pids: { host: process.pid, emulator: emulator.pid, ...(cosmosPid !== undefined && { cosmos: cosmosPid }) },
     queues,
     stop: async () => {
       await stopAll();

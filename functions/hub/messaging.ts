@@ -25,6 +25,8 @@ hubMethod(
     method: 'SendMessage',
     summary: 'Send a message; returns the stored message (idempotent by clientMessageId)',
     args: SendArgs,
+    // why: one host process pushes a conversation's messages in seq order (README, Performance)
+    orderBy: ([input]) => input.conversationId,
   },
   async ({ runtime, userId, connectionId, args: [input] }) => {
     const { conversationId, ...body } = input;

@@ -69,6 +69,9 @@ export class SignalREmulator {
       },
     });
     this.server = createServer((req, res) => void this.onRequest(req, res));
+    // why: callers keep connections alive (the functions' REST pushes); closing idle ones after Node's default 5 s
+    // races with their next call on a busy machine, as the Functions host's own server avoids with 65 s
+    this.server.keepAliveTimeout = 65_000;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.onUpgrade(req, socket, head),
     );

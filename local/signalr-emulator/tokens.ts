@@ -45,6 +45,14 @@ export async function signAccessToken(input: SignAccessTokenInput): Promise<stri
 export type VerifyResult = { ok: true; claims: JWTPayload } | { ok: false; reason: string };
 
 /**
+ * Tokens whose signature was already checked, with their claims: the functions' REST pushes reuse one token per
+ * path for minutes and a client shows the same token to negotiate and to connect, so each is verified once.
+ * Expiry, not-before and audience are still checked on every use; only signature work is saved.
+ */
+const verified = new Map<string, { key: string; claims: JWTPayload }>();
+const MAX_VERIFIED = 20_000;
+
+/**
  * Checks signature (HS256/384/512), `exp` (required) and `nbf`, then lets `audienceOk` judge the audience.
  * Unlike Microsoft's emulator an expired token is refused, as the real service does.
  */
@@ -54,6 +62,10 @@ export async function verifyAccessToken(
   audienceOk: (aud: string) => boolean,
 ): Promise<VerifyResult> {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'Access token is too long' };
+  const known = verified.get(token);
+  if (known !== undefined && known.key === key && stillValid(known.claims))
+    return audienceChecked(known.claims, audienceOk);
+  verified.delete(token);
   let claims: JWTPayload;
   try {
     ({ payload: claims } = await jwtVerify(token, keyBytes(key), {
@@ -64,6 +76,19 @@ export async function verifyAccessToken(
   } catch (err) {
     return { ok: false, reason: describeJwtError(err) };
   }
+  if (verified.size >= MAX_VERIFIED) verified.clear();
+  verified.set(token, { key, claims });
+  return audienceChecked(claims, audienceOk);
+}
+
+/** `exp` and `nbf` with the same tolerance jwtVerify applies (a cached token expires like a fresh one). */
+function stillValid(claims: JWTPayload): boolean {
+  const now = Date.now() / 1000;
+  if (typeof claims.exp !== 'number' || claims.exp + CLOCK_TOLERANCE_SECONDS <= now) return false;
+  return typeof claims.nbf !== 'number' || claims.nbf - CLOCK_TOLERANCE_SECONDS <= now;
+}
+
+function audienceChecked(claims: JWTPayload, audienceOk: (aud: string) => boolean): VerifyResult {
   const auds = Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? ''];
   if (!auds.some(audienceOk))
     return { ok: false, reason: `Access token audience ${JSON.stringify(claims.aud)} is not valid for this request` };

@@ -20,4 +20,6 @@ export interface GroupSender {
     message: { target: string; arguments: unknown[] },
     excluded: readonly string[],
   ): Promise<void>;
+  /** One send per user, resolved once the service took each: pushes the runtime awaits, in order (hub.ts `orderBy`). */
+  sendToUsers(hub: string, users: readonly string[], message: { target: string; arguments: unknown[] }): Promise<void>;
 }

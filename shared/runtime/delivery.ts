@@ -33,12 +33,18 @@ function hubsFor(p: Push, runtime: Runtime, origin: DialectHub | undefined): Dia
  * Publishes a use case's pushes: each dialect's events on its own hub through the output bindings, and group sends
  * that leave the caller's connection out through the REST API (the binding has no `excluded`). `originHub` is the
  * hub of the connection that called, if any.
+ *
+ * `direct`: events to users and groups go out through the REST API now, awaited in order, instead of through the
+ * output binding (which the host flushes after the function returned, in no order across invocations). The hub runtime
+ * uses it for calls it runs one at a time per conversation (hub.ts `orderBy`), so one host process pushes a
+ * conversation's messages in seq order; across instances clients order by seq.
  */
 export async function deliver(
   context: InvocationContext,
   runtime: Runtime,
   pushes: Push[],
   originHub?: string,
+  opts: { direct?: boolean } = {},
 ): Promise<void> {
   if (pushes.length === 0) return;
   // why: small conversations go to each participant by user id, big ones to their group (shared/app/delivery.ts)
@@ -64,8 +70,12 @@ export async function deliver(
       for (const event of wire.events) {
         const broken = STRICT ? checkWire(h.dialect, h.family, event) : undefined;
         if (broken) problem(broken);
-        if ('group' in p.to && p.to.except !== undefined && p.to.except.length > 0) {
-          const message = { target: event.target, arguments: event.args };
+        const message = { target: event.target, arguments: event.args };
+        if (opts.direct === true && 'users' in p.to) {
+          await runtime.groupSender.sendToUsers(h.hub, [...new Set(p.to.users)], message);
+        } else if (opts.direct === true && 'group' in p.to && (p.to.except ?? []).length === 0) {
+          await runtime.groupSender.sendToGroup(h.hub, p.to.group, message, []);
+        } else if ('group' in p.to && p.to.except !== undefined && p.to.except.length > 0) {
           try {
             await runtime.groupSender.sendToGroup(h.hub, p.to.group, message, p.to.except);
           } catch (e) {

@@ -66,6 +66,23 @@ export function hubError(e: unknown, log: (message: string, error: unknown) => v
   return error;
 }
 
+/** Calls of one key (a conversation) run one at a time in this process, in arrival order. */
+const turns = new Map<string, Promise<void>>();
+async function inTurn<T>(key: string, run: () => Promise<T>): Promise<T> {
+  const previous = turns.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((resolve) => (release = resolve));
+  const tail = previous.then(() => mine);
+  turns.set(key, tail);
+  await previous;
+  try {
+    return await run();
+  } finally {
+    release();
+    if (turns.get(key) === tail) turns.delete(key);
+  }
+}
+
 /** Refuses calls that do not come from our SignalR Service (signature with a key, bearer token with identity). */
 async function authenticUpstream(runtime: Runtime, trig: TriggerInput): Promise<void> {
   await runtime.upstream.verify(trig.Headers ?? {}, trig.ConnectionId);
@@ -97,7 +114,17 @@ function registerTrigger(
  * the function's return value becomes the invocation's result, a thrown error its hub error.
  */
 export function hubMethod<A extends unknown[]>(
-  doc: { method: string; summary: string; args: z.ZodType<A>; hub?: string },
+  doc: {
+    method: string;
+    summary: string;
+    args: z.ZodType<A>;
+    hub?: string;
+    /**
+     * Calls with the same key (a conversation id) run one at a time in this process and push their events directly,
+     * awaited: the seq a call takes and the order its events reach clients agree (delivery.ts `direct`).
+     */
+    orderBy?: (args: A) => string;
+  },
   run: (call: HubCall<A>) => Promise<HubReply>,
 ): void {
   const hub = doc.hub ?? HUBS.messaging;
@@ -129,15 +156,13 @@ export function hubMethod<A extends unknown[]>(
           `${doc.method}: ${describeZodError(parsed.error, 'arguments').detail}`,
         );
       }
-      const reply = await run({
-        userId: trig.UserId,
-        connectionId: trig.ConnectionId,
-        args: parsed.data,
-        runtime,
-        context,
-      });
-      if (reply.pushes) await deliver(context, runtime, reply.pushes, hub);
-      return reply.result ?? null;
+      const userId = trig.UserId;
+      const call = async () => {
+        const reply = await run({ userId, connectionId: trig.ConnectionId, args: parsed.data, runtime, context });
+        if (reply.pushes) await deliver(context, runtime, reply.pushes, hub, { direct: doc.orderBy !== undefined });
+        return reply.result ?? null;
+      };
+      return doc.orderBy === undefined ? await call() : await inTurn(doc.orderBy(parsed.data), call);
     } catch (e) {
       throw hubError(e, (m, err) => context.error(m, err));
     }
