@@ -54,7 +54,13 @@ function clientCsp(): string {
 /** Serves the built reference web client (web/, `npm run build`) at / on the local stack. */
 export function webClient(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  } catch {
+    // why: a malformed escape (e.g. a lone surrogate) names no file; the API routes answer it with their own 4xx
+    return false;
+  }
   if (!ROOT) {
     if (path !== '/') return false;
     res

@@ -135,9 +135,12 @@ async function notifyMentions(
 /** The slow content work after persisting: link previews (the text has a URL), auto-translation (someone opted in). */
 function contentJobs(
   conversation: Parameters<typeof wantsAutoTranslation>[0],
-  message: { id: string; conversationId: string; seq: number; senderId: string; content: string },
+  message: { id: string; conversationId: string; seq: number; senderId: string; content: string; type: string },
   linkPreviews: boolean,
 ): Job[] {
+  // why: system messages (membership, title, booking) are the service's own words; clients render typed ones in
+  // their own language, so neither previews nor translations are wanted
+  if (message.type === 'system') return [];
   const ref = { conversationId: message.conversationId, messageId: message.id, seq: message.seq };
   const jobs: Job[] = [];
   if (linkPreviews && urlsIn(message.content, 1).length > 0)

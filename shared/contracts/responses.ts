@@ -93,6 +93,20 @@ const Draft = z.looseObject({ content: z.string() }).nullable();
 const Blocks = z.looseObject({ blocked: z.array(z.looseObject({ userId: Id })) });
 const Presence = z.looseObject({ userId: Id, status: z.string(), isOnline: z.boolean() });
 const Participants = z.looseObject({ participants: z.array(ParticipantSchema) });
+const Upload = z
+  .looseObject({
+    attachmentId: Id,
+    url: z.string().describe('the API path that reads it (GET answers 302 to a short-lived read SAS)'),
+    thumbnailUrl: z.string().nullable(),
+    metadata: z.looseObject({
+      type: z.string(),
+      fileName: z.string(),
+      mimeType: z.string(),
+      size: z.number().int(),
+      scanStatus: z.string(),
+    }),
+  })
+  .describe('UploadedAttachment');
 
 export const RESPONSES: Record<string, z.ZodType> = {
   negotiate: ConnectionInfoSchema,
@@ -143,6 +157,24 @@ export const RESPONSES: Record<string, z.ZodType> = {
   'push-preferences': z.looseObject({ preferences: z.record(z.string(), z.unknown()) }),
   'dev-push-outbox': z.looseObject({ notifications: z.array(z.record(z.string(), z.unknown())) }),
   'dev-token': z.looseObject({ token: z.string(), userId: Id }),
+  'attachments-upload': Upload,
+  'attachments-complete': Upload,
+  'attachments-voice': z.looseObject({
+    attachmentId: Id,
+    url: z.string(),
+    waveform: z.array(z.number()).describe('normalized peaks, 0..1'),
+    durationSeconds: z.number(),
+  }),
+  'attachments-create': z.looseObject({
+    attachmentId: Id,
+    uploadUrl: z.string().describe('write-only SAS for exactly this blob'),
+    uploadHeaders: z.record(z.string(), z.string()),
+    expiresAt: At,
+    completeUrl: z.string(),
+  }),
+  'attachments-get': z
+    .looseObject({ url: z.string(), expiresAt: At })
+    .describe('with format=json; otherwise 302 to the same url'),
   openapi: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }).describe('OpenAPI 3.1'),
   asyncapi: z.looseObject({ asyncapi: z.string(), channels: z.record(z.string(), z.unknown()) }).describe('AsyncAPI 3'),
   health: z.looseObject({ status: z.literal('ok'), store: z.string() }),

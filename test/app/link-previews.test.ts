@@ -5,7 +5,7 @@ import { deleteMessage, editMessage, sendMessage } from '../../shared/app/messag
 import { type LinkPreviewJob, LinkPreviewJobSchema } from '../../shared/domain/jobs.js';
 import type { LinkPreview } from '../../shared/domain/link-preview.js';
 import type { LinkPreviewer } from '../../shared/ports/link-preview.js';
-import { withGroup } from '../support/deps.js';
+import { memoryContent, withGroup } from '../support/deps.js';
 import { runMessageEvents } from '../support/pipeline.js';
 
 const alice = { userId: 'alice' };
@@ -28,7 +28,9 @@ function tablePreviewer(pages: Record<string, string>) {
 }
 
 async function sent(content: string) {
-  const t = await withGroup();
+  // why: a new sender's link limit (the spam guard, tested on its own) would refuse the many-URL cases
+  const spam = { repeatMax: 3, repeatWindowSeconds: 60, newSenderMaxLinks: 10, newSenderHours: 24 };
+  const t = await withGroup({ content: memoryContent({ spam }) });
   const { result } = await sendMessage(t.deps, alice, t.id, { content });
   await runMessageEvents(t);
   const jobs = t.queue.drain('link-previews').map((j) => ({ id: j.id, body: LinkPreviewJobSchema.parse(j.body) }));
