@@ -1,6 +1,7 @@
 // `npm start`: the whole backend on this machine, no Azure account, Docker or Core Tools needed.
 import { z } from 'zod';
-import { blank, ConfigError, STORE_KINDS } from '../shared/config/settings.js';
+import { blank, STORE_KINDS } from '../shared/config/env-schema.js';
+import { ConfigError } from '../shared/config/settings.js';
 import { startLocalStack } from './stack.js';
 
 const port = (dflt: number) => z.preprocess(blank, z.coerce.number().int().min(0).max(65535).default(dflt));

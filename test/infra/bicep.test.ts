@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SETTING_NAMES } from '../../shared/config/settings.js';
+import { SETTING_NAMES } from '../../shared/config/env-schema.js';
 import { at, INFRA, type Infra, literal, loadInfra, parseBicep, text } from './bicep.js';
 import {
   appSettings,

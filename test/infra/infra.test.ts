@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerDefinitions } from '../../shared/adapters/cosmos/cosmos-setup.js';
-import { SETTING_NAMES } from '../../shared/config/settings.js';
+import { SETTING_NAMES } from '../../shared/config/env-schema.js';
 import { DIALECT_HUBS } from '../../shared/contracts/dialects.js';
 import { at, decl, INFRA, items, literal, loadInfra, type Node, props, text } from './bicep.js';
 import {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HOST_SERVICE_BUS } from '../../local/host/servicebus-trigger.js';
 import { DUPLICATE_WINDOW, isoDurationMs, QUEUE_SETTINGS } from '../../local/queue/queue-settings.js';
-import { SETTING_NAMES } from '../../shared/config/settings.js';
+import { SETTING_NAMES } from '../../shared/config/env-schema.js';
 import { QUEUE_NAMES } from '../../shared/domain/queues.js';
 import { at, INFRA, literal, loadInfra } from './bicep.js';
 import { appSettings, queueSpecs } from './checks.js';

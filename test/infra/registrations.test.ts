@@ -180,7 +180,7 @@ describe('function registrations vs the deployed infrastructure', () => {
   });
 
   it('when local.settings.json.example is read, then it has the Functions shape, names every setting of the schema, and sets none to an empty value', async () => {
-    const { SETTING_NAMES } = await import('../../shared/config/settings.js');
+    const { SETTING_NAMES } = await import('../../shared/config/env-schema.js');
     expect(example.IsEncrypted).toBe(false);
     // why: an empty value is not "unset" to the SignalR extension (…__serviceUri: "" makes it look for an identity)
     for (const [name, value] of Object.entries(example.Values)) expect(value, `${name} is empty`).not.toBe('');
