@@ -3,7 +3,7 @@
 
 import { type SealedContent, sealingContext, sealText } from '../domain/content/cipher.js';
 import { replaceEmoticons } from '../domain/content/emoticons.js';
-import { maskProfanity } from '../domain/content/profanity.js';
+import { maskProfanity, outsideMachineTokens } from '../domain/content/profanity.js';
 import { findSensitive, maskSpans, type SensitiveKind } from '../domain/content/sensitive.js';
 import { linksIn, repeatFingerprint } from '../domain/content/spam.js';
 import { mentionsInText } from '../domain/content/text-mentions.js';
@@ -87,7 +87,7 @@ export const profanityFilter: ContentProcessor = {
   run(deps, draft) {
     const mode = deps.content.settings.profanityMode;
     if (mode === 'off' || draft.text.trim() === '') return draft;
-    const spans = deps.content.profanity.scan(draft.text);
+    const spans = outsideMachineTokens(draft.text, deps.content.profanity.scan(draft.text));
     if (spans.length === 0) return draft;
     deps.telemetry.metric('ProfanityFound', 1, { mode });
     if (mode === 'reject') throw invalid('the message contains words that are not allowed here', 'MESSAGE.PROFANITY');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MarkdownHtmlRenderer } from '../../shared/adapters/content/markdown-html.js';
 import { ObscenityProfanityScanner } from '../../shared/adapters/content/obscenity-profanity.js';
 import { replaceEmoticons } from '../../shared/domain/content/emoticons.js';
-import { maskProfanity } from '../../shared/domain/content/profanity.js';
+import { isMachineToken, maskProfanity, outsideMachineTokens } from '../../shared/domain/content/profanity.js';
 import { linksIn, repeatFingerprint } from '../../shared/domain/content/spam.js';
 import { mentionsInText } from '../../shared/domain/content/text-mentions.js';
 
@@ -45,6 +45,34 @@ describe('profanity (obscenity word list + spaced-out words)', () => {
     ['hello world'],
   ])('when the text is %j, then nothing is flagged', (text) => {
     expect(scanner.scan(text)).toEqual([]);
+  });
+
+  // found by the load bench: the list's leetspeak reading found a word inside a hex conversation id
+  it.each([
+    ['see c_d90a6b1421224b748b00bf1925adb24f'],
+    ['key 1796092865769.735|10587:55@c_d90a6b1421224b748b00bf1925adb24f'],
+    ['https://example.com/fuck/report'],
+    ['mail fuck.you@example.com'],
+  ])('when a listed word sits inside the machine token of %j, then it is not masked', (text) => {
+    expect(maskProfanity(text, outsideMachineTokens(text, scanner.scan(text)))).toBe(text);
+  });
+
+  it('when a word stands beside a machine token, then it is still masked', () => {
+    const text = 'fuck c_d90a6b1421224b748b00bf1925adb24f';
+    expect(maskProfanity(text, outsideMachineTokens(text, scanner.scan(text)))).toBe(
+      'f*** c_d90a6b1421224b748b00bf1925adb24f',
+    );
+  });
+
+  it.each([
+    ['sh1thead', false],
+    ['b1tch!', false],
+    ['shithead2024!!!', false],
+    ['c_d90a6b1421224b748b00bf1925adb24f', true],
+    ['www.example.com', true],
+    ['someone@example.org', true],
+  ])('when the token is %j, then isMachineToken is %s', (token, expected) => {
+    expect(isMachineToken(token)).toBe(expected);
   });
 });
 
