@@ -54,6 +54,8 @@ export interface Registration {
 }
 
 const registrations = new Map<string, Registration>();
+/** registrations as a list, made again only after a change */
+let registrationList: Registration[] | undefined;
 let programmingModel: ProgrammingModel | undefined;
 let installed = false;
 
@@ -74,7 +76,11 @@ const coreApi = {
   registerFunction(metadata: FunctionMetadata, callback: Registration['callback']) {
     if (registrations.has(metadata.name)) throw new Error(`A function named "${metadata.name}" is already registered`);
     registrations.set(metadata.name, { metadata, callback });
-    return disposable(() => registrations.delete(metadata.name));
+    registrationList = undefined;
+    return disposable(() => {
+      registrations.delete(metadata.name);
+      registrationList = undefined;
+    });
   },
   registerHook(_name: string, _callback: unknown) {
     return disposable(() => undefined);
@@ -101,8 +107,10 @@ export function installCoreApi(): void {
   installed = true;
 }
 
-export function registeredFunctions(): Registration[] {
-  return [...registrations.values()];
+export function registeredFunctions(): readonly Registration[] {
+  // why: read on every upstream call; a new array only when a registration came or went
+  if (registrationList === undefined) registrationList = [...registrations.values()];
+  return registrationList;
 }
 
 let invocationCounter = 0;

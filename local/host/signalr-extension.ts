@@ -4,6 +4,8 @@ import {
   parseSignalRConnectionString,
   type SignalRConnection,
 } from '../../shared/adapters/signalr/connection-string.js';
+import { keepAliveRequest } from '../../shared/adapters/signalr/keep-alive-http.js';
+import { TokenCache } from '../../shared/adapters/signalr/token-cache.js';
 import {
   invokeRegistered,
   type Registration,
@@ -17,21 +19,36 @@ import {
 const API_VERSION = '2022-06-01';
 const DEFAULT_SETTING = 'AzureSignalRConnectionString';
 
+/** Connection strings already parsed (read on every upstream call and flush). */
+const parsed = new Map<string, SignalRConnection & { accessKey: string }>();
+
 function connectionFor(binding: RpcBindingInfo): SignalRConnection & { accessKey: string } {
   const setting =
     typeof binding.connectionStringSetting === 'string' ? binding.connectionStringSetting : DEFAULT_SETTING;
   const value = process.env[setting];
   if (!value) throw new Error(`SignalR binding: app setting ${setting} is not set`);
+  const known = parsed.get(value);
+  if (known !== undefined) return known;
   const conn = parseSignalRConnectionString(value);
   if (conn.accessKey === undefined)
     throw new Error(`SignalR binding: ${setting} has no AccessKey (the local host needs key auth)`);
-  return { ...conn, accessKey: conn.accessKey };
+  const withKey = { ...conn, accessKey: conn.accessKey };
+  parsed.set(value, withKey);
+  return withKey;
 }
 
 const seg = encodeURIComponent;
 
+interface RestCall {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** A message send (not a group action): sends to different paths may go out together. */
+  send: boolean;
+}
+
 /** One output-binding item → the data-plane REST call the SignalR extension makes for it. */
-function restCallFor(hub: string, item: Record<string, unknown>): { method: string; path: string; body?: unknown } {
+function restCallFor(hub: string, item: Record<string, unknown>): RestCall {
   const h = `/api/hubs/${seg(hub)}`;
   const str = (k: string): string | undefined => {
     const v = item[k];
@@ -49,22 +66,58 @@ function restCallFor(hub: string, item: Record<string, unknown>): { method: stri
       return {
         method: action === 'add' ? 'PUT' : 'DELETE',
         path: `${h}/groups/${seg(groupName ?? '')}/connections/${seg(connectionId)}`,
+        send: false,
       };
     }
     if (userId === undefined) throw new Error('SignalR group action needs userId or connectionId');
-    if (action === 'removeAll') return { method: 'DELETE', path: `${h}/users/${seg(userId)}/groups` };
+    if (action === 'removeAll') return { method: 'DELETE', path: `${h}/users/${seg(userId)}/groups`, send: false };
     return {
       method: action === 'add' ? 'PUT' : 'DELETE',
       path: `${h}/users/${seg(userId)}/groups/${seg(groupName ?? '')}`,
+      send: false,
     };
   }
   if (typeof item.target !== 'string' || !Array.isArray(item.arguments))
     throw new Error('SignalR message needs target and arguments');
   const body = { target: item.target, arguments: item.arguments };
-  if (connectionId !== undefined) return { method: 'POST', path: `${h}/connections/${seg(connectionId)}/:send`, body };
-  if (userId !== undefined) return { method: 'POST', path: `${h}/users/${seg(userId)}/:send`, body };
-  if (groupName !== undefined) return { method: 'POST', path: `${h}/groups/${seg(groupName)}/:send`, body };
-  return { method: 'POST', path: `${h}/:send`, body };
+  const path =
+    connectionId !== undefined
+      ? `${h}/connections/${seg(connectionId)}/:send`
+      : userId !== undefined
+        ? `${h}/users/${seg(userId)}/:send`
+        : groupName !== undefined
+          ? `${h}/groups/${seg(groupName)}/:send`
+          : `${h}/:send`;
+  return { method: 'POST', path, body, send: true };
+}
+
+/** why: one signer per key; a REST token is reused for its path while it has a minute left (token-cache.ts) */
+const signers = new Map<string, TokenCache>();
+function tokenFor(conn: SignalRConnection & { accessKey: string }, path: string): Promise<string> {
+  let cache = signers.get(conn.accessKey);
+  if (cache === undefined) {
+    cache = new TokenCache(300, (audience, ttlSeconds) =>
+      signSignalRToken({ accessKey: conn.accessKey, audience, ttlSeconds }),
+    );
+    signers.set(conn.accessKey, cache);
+  }
+  return cache.get(`${conn.audienceBase.replace(/\/$/, '')}${path}?api-version=${API_VERSION}`);
+}
+
+async function restCall(conn: SignalRConnection & { accessKey: string }, call: RestCall): Promise<void> {
+  const res = await keepAliveRequest(`${conn.endpoint}${call.path}?api-version=${API_VERSION}`, {
+    method: call.method,
+    headers: {
+      authorization: `Bearer ${await tokenFor(conn, call.path)}`,
+      ...(call.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
+    },
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    timeoutMs: 30_000,
+  });
+  // why: like the service SDK, "not there" answers to group removals are not failures
+  if ((res.status < 200 || res.status >= 300) && !(res.status === 404 && call.method === 'DELETE')) {
+    throw new Error(`SignalR REST ${call.method} ${call.path} answered ${res.status}`);
+  }
 }
 
 /** Does what the SignalR output binding does on Azure: each item, in order, as a REST call to the service. */
@@ -75,26 +128,23 @@ export async function flushSignalROutput(binding: RpcBindingInfo, value: unknown
   if (items.length === 0) return;
   const conn = connectionFor(binding);
   const hub = typeof binding.hubName === 'string' ? binding.hubName.toLowerCase() : '';
+  // why: items take effect in order (a group add before a send to that group). Consecutive sends to different users
+  // reach different sockets, so they go out together; two sends to one user keep their order, and everything else
+  // (group actions; sends to a connection, a group or everyone, whose sockets may be a batched user's) waits its turn
+  let batch: RestCall[] = [];
+  const flush = async () => {
+    const calls = batch;
+    batch = [];
+    await Promise.all(calls.map((c) => restCall(conn, c)));
+  };
   for (const item of items) {
     const call = restCallFor(hub, item);
-    const token = await signSignalRToken({
-      accessKey: conn.accessKey,
-      audience: `${conn.audienceBase.replace(/\/$/, '')}${call.path}?api-version=${API_VERSION}`,
-      ttlSeconds: 300,
-    });
-    const res = await fetch(`${conn.endpoint}${call.path}?api-version=${API_VERSION}`, {
-      method: call.method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(call.body !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
-      },
-      body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    });
-    // why: like the service SDK, "not there" answers to group removals are not failures
-    if (!res.ok && !(res.status === 404 && call.method === 'DELETE')) {
-      throw new Error(`SignalR REST ${call.method} ${call.path} answered ${res.status}`);
-    }
+    const alone = !call.send || !/\/users\/[^/]+\/:send$/.test(call.path);
+    if (alone || batch.some((b) => b.path === call.path)) await flush();
+    if (alone) await restCall(conn, call);
+    else batch.push(call);
   }
+  await flush();
 }
 
 /** Flushes every output binding of an invocation response that this host knows how to fulfil. */
@@ -144,6 +194,23 @@ function parseClaims(header: string | undefined): Record<string, string> {
 const completion = (invocationId: string, outcome: { result: unknown } | { error: string }): string =>
   `${JSON.stringify({ type: 3, invocationId, ...outcome })}\u001e`;
 
+/** SignalR-triggered functions by `hub/category/event` (lower case); rebuilt when the registrations change. */
+let triggers: { from: readonly Registration[]; byKey: Map<string, Registration> } | undefined;
+function signalRFunction(hub: string, category: string, event: string): Registration | undefined {
+  const all = registeredFunctions();
+  if (triggers?.from !== all) {
+    const byKey = new Map<string, Registration>();
+    for (const reg of all) {
+      const [, t] = triggerBinding(reg);
+      if (t.type?.toLowerCase() !== 'signalrtrigger') continue;
+      const key = `${String(t.hubName)}/${String(t.category)}/${String(t.event)}`.toLowerCase();
+      if (!byKey.has(key)) byKey.set(key, reg);
+    }
+    triggers = { from: all, byKey };
+  }
+  return triggers.byKey.get(`${hub}/${category}/${event}`.toLowerCase());
+}
+
 /**
  * The `/runtime/webhooks/signalr` endpoint: the service's upstream call → the matching SignalR-triggered function.
  * Status codes follow the extension: 400 bad request, 401 bad signature, 404 no such function.
@@ -166,15 +233,7 @@ export async function handleUpstream(req: UpstreamRequest): Promise<UpstreamAnsw
   if (!type.toLowerCase().startsWith('application/json'))
     return { status: 415, body: 'only the JSON protocol is supported' };
 
-  const match = registeredFunctions().find((reg) => {
-    const [, t] = triggerBinding(reg);
-    return (
-      t.type?.toLowerCase() === 'signalrtrigger' &&
-      String(t.hubName).toLowerCase() === hub.toLowerCase() &&
-      String(t.category).toLowerCase() === category.toLowerCase() &&
-      String(t.event).toLowerCase() === event.toLowerCase()
-    );
-  });
+  const match = signalRFunction(hub, category, event);
   if (!match) return { status: 404, body: `no function for hub ${hub}, ${category}/${event}` };
   const [triggerName, trigger] = triggerBinding(match);
   const conn = connectionFor(trigger);

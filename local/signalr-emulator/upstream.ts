@@ -1,5 +1,6 @@
 /** Serverless upstream: the HTTP calls the service makes to the Function app for connects, disconnects and invocations. */
 import { createHmac } from 'node:crypto';
+import { keepAliveRequest, ResponseTooLargeError } from '../../shared/adapters/signalr/keep-alive-http.js';
 import { completionFrame, RECORD_SEPARATOR } from './hub-protocol.js';
 
 export type UpstreamCategory = 'connections' | 'messages';
@@ -65,21 +66,18 @@ export class Upstream {
     if (ev.userId !== undefined) headers['x-asrs-user-id'] = headerValue(ev.userId);
     if (ev.claims.length > 0) headers['x-asrs-user-claims'] = headerValue(ev.claims.join(', '));
     try {
-      const res = await fetch(expandTemplate(this.url, ev), {
+      // why: a keep-alive agent, not fetch: every invocation is one call, and fetch's per-call work dominated
+      const res = await keepAliveRequest(expandTemplate(this.url, ev), {
         method: 'POST',
         headers,
         body: ev.body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        timeoutMs: this.timeoutMs,
+        maxBytes: MAX_RESPONSE_BYTES,
       });
-      const declared = Number(res.headers.get('content-length') ?? '0');
-      if (declared > MAX_RESPONSE_BYTES) {
-        await res.body?.cancel();
-        return { kind: 'failed', error: `Upstream response is too large (${declared} bytes)` };
-      }
-      const body = await res.text();
-      return { kind: 'response', status: res.status, body, contentType: res.headers.get('content-type') ?? '' };
+      return { kind: 'response', status: res.status, body: res.body, contentType: res.contentType };
     } catch (err) {
-      return { kind: 'failed', error: err instanceof Error ? describeFetchError(err) : String(err) };
+      if (err instanceof ResponseTooLargeError) return { kind: 'failed', error: `Upstream response is too large` };
+      return { kind: 'failed', error: err instanceof Error ? describeError(err) : String(err) };
     }
   }
 }
@@ -93,10 +91,9 @@ function headerValue(text: string): string {
   return /^[\x20-\x7e\t]*$/.test(flat) ? flat : Buffer.from(flat, 'utf8').toString('latin1');
 }
 
-function describeFetchError(err: Error): string {
-  // why: undici hides the useful part ("ECONNREFUSED …") in `cause`
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
+function describeError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code !== undefined && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
 }
 
 /** The frames to write to the client for an upstream answer to an invocation that carries an id. */

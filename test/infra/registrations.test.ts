@@ -55,7 +55,7 @@ const IDENTITY_SUFFIX: Record<string, string> = {
 };
 
 describe('function registrations vs the deployed infrastructure', () => {
-  let regs: Registration[] = [];
+  let regs: readonly Registration[] = [];
   let bindings: Binding[] = [];
 
   beforeAll(async () => {
