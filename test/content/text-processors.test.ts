@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MarkdownHtmlRenderer } from '../../shared/adapters/content/markdown-html.js';
+import { MarkdownHtmlRenderer, plainParagraph } from '../../shared/adapters/content/markdown-html.js';
 import { ObscenityProfanityScanner } from '../../shared/adapters/content/obscenity-profanity.js';
 import { replaceEmoticons } from '../../shared/domain/content/emoticons.js';
 import { isMachineToken, maskProfanity, outsideMachineTokens } from '../../shared/domain/content/profanity.js';
@@ -123,6 +124,26 @@ describe('spam: same text and links', () => {
 
 describe('markdown: sanitized HTML (XSS table)', () => {
   const md = new MarkdownHtmlRenderer();
+
+  it('when a text takes the plain-paragraph shortcut, then its HTML is what the full render gives', () => {
+    const chatty = fc.string({
+      unit: fc.constantFrom(...'ab Z9 .,!?\'"()-+*_#>1.) :/@&<~`[]\t\ncom www é😀\u00a0\u2028'.split('')),
+      maxLength: 40,
+    });
+    let taken = 0;
+    fc.assert(
+      fc.property(fc.oneof(chatty, fc.string({ unit: 'binary', maxLength: 30 })), (text) => {
+        const quick = plainParagraph(text);
+        if (quick === undefined) return;
+        taken++;
+        expect(quick).toBe(md.renderFully(text));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(taken).toBeGreaterThan(300);
+    expect(plainParagraph('see you at 5, ok?')).toBe('<p>see you at 5, ok?</p>');
+    expect(plainParagraph('see example.com')).toBeUndefined();
+  });
   it.each([
     ['**bold** _it_ ~~gone~~ `x`', '<p><strong>bold</strong> <em>it</em> <s>gone</s> <code>x</code></p>'],
     [
