@@ -189,8 +189,11 @@ async function loadRun(
     const members = connectedMembers(specs, connected.failedUsers);
     if (connected.failed > 0)
       console.log(`    ${connected.failed} clients failed to connect: ${connected.errors.join('; ')}`);
-    // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate
-    await workers.run(Math.max(10, o.rate / 4), quick ? 1_000 : 3_000);
+    // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate, with two messages in every conversation
+    // (a set of users' first event goes to each of them and joins them to its audience group: audience-groups.ts)
+    const warmRate = Math.max(10, o.rate / 4);
+    const conversations = Math.floor(o.clients / o.group);
+    await workers.run(warmRate, Math.max(quick ? 1_000 : 3_000, Math.ceil((2 * conversations) / warmRate) * 1000));
     await sleep(1_000);
     await workers.collect();
     const cpu0 = cpuOf(target.pids);

@@ -142,13 +142,24 @@ async function pool<T>(items: T[], concurrency: number, run: (item: T, i: number
   );
 }
 
+/** The first member of every conversation, then every second one…: consecutive sends go to different conversations. */
+function interleaved(states: ClientState[]): ClientState[] {
+  const rank = new Map<string, number>();
+  const ranked = states.map((state) => {
+    const r = rank.get(state.spec.conversationId) ?? 0;
+    rank.set(state.spec.conversationId, r + 1);
+    return { state, r };
+  });
+  return ranked.sort((x, y) => x.r - y.r).map((x) => x.state);
+}
+
 let sendCounter = 0;
 async function run(rate: number, durationMs: number): Promise<unknown> {
   const started = now();
   let sent = 0;
   let accepted = 0;
   const inflight: Promise<void>[] = [];
-  const senders = clients.filter((c) => c.conn !== undefined);
+  const senders = interleaved(clients.filter((c) => c.conn !== undefined));
   const errors = new Map<string, number>();
   const acceptedKeys: string[] = [];
   await new Promise<void>((resolve) => {

@@ -22,4 +22,9 @@ export interface GroupSender {
   ): Promise<void>;
   /** One send per user, resolved once the service took each: pushes the runtime awaits, in order (hub.ts `orderBy`). */
   sendToUsers(hub: string, users: readonly string[], message: { target: string; arguments: unknown[] }): Promise<void>;
+  /**
+   * Adds each user (their connections, now and later) to the group for `ttlSeconds`. Memberships with a TTL are not
+   * subject to the service's limit of 100 TTL-less groups per user.
+   */
+  addUsersToGroup(hub: string, users: readonly string[], group: string, ttlSeconds: number): Promise<void>;
 }

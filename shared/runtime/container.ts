@@ -48,6 +48,7 @@ import type { Telemetry } from '../ports/system.js';
 import type { TemplateStore } from '../ports/templates.js';
 import type { TranslationStore } from '../ports/translations.js';
 import type { Translator } from '../ports/translator.js';
+import { AudienceGroups } from './audience-groups.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { withDependencyTelemetry } from './dependencies.js';
 import { createUpstreamVerifier, type UpstreamVerifier } from './upstream-auth.js';
@@ -348,7 +349,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
       previewer: new HttpLinkPreviewer(fetcher, cache, settings.linkPreviews.cacheSeconds, telemetry),
       maxUrls: settings.linkPreviews.maxUrls,
     },
-    groupSender: buildGroupSender(settings.signalR),
+    groupSender: new AudienceGroups(buildGroupSender(settings.signalR)),
     close: async () => {
       if (telemetry instanceof AppInsightsTelemetry) await telemetry.flush();
       stopEphemeral?.();

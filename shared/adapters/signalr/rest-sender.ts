@@ -40,18 +40,34 @@ class RestGroupSender implements GroupSender {
     await this.post(path, extra, JSON.stringify(message));
   }
 
+  async addUsersToGroup(hub: string, users: readonly string[], group: string, ttlSeconds: number): Promise<void> {
+    await Promise.all(
+      users.map((user) =>
+        this.call(
+          'PUT',
+          `/api/hubs/${seg(hub.toLowerCase())}/users/${seg(user)}/groups/${seg(group)}`,
+          `&ttl=${Math.max(0, Math.floor(ttlSeconds))}`,
+        ),
+      ),
+    );
+  }
+
+  private post(path: string, extra: string, body: string): Promise<void> {
+    return this.call('POST', path, extra, body);
+  }
+
   /** `extra`: query parameters after api-version (not part of the token's audience, as the SDK signs it). */
-  private async post(path: string, extra: string, body: string): Promise<void> {
+  private async call(method: string, path: string, extra: string, body?: string): Promise<void> {
     const res = await keepAliveRequest(`${this.endpoint}${path}?api-version=${API_VERSION}${extra}`, {
-      method: 'POST',
+      method,
       headers: {
         authorization: `Bearer ${await this.bearer(`${path}?api-version=${API_VERSION}`)}`,
-        'content-type': 'application/json; charset=utf-8',
+        ...(body !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
       },
       body,
       timeoutMs: 30_000,
     });
-    if (res.status < 200 || res.status >= 300) throw new Error(`SignalR REST POST ${path} answered ${res.status}`);
+    if (res.status < 200 || res.status >= 300) throw new Error(`SignalR REST ${method} ${path} answered ${res.status}`);
   }
 }
 
