@@ -80,11 +80,14 @@ export class MemoryJournal implements Journal {
 }
 
 /**
- * An append-only JSON-lines file per queue, fsynced before an append resolves. Appends that arrive while a write is
- * in flight are written together (group commit), so durability costs one fsync per burst, not per message.
+ * An append-only JSON-lines file per queue. An append resolves once written; one that holds a message (`put`, `next`)
+ * also waits for an fsync. The rest (`dlv`, `del`, `seen`) survive a crash of the process once written; lost to a
+ * power cut they mean a redelivery (at least once, as Service Bus), so they skip the fsync (13% of a busy host's time
+ * went to journal writes). Appends that arrive while a write is in flight are written together (group commit).
  */
 export class FileJournal implements Journal {
   private pending: string[] = [];
+  private pendingDurable = false;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing = false;
 
@@ -118,6 +121,7 @@ export class FileJournal implements Journal {
   append(records: JournalRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     this.pending.push(...records.map(line));
+    if (records.some((r) => r.op === 'put' || r.op === 'next')) this.pendingDurable = true;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.flushing) void this.flush();
     return done;
@@ -128,9 +132,11 @@ export class FileJournal implements Journal {
     while (this.pending.length > 0) {
       const lines = this.pending.splice(0);
       const waiters = this.waiters.splice(0);
+      const durable = this.pendingDurable;
+      this.pendingDurable = false;
       try {
         await this.file.write(lines.join(''));
-        await this.file.datasync();
+        if (durable) await this.file.datasync();
         for (const w of waiters) w.resolve();
       } catch (e) {
         for (const w of waiters) w.reject(e);
