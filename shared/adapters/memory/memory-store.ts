@@ -31,7 +31,6 @@ function clonePlain(v: unknown): unknown {
   for (const [k, x] of Object.entries(v)) out[k] = clonePlain(x);
   return out;
 }
-const key = (userId: string, conversationId: string): string => `${userId}\u0000${conversationId}`;
 const clientKey = (senderId: string, clientMessageId: string): string => `${senderId}\u0000${clientMessageId}`;
 
 /**
@@ -40,7 +39,8 @@ const clientKey = (senderId: string, clientMessageId: string): string => `${send
  */
 export class MemoryConversationStore implements ConversationStore {
   private readonly conversations = new Map<string, ConversationRecord>();
-  private readonly memberships = new Map<string, Membership>();
+  /** userId → conversationId → membership: a user's memberships without a scan of everyone's (connect, inbox). */
+  private readonly memberships = new Map<string, Map<string, Membership>>();
   private readonly profiles = new Map<string, UserProfile>();
   private retentionCursor: string | null = null;
   readonly enforcesTtl = false;
@@ -56,7 +56,7 @@ export class MemoryConversationStore implements ConversationStore {
       messages: new Map(),
       byClientId: new Map(),
     });
-    for (const m of memberships) this.memberships.set(key(m.userId, m.conversationId), copy(m));
+    for (const m of memberships) this.setMembership(copy(m));
     return Promise.resolve({ conversation: copy(conversation), created: true });
   }
 
@@ -206,26 +206,27 @@ export class MemoryConversationStore implements ConversationStore {
   }
 
   getMembership(userId: string, conversationId: string): Promise<Membership | null> {
-    const m = this.memberships.get(key(userId, conversationId));
+    const m = this.memberships.get(userId)?.get(conversationId);
     return Promise.resolve(m ? copy(m) : null);
   }
 
   putMembership(membership: Membership): Promise<void> {
-    this.memberships.set(key(membership.userId, membership.conversationId), copy(membership));
+    this.setMembership(copy(membership));
     return Promise.resolve();
   }
 
   updateMembership(userId: string, conversationId: string, mutate: Mutation<Membership>): Promise<Membership | null> {
-    const k = key(userId, conversationId);
-    const current = this.memberships.get(k);
+    const current = this.memberships.get(userId)?.get(conversationId);
     if (!current) return Promise.resolve(null);
     const next = mutate(copy(current));
-    if (next) this.memberships.set(k, copy(next));
-    return Promise.resolve(copy(this.memberships.get(k) ?? current));
+    if (next) this.setMembership(copy(next));
+    return Promise.resolve(copy(this.memberships.get(userId)?.get(conversationId) ?? current));
   }
 
   deleteMembership(userId: string, conversationId: string): Promise<void> {
-    this.memberships.delete(key(userId, conversationId));
+    const mine = this.memberships.get(userId);
+    mine?.delete(conversationId);
+    if (mine?.size === 0) this.memberships.delete(userId);
     return Promise.resolve();
   }
 
@@ -235,7 +236,7 @@ export class MemoryConversationStore implements ConversationStore {
     message: { seq: number; at: string; senderId: string },
   ): Promise<void> {
     for (const userId of userIds) {
-      const m = this.memberships.get(key(userId, conversationId));
+      const m = this.memberships.get(userId)?.get(conversationId);
       if (!m) continue;
       m.lastSeq = Math.max(m.lastSeq, message.seq);
       if (m.lastActivityAt < message.at) m.lastActivityAt = message.at;
@@ -259,8 +260,7 @@ export class MemoryConversationStore implements ConversationStore {
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
-    const all = [...this.memberships.values()]
-      .filter((m) => m.userId === userId)
+    const all = [...(this.memberships.get(userId)?.values() ?? [])]
       .filter((m) => filter.type === undefined || m.conversationType === filter.type)
       .filter((m) => filter.archived === undefined || m.archived === filter.archived)
       .sort(inboxOrder);
@@ -270,7 +270,13 @@ export class MemoryConversationStore implements ConversationStore {
   }
 
   allMemberships(userId: string): Promise<Membership[]> {
-    return Promise.resolve([...this.memberships.values()].filter((m) => m.userId === userId).map(copy));
+    return Promise.resolve([...(this.memberships.get(userId)?.values() ?? [])].map(copy));
+  }
+
+  private setMembership(m: Membership): void {
+    let mine = this.memberships.get(m.userId);
+    if (mine === undefined) this.memberships.set(m.userId, (mine = new Map<string, Membership>()));
+    mine.set(m.conversationId, m);
   }
 
   getProfile(userId: string): Promise<UserProfile> {
