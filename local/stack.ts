@@ -107,6 +107,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         COSMOS_ALLOW_SELF_SIGNED: 'true',
         // why: cosmosdb-server runs a batch's operations without undoing them on a failure (not atomic)
         COSMOS_ATOMIC_BATCH: 'false',
+        // why: cosmosdb-server evaluates a patch condition as a query over every document of the container
+        COSMOS_CONDITIONAL_PATCH: 'false',
         // why: the embedded server keeps documents past their ttl; the retention sweep deletes expired messages
         COSMOS_TTL_ENFORCED: 'false',
       });

@@ -133,6 +133,7 @@ var appSettings = {
   // one transactional batch per send (real Cosmos applies batches atomically)
   COSMOS_ATOMIC_BATCH: 'true'
   // Cosmos DB deletes expired messages by their ttl; the retention sweep removes what TTL cannot reach
+  COSMOS_CONDITIONAL_PATCH: 'true'
   COSMOS_TTL_ENFORCED: 'true'
   REDIS_URL: redisUrl
   REDIS_AUTH: 'entra'

@@ -57,6 +57,9 @@ export const SettingsSchema = z.object({
   COSMOS_ATOMIC_BATCH: bool(true).describe(
     'Store a send as one transactional batch (claim + message + conversation lastSeq: 1 request); false = the 409-based allocation, for servers without atomic batches (npm start sets false for its embedded cosmosdb-server)',
   ),
+  COSMOS_CONDITIONAL_PATCH: bool(true).describe(
+    'Move lastSeq, inbox marks and the outbox flag with conditional patches (one request each); false = read + IfMatch replace (npm start sets false: its embedded cosmosdb-server answers a conditional patch by scanning the whole container)',
+  ),
   COSMOS_TTL_ENFORCED: bool(true).describe(
     'The database deletes messages whose ttl ran out (Cosmos DB: true); false (the embedded server of npm start): the retention sweep deletes them',
   ),

@@ -15,6 +15,8 @@ export type StoreSettings =
       allowSelfSigned: boolean;
       /** Sends as one transactional batch (real Cosmos, the emulator); false = the 409-based allocation. */
       atomicBatch: boolean;
+      /** Conditional patches; false = read + IfMatch replace (the embedded server scans on every condition). */
+      conditionalPatch: boolean;
       /** The server deletes expired documents (ttl) itself. */
       ttlEnforced: boolean;
     };
@@ -131,6 +133,7 @@ function storeOf(e: EnvSettings, report: Report): StoreSettings | undefined {
     },
     allowSelfSigned: e.COSMOS_ALLOW_SELF_SIGNED,
     atomicBatch: e.COSMOS_ATOMIC_BATCH,
+    conditionalPatch: e.COSMOS_CONDITIONAL_PATCH,
     ttlEnforced: e.COSMOS_TTL_ENFORCED,
   };
 }

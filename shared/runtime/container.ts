@@ -105,6 +105,7 @@ async function buildStores(
     databaseId: settings.database,
     containers: settings.containers,
     atomicBatch: settings.atomicBatch,
+    conditionalPatch: settings.conditionalPatch,
     enforcesTtl: settings.ttlEnforced,
   });
   const { CosmosNotificationStore } = await import('../adapters/cosmos/cosmos-notifications.js');

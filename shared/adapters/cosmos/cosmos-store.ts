@@ -41,6 +41,8 @@ export interface CosmosStoreOptions {
    * 409-based allocation, correct on any server; the embedded cosmosdb-server does not apply batches atomically.
    */
   atomicBatch?: boolean;
+  /** Conditional patches (default true); false = read + IfMatch replace, for servers where they are slow or absent. */
+  conditionalPatch?: boolean;
   /** Whether the server deletes documents whose ttl ran out (default true: Cosmos DB; the embedded server does not). */
   enforcesTtl?: boolean;
   timing?: {
@@ -53,7 +55,7 @@ export interface CosmosStoreOptions {
 
 export class CosmosConversationStore implements ConversationStore {
   /** Cleared if the server rejects conditional patches; then lastSeq and memberships move with read + IfMatch replace. */
-  private readonly patches: PatchSupport = { conditional: true };
+  private readonly patches: PatchSupport;
   private readonly conversations: CosmosConversations;
   private readonly messages: CosmosMessages;
   private readonly memberships: CosmosMemberships;
@@ -67,6 +69,7 @@ export class CosmosConversationStore implements ConversationStore {
 
   constructor(private readonly options: CosmosStoreOptions) {
     this.enforcesTtl = options.enforcesTtl ?? true;
+    this.patches = { conditional: options.conditionalPatch ?? true };
     const database = options.client.database(options.databaseId);
     const docs = (name: string) => new DocumentContainer(database.container(name), this.patches);
     const conversations = docs(options.containers.conversations);
