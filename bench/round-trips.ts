@@ -90,6 +90,7 @@ const deps: AppDeps = {
   queue: counted(queue, () => counts.queue++),
   push: new LocalPushSender(),
   pushGraceSeconds: 5,
+  presenceOfflineGraceSeconds: 5,
   clock: { now: () => new Date() },
   ids: { newId: (p) => `${p}_${Math.random().toString(36).slice(2)}` },
   telemetry: { log: () => undefined, event: () => undefined, metric: () => undefined, dependency: () => undefined },

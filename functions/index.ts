@@ -15,6 +15,7 @@ import './http/booking.js';
 import './timers/outbox-sweep.js';
 import './timers/attachments-sweep.js';
 import './timers/retention.js';
+import './timers/presence-offline.js';
 import './queues/retention.js';
 import './hub/messaging.js';
 import './hub/notifications.js';

@@ -158,6 +158,7 @@ var appSettings = {
   RATE_LIMIT_SEND_PER_MINUTE: string(rateLimitSendPerMinute)
   RATE_LIMIT_TYPING_PER_MINUTE: string(rateLimitTypingPerMinute)
   RATE_LIMIT_CONVERSATIONS_PER_MINUTE: string(rateLimitConversationsPerMinute)
+  PRESENCE_OFFLINE_GRACE_SECONDS: '5'
   PUSH_GRACE_SECONDS: '5'
   // native push through Notification Hubs; the SDK only signs with an access policy, kept in Key Vault
   PUSH_MODE: 'notificationhubs'

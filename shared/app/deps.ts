@@ -37,6 +37,11 @@ export interface AppDeps {
   /** Background jobs (message-events, push-notifications): the runtime's queue, the broker locally, Service Bus on Azure. */
   queue: JobQueue;
   push: PushSender;
+  /**
+   * Seconds a user's last connection must stay gone before their contacts get UserOffline; a reconnect within them is
+   * never announced (PRESENCE_OFFLINE_GRACE_SECONDS; 0 = at once).
+   */
+  presenceOfflineGraceSeconds: number;
   /** Seconds an online recipient has to mark a message delivered before it is pushed anyway (PUSH_GRACE_SECONDS). */
   pushGraceSeconds: number;
   /**

@@ -6,12 +6,13 @@ import { orUnavailable } from './degraded.js';
 import { joinBigConversations } from './delivery.js';
 import type { AppDeps, Caller } from './deps.js';
 import { contactsOf, presenceVisibleTo } from './policy.js';
+import { offlineAnnouncement, offlinePendingKeepSeconds } from './presence-grace.js';
 import { admit } from './rate-policy.js';
 
 /** The statuses a user may choose (offline = appear offline); re-exported so functions need not reach into ports. */
 export { PRESENCE_STATUSES };
 
-export type PresenceDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry'>;
+export type PresenceDeps = Pick<AppDeps, 'store' | 'ephemeral' | 'telemetry' | 'presenceOfflineGraceSeconds'>;
 export type RefreshDeps = Pick<AppDeps, 'ephemeral' | 'telemetry'>;
 
 /** Activity on a realtime connection keeps it from expiring (presence TTL); HTTP calls have none to refresh. */
@@ -41,6 +42,14 @@ export async function connected(deps: PresenceDeps, caller: Caller): Promise<Pus
   deps.telemetry.metric('ConnectionOpened', 1);
   const groups = await joinBigConversations(deps, caller, connectionId);
   if (!r?.firstConnection) return groups;
+  // why: back within the offline grace, so contacts never heard they left; nothing to announce (or look up)
+  if (deps.presenceOfflineGraceSeconds > 0) {
+    const wasPending = await quietly(deps, 'presence', () => deps.ephemeral.clearOfflinePending(caller.userId));
+    if (wasPending === true) {
+      deps.telemetry.metric('PresenceFlapHidden', 1);
+      return groups;
+    }
+  }
   // why: someone who chose to appear offline must not be announced when a device connects
   const me = (await quietly(deps, 'presence', () => deps.ephemeral.getPresence([caller.userId])))?.[caller.userId];
   if (me && !me.isOnline) return groups;
@@ -50,15 +59,24 @@ export async function connected(deps: PresenceDeps, caller: Caller): Promise<Pus
     : groups;
 }
 
+/**
+ * The last connection going is announced after the offline grace, by the sweep (presence-grace.ts), so a reconnect
+ * storm (network blip, deploy) costs contacts nothing. When the mark cannot be kept (Redis down), or the grace is 0,
+ * contacts hear it at once.
+ */
 export async function disconnected(deps: PresenceDeps, caller: Caller): Promise<Push[]> {
   const connectionId = requireConnection(caller);
   const r = await quietly(deps, 'presence', () => deps.ephemeral.disconnect(caller.userId, connectionId));
   deps.telemetry.metric('ConnectionClosed', 1);
   if (!r?.lastConnection) return [];
-  const contacts = await contactsOf(deps, caller.userId);
-  return contacts.length > 0
-    ? [toUsers(contacts, EVENTS.userOffline, { userId: caller.userId, lastSeen: r.lastSeen })]
-    : [];
+  if (deps.presenceOfflineGraceSeconds > 0) {
+    const marked = await quietly(deps, 'presence', async () => {
+      await deps.ephemeral.markOfflinePending(caller.userId, offlinePendingKeepSeconds(deps));
+      return true;
+    });
+    if (marked) return [];
+  }
+  return offlineAnnouncement(deps, caller.userId, r.lastSeen);
 }
 
 export async function updatePresence(

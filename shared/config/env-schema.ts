@@ -159,6 +159,9 @@ export const SettingsSchema = z.object({
     'true: Microsoft Defender for Storage scans uploads (set by the Bicep); the verdict is read from its blob index tag',
   ),
   CLAMD_URL: optUrl().describe('ClamAV clamd to scan uploads with (tcp://host:3310, INSTREAM); empty = no ClamAV'),
+  PRESENCE_OFFLINE_GRACE_SECONDS: int(5, 0).describe(
+    "Seconds after a user's last connection goes before their contacts get UserOffline (a reconnect within it is never announced); 0 = at once",
+  ),
   PUSH_GRACE_SECONDS: int(5, 0).describe(
     'Seconds a recipient who was online has to mark a message delivered before it is pushed to their devices anyway',
   ),

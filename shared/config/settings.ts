@@ -101,6 +101,8 @@ export interface Settings {
   notificationTopics: string[];
   limits: { sendPerMinute: number; typingPerMinute: number; conversationsPerMinute: number; uploadsPerMinute: number };
   attachments: AttachmentSettings;
+  /** Seconds before contacts hear a user went offline; 0 = at once (PRESENCE_OFFLINE_GRACE_SECONDS). */
+  presenceOfflineGraceSeconds: number;
   pushGraceSeconds: number;
   push: PushSettings;
   content: ContentConfig;
@@ -341,6 +343,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
       uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
     },
     attachments,
+    presenceOfflineGraceSeconds: e.PRESENCE_OFFLINE_GRACE_SECONDS,
     pushGraceSeconds: e.PUSH_GRACE_SECONDS,
     push,
     content,

@@ -21,6 +21,12 @@ export interface RateDecision {
   retryAfterSeconds: number;
 }
 
+export interface OfflinePending {
+  userId: string;
+  /** When the mark was made (ISO 8601). */
+  since: string;
+}
+
 export interface ReadMark {
   seq: number;
   readAt: string;
@@ -42,6 +48,20 @@ export interface EphemeralState {
   setStatus(userId: string, status: PresenceStatus, statusMessage: string | null): Promise<PresenceInfo>;
   /** Presence of many users in one round trip. */
   getPresence(userIds: string[]): Promise<Record<string, PresenceInfo>>;
+
+  /**
+   * Offline grace: the user's last connection went and their contacts have not been told yet. One mark per user in
+   * one set for all users, dated now on the adapter's clock (a later mark moves it); the set expires `keepSeconds`
+   * after the newest mark, so marks a sweep never took do not linger.
+   */
+  markOfflinePending(userId: string, keepSeconds: number): Promise<void>;
+  /** Removes the user's mark atomically; true when it was there (their contacts never heard they left). */
+  clearOfflinePending(userId: string): Promise<boolean>;
+  /**
+   * Takes (removes and returns, atomically, so two sweeps never share one) at most `limit` marks dated
+   * `olderThanSeconds` or more ago, oldest first, with the moment each was made.
+   */
+  takeOfflineDue(olderThanSeconds: number, limit: number): Promise<OfflinePending[]>;
 
   /** Marks the user typing in the conversation; it expires by itself (10 s). */
   startTyping(conversationId: string, userId: string): Promise<void>;

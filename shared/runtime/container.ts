@@ -317,6 +317,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     queue,
     push,
     pushGraceSeconds: settings.pushGraceSeconds,
+    presenceOfflineGraceSeconds: settings.presenceOfflineGraceSeconds,
     ephemeral,
     notifications,
     templates,

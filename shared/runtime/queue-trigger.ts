@@ -88,17 +88,28 @@ export interface TimerCall {
   isPastDue: boolean;
 }
 
+/** What a timer job may hand back: realtime pushes (e.g. presence announcements), sent through the output bindings. */
+export interface TimerOutcome {
+  pushes?: Push[];
+}
+
 /**
  * Registers a timer-triggered function on an NCRONTAB schedule (six fields, seconds first, UTC), e.g.
  * `0 *\/5 * * * *` every five minutes. Only one instance runs a timer at a time on Azure (a blob lease).
  */
-export function timerJob(name: string, schedule: string, work: (call: TimerCall) => Promise<void>): void {
+export function timerJob(
+  name: string,
+  schedule: string,
+  work: (call: TimerCall) => Promise<TimerOutcome | undefined | void>,
+): void {
   app.timer(name, {
     schedule,
+    extraOutputs: PUSH_OUTPUTS,
     handler: async (timer: Timer, context) => {
       const runtime = await getRuntime();
       try {
-        await work({ runtime, context, isPastDue: timer.isPastDue });
+        const outcome = await work({ runtime, context, isPastDue: timer.isPastDue });
+        if (outcome?.pushes?.length) await deliver(context, runtime, outcome.pushes);
       } catch (e) {
         runtime.deps.telemetry.log('error', 'timer job failed', {
           function: name,

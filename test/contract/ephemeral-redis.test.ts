@@ -28,11 +28,15 @@ const redis = () => admin as Redis;
 const open = (ttls: Partial<EphemeralTtls> = {}) =>
   new RedisEphemeralState(createRedisClient(url), { ttls: { ...SHORT, ...ttls }, keyPrefix: prefix });
 
-// why: Redis expires on its own clock (TIME), which tests do not fake; 400 ms TTLs keep the real waits short
+// why: Redis expires on its own clock (TIME), which tests do not fake; 400 ms TTLs keep the real waits short. Each
+// state gets its own prefix: the offline-pending set is one key for all users, so tests must not share it
 runEphemeralContract(
   'redis',
   (ttls) => {
-    const state = open(ttls);
+    const state = new RedisEphemeralState(createRedisClient(url), {
+      ttls: { ...SHORT, ...ttls },
+      keyPrefix: `${prefix}${randomUUID()}:`,
+    });
     return Promise.resolve({ state, clock: realClock, cleanup: () => state.close() });
   },
   { shortTtlMs: 400 },
@@ -68,6 +72,9 @@ describe('redis specifics', () => {
     await s.cacheReadMark(conv, u, { seq: 2, readAt: '2026-01-01T00:00:00Z' });
     await s.cacheReadMark(conv, u, { seq: 1, readAt: '2026-01-01T00:00:00Z' });
     await s.take(`ttl-b-${conv}`, 5, 60);
+    await s.markOfflinePending(u, 20);
+    await s.markOfflinePending(hidden, 20);
+    await s.clearOfflinePending(hidden);
 
     const bounds: [string, number][] = [
       [s.key.conns(u), ttls.presenceSeconds],
@@ -79,6 +86,7 @@ describe('redis specifics', () => {
       [s.key.typing(conv), ttls.typingSeconds],
       [s.key.receipts(conv), ttls.receiptSeconds],
       [s.key.bucket(`ttl-b-${conv}`), 120],
+      [s.key.offlinePending(), 20],
     ];
     for (const [key, seconds] of bounds) {
       const pttl = await redis().pttl(key); // -2: no such key, -1: no TTL
@@ -119,6 +127,23 @@ describe('redis specifics', () => {
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).take(bucket, 7, 60)));
     const allowed = results.filter((r) => r.allowed).map((r) => r.remaining);
     expect(allowed.sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it('when two instances share Redis, then a mark made on one is cleared by the other, and their sweeps split the due marks', async () => {
+    const own = `${prefix}${randomUUID()}:`;
+    const [a, b] = [0, 1].map(() => {
+      const st = new RedisEphemeralState(createRedisClient(url), { ttls: SHORT, keyPrefix: own });
+      states.push(st);
+      return st;
+    }) as [RedisEphemeralState, RedisEphemeralState];
+    await a.markOfflinePending('flap', 60);
+    expect(await b.clearOfflinePending('flap')).toBe(true);
+    const users = Array.from({ length: 40 }, (_, i) => `gone-${i}`);
+    await Promise.all(users.map((u, i) => (i % 2 === 0 ? a : b).markOfflinePending(u, 60)));
+    const [x, y] = await Promise.all([a.takeOfflineDue(0, 25), b.takeOfflineDue(0, 25)]);
+    const taken = [...x, ...y].map((p) => p.userId);
+    expect(taken.sort()).toEqual([...users].sort());
+    expect(await redis().exists(a.key.offlinePending())).toBe(0); // the last take leaves no empty key behind
   });
 
   it('when the server forgets its scripts, then the next call loads them again', async () => {

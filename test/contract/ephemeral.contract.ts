@@ -219,6 +219,71 @@ export function runEphemeralContract(name: string, make: MakeEphemeral, opts: Co
       });
     });
 
+    describe('offline grace (presence announcements)', () => {
+      it('when a user is marked offline-pending, then clearing it answers true once, and a cleared mark is never taken', async () => {
+        const { s, clock } = await fresh();
+        const [u, v] = [uid('u'), uid('v')];
+        expect(await s.clearOfflinePending(u)).toBe(false);
+        await s.markOfflinePending(u, 60);
+        await s.markOfflinePending(v, 60);
+        expect(await s.clearOfflinePending(u)).toBe(true);
+        expect(await s.clearOfflinePending(u)).toBe(false);
+        const before = clock.now();
+        const taken = await s.takeOfflineDue(0, 10);
+        expect(taken.map((p) => p.userId)).toEqual([v]);
+        expect(Math.abs(Date.parse(taken[0]?.since ?? '') - before)).toBeLessThan(2000);
+        expect(await s.takeOfflineDue(0, 10)).toEqual([]); // taken means removed
+        expect(await s.clearOfflinePending(v)).toBe(false);
+      });
+
+      it('when marks are younger than the age asked for, then they stay until they are old enough', async () => {
+        const { s, clock } = await fresh();
+        const [early, late] = [uid('early'), uid('late')];
+        await s.markOfflinePending(early, 60);
+        await clock.wait(1.25 * T);
+        await s.markOfflinePending(late, 60);
+        expect((await s.takeOfflineDue(T / 1000, 10)).map((p) => p.userId)).toEqual([early]);
+        expect(await s.takeOfflineDue(T / 1000, 10)).toEqual([]);
+        await clock.wait(1.25 * T);
+        expect((await s.takeOfflineDue(T / 1000, 10)).map((p) => p.userId)).toEqual([late]);
+      });
+
+      it('when more marks are due than the limit, then the oldest go first, and marking again moves a user to the back', async () => {
+        const { s, clock } = await fresh();
+        const [a, b, c] = [uid('a'), uid('b'), uid('c')];
+        for (const u of [a, b, c, a]) {
+          await s.markOfflinePending(u, 60);
+          await clock.wait(5); // distinct times
+        }
+        expect(await s.takeOfflineDue(0, 0)).toEqual([]); // takes nothing, removes nothing
+        expect((await s.takeOfflineDue(0, 2)).map((p) => p.userId)).toEqual([b, c]);
+        expect((await s.takeOfflineDue(0, 2)).map((p) => p.userId)).toEqual([a]);
+      });
+
+      it('when two sweeps take at once, then every due mark goes to exactly one of them', async () => {
+        const { s } = await fresh();
+        const users = Array.from({ length: 30 }, (_, i) => uid(`u${i}`));
+        await Promise.all(users.map((u) => s.markOfflinePending(u, 60)));
+        const [x, y] = await Promise.all([s.takeOfflineDue(0, 20), s.takeOfflineDue(0, 20)]);
+        const all = [...(x ?? []), ...(y ?? [])].map((p) => p.userId);
+        expect(all).toHaveLength(30);
+        expect(new Set(all)).toEqual(new Set(users));
+      });
+
+      it('when no mark is made for keepSeconds, then the pending set is gone', async () => {
+        const { s, clock } = await fresh();
+        const [u, v] = [uid('u'), uid('v')];
+        await s.markOfflinePending(u, T / 1000);
+        await clock.wait(0.75 * T);
+        await s.markOfflinePending(v, T / 1000); // a new mark keeps the whole set
+        await clock.wait(0.5 * T);
+        expect(await s.clearOfflinePending(u)).toBe(true);
+        await clock.wait(1.5 * T);
+        expect(await s.clearOfflinePending(v)).toBe(false);
+        expect(await s.takeOfflineDue(0, 10)).toEqual([]);
+      });
+    });
+
     describe('typing', () => {
       it('when users type, then they show until they stop or the TTL passes, and typing again extends it', async () => {
         const { s, clock } = await fresh({ typingSeconds: T / 1000 });

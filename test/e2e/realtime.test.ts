@@ -80,7 +80,15 @@ describe('realtime end to end', () => {
 
   beforeAll(async () => {
     const redisUrl = await requireRedisUrl();
-    stack = await startLocalStack({ port: 0, signalrPort: 0, store: 'memory', redisUrl, quiet: true });
+    // why: these tests check the immediate UserOffline (the grace path: test/e2e/presence-grace.test.ts)
+    stack = await startLocalStack({
+      port: 0,
+      signalrPort: 0,
+      store: 'memory',
+      redisUrl,
+      quiet: true,
+      env: { PRESENCE_OFFLINE_GRACE_SECONDS: '0' },
+    });
     api = apiClient(stack.baseUrl);
   });
   afterAll(async () => {

@@ -26,6 +26,8 @@ describe('seed 000 (listo) clients, unchanged', () => {
       store: 'memory',
       redisUrl: await requireRedisUrl(),
       quiet: true,
+      // why: the seed's UserOffline handler is the subject here, so it is announced at once, without the offline grace
+      env: { PRESENCE_OFFLINE_GRACE_SECONDS: '0' },
     });
     api = apiClient(stack.baseUrl);
   });

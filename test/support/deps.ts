@@ -55,6 +55,7 @@ export function memoryDeps(over: Partial<AppDeps> = {}) {
     queue,
     push: new LocalPushSender(),
     pushGraceSeconds: 5,
+    presenceOfflineGraceSeconds: 5,
     ephemeral: new MemoryEphemeralState(),
     notifications: new MemoryNotificationStore(() => now),
     templates: new MemoryTemplateStore(),

@@ -3,6 +3,7 @@ import {
   DEFAULT_TTLS,
   type EphemeralState,
   type EphemeralTtls,
+  type OfflinePending,
   type PresenceInfo,
   type PresenceStatus,
   type RateDecision,
@@ -51,6 +52,9 @@ class Keyspace<V> {
 }
 
 const ms = (seconds: number) => Math.max(1, Math.ceil(seconds * 1000));
+const ageMs = (seconds: number) => Math.max(0, Math.ceil(seconds * 1000));
+/** The one key of the offline-pending set (Redis keeps all users' marks in one sorted set). */
+const PENDING = 'offline-pending';
 
 /**
  * The Redis adapter's twin for one process (tests, local runs): the same keys, TTLs and rules as
@@ -72,6 +76,8 @@ export class MemoryEphemeralState implements EphemeralState {
   private readonly calls: Keyspace<true>;
   private readonly hits: Keyspace<number>;
   private readonly firstSeens: Keyspace<string>;
+  /** userId → when marked offline-pending (ms), under one key that expires as a whole */
+  private readonly pending: Keyspace<Map<string, number>>;
 
   constructor(opts: { ttls?: Partial<EphemeralTtls>; now?: () => number } = {}) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
@@ -86,6 +92,7 @@ export class MemoryEphemeralState implements EphemeralState {
     this.calls = new Keyspace(now);
     this.hits = new Keyspace(now);
     this.firstSeens = new Keyspace(now);
+    this.pending = new Keyspace(now);
   }
 
   private get presenceMs(): number {
@@ -191,6 +198,34 @@ export class MemoryEphemeralState implements EphemeralState {
       lastSeen: seen === undefined ? null : new Date(seen).toISOString(),
       connections,
     };
+  }
+
+  markOfflinePending(userId: string, keepSeconds: number): Promise<void> {
+    const marks = this.pending.get(PENDING) ?? new Map<string, number>();
+    marks.set(userId, this.now());
+    this.pending.set(PENDING, marks, ms(keepSeconds));
+    return Promise.resolve();
+  }
+
+  clearOfflinePending(userId: string): Promise<boolean> {
+    const marks = this.pending.get(PENDING);
+    const had = marks?.delete(userId) ?? false;
+    if (marks?.size === 0) this.pending.delete(PENDING);
+    return Promise.resolve(had);
+  }
+
+  takeOfflineDue(olderThanSeconds: number, limit: number): Promise<OfflinePending[]> {
+    const marks = this.pending.get(PENDING);
+    if (marks === undefined || !(limit >= 1)) return Promise.resolve([]);
+    const cutoff = this.now() - ageMs(olderThanSeconds);
+    // why: Redis orders a sorted set by score, then by member (bytewise)
+    const due = [...marks]
+      .filter(([, at]) => at <= cutoff)
+      .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, Math.floor(limit));
+    for (const [userId] of due) marks.delete(userId);
+    if (marks.size === 0) this.pending.delete(PENDING);
+    return Promise.resolve(due.map(([userId, at]) => ({ userId, since: new Date(at).toISOString() })));
   }
 
   startTyping(conversationId: string, userId: string): Promise<void> {

@@ -4,6 +4,7 @@ import {
   DEFAULT_TTLS,
   type EphemeralState,
   type EphemeralTtls,
+  type OfflinePending,
   type PresenceInfo,
   type PresenceStatus,
   type RateDecision,
@@ -37,6 +38,8 @@ function presenceOf(
 
 /** Positive whole milliseconds for PEXPIRE / PX. */
 const ms = (seconds: number) => Math.max(1, Math.ceil(seconds * 1000));
+/** An age in whole milliseconds, 0 allowed (a grace of 0 takes every mark). */
+const ageMs = (seconds: number) => Math.max(0, Math.ceil(seconds * 1000));
 
 const toNumber = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 const toStringOrNull = (v: unknown): string | null =>
@@ -54,7 +57,9 @@ const toStringOrNull = (v: unknown): string | null =>
  *   `presence:status:{userId}` hash {status, message}, `presence:lastseen:{userId}` ms — both TTL lastSeenSeconds,
  *   refreshed by activity; `typing:{conversationId}` zset userId → expiry (ms), TTL typingSeconds;
  *   `receipts:{conversationId}` hash userId → JSON {seq, readAt}, TTL receiptSeconds after the last write;
- *   `rate:{bucket}` hash {tokens, ts}, TTL 2 × perSeconds.
+ *   `rate:{bucket}` hash {tokens, ts}, TTL 2 × perSeconds;
+ *   `presence:offline-pending` zset userId → when marked (ms), one key for all users (a sweep reads it by score,
+ *   never by listing keys), TTL keepSeconds after the newest mark.
  * - Presence: a connection counts as live while its last activity is less than presenceSeconds ago, so the connection
  *   of a crashed instance goes away by itself while the user's other devices stay online. Last seen moves with
  *   activity (connect, touch, disconnect, setStatus), except while the user appears offline (`setStatus('offline')`):
@@ -84,6 +89,7 @@ export class RedisEphemeralState implements EphemeralState {
     call: (conversationId: string, callId: string) => `${this.prefix}call:{${conversationId}}:${callId}`,
     hits: (userId: string, textKey: string) => `${this.prefix}spam:{${userId}}:${textKey}`,
     firstSeen: (userId: string) => `${this.prefix}spam:first:{${userId}}`,
+    offlinePending: () => `${this.prefix}presence:offline-pending`,
   };
 
   private userKeys(userId: string): string[] {
@@ -191,6 +197,31 @@ export class RedisEphemeralState implements EphemeralState {
         lastSeenMs: seen === null ? null : Number(seen),
       });
     });
+    return out;
+  }
+
+  async markOfflinePending(userId: string, keepSeconds: number): Promise<void> {
+    await this.run(lua.MARK_OFFLINE, [this.key.offlinePending()], [userId, ms(keepSeconds)]);
+  }
+
+  async clearOfflinePending(userId: string): Promise<boolean> {
+    this.ensureUp();
+    return (await this.redis.zrem(this.key.offlinePending(), userId)) === 1;
+  }
+
+  async takeOfflineDue(olderThanSeconds: number, limit: number): Promise<OfflinePending[]> {
+    // why: LIMIT 0 -1 would mean "all" to Redis; the memory twin takes nothing for it too
+    if (!(limit >= 1)) return [];
+    const reply = (await this.run(
+      lua.TAKE_OFFLINE_DUE,
+      [this.key.offlinePending()],
+      [ageMs(olderThanSeconds), Math.floor(limit)],
+    )) as unknown[];
+    const out: OfflinePending[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const userId = toStringOrNull(reply[i]);
+      if (userId !== null) out.push({ userId, since: new Date(toNumber(reply[i + 1])).toISOString() });
+    }
     return out;
   }
 

@@ -201,3 +201,26 @@ redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', stri
 redis.call('PEXPIRE', KEYS[1], math.ceil(per * 2))
 return {allowed, math.floor(tokens), retry}`,
 );
+
+/** KEYS: offline-pending (zset userId → when marked, ms). ARGV: userId, keepMs. A later mark moves the user's. */
+export const MARK_OFFLINE = script(
+  'markOffline',
+  1,
+  `${NOW}
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0`,
+);
+
+/**
+ * KEYS: offline-pending. ARGV: ageMs, limit → {userId, markedMs, …}: at most `limit` marks made ageMs or more ago,
+ * oldest first, removed in the same step, so two sweeps never take the same one.
+ */
+export const TAKE_OFFLINE_DUE = script(
+  'takeOfflineDue',
+  1,
+  `${NOW}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - tonumber(ARGV[1])), 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #due, 2 do redis.call('ZREM', KEYS[1], due[i]) end
+return due`,
+);
