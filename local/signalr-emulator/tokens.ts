@@ -1,5 +1,6 @@
 /** HS256 access tokens as Azure SignalR Service mints and checks them (key = UTF-8 bytes of the AccessKey). */
 import { errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { type HmacAlgorithm, hmacKey } from '../../shared/adapters/hmac-keys.js';
 
 /** Claim the Management SDK / Functions binding use for the user id. */
 export const USER_ID_CLAIM = 'asrs.s.uid';
@@ -23,8 +24,6 @@ export interface SignAccessTokenInput {
   claims?: Readonly<Record<string, ClaimValue>>;
 }
 
-const keyBytes = (key: string): Uint8Array => new TextEncoder().encode(key);
-
 /** Mints a client or REST token like the service SDK (`asrs.s.uid` for the user, `asrs.u.` for colliding claims). */
 export async function signAccessToken(input: SignAccessTokenInput): Promise<string> {
   const payload: JWTPayload = {};
@@ -39,8 +38,11 @@ export async function signAccessToken(input: SignAccessTokenInput): Promise<stri
     .setIssuedAt(now)
     .setNotBefore(now)
     .setExpirationTime(now + input.ttlSeconds)
-    .sign(keyBytes(input.key));
+    .sign(await hmacKey(input.key));
 }
+
+/** The header's HMAC algorithm; anything else gets an HS256 key, which jose then refuses for that algorithm. */
+const hmacAlgorithm = (alg: string | undefined): HmacAlgorithm => (alg === 'HS384' || alg === 'HS512' ? alg : 'HS256');
 
 export type VerifyResult = { ok: true; claims: JWTPayload } | { ok: false; reason: string };
 
@@ -68,7 +70,7 @@ export async function verifyAccessToken(
   verified.delete(token);
   let claims: JWTPayload;
   try {
-    ({ payload: claims } = await jwtVerify(token, keyBytes(key), {
+    ({ payload: claims } = await jwtVerify(token, (header) => hmacKey(key, hmacAlgorithm(header.alg)), {
       algorithms: ['HS256', 'HS384', 'HS512'],
       requiredClaims: ['exp', 'aud'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,

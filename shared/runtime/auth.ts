@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { hmacKey } from '../adapters/hmac-keys.js';
 import type { Settings } from '../config/settings.js';
 import { AppError } from '../domain/errors.js';
 import { UserIdSchema } from '../domain/schemas-common.js';
@@ -26,11 +27,11 @@ export function createAuthenticator(settings: Pick<Settings, 'auth'>): Authentic
   const auth = settings.auth;
   const userClaim = auth.userClaim;
   if (auth.mode === 'dev') {
-    const secret = new TextEncoder().encode(auth.secret);
+    const secret = hmacKey(auth.secret);
     return {
       authenticate: (h) =>
-        verify(h, secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
-      issueDevToken: (userId, opts = {}) =>
+        verify(h, () => secret, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['HS256'] }, userClaim),
+      issueDevToken: async (userId, opts = {}) =>
         new SignJWT(opts.roles && opts.roles.length > 0 ? { roles: opts.roles } : {})
           .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
           .setSubject(userId)
@@ -38,7 +39,7 @@ export function createAuthenticator(settings: Pick<Settings, 'auth'>): Authentic
           .setAudience(DEV_AUDIENCE)
           .setIssuedAt()
           .setExpirationTime(`${opts.ttlSeconds ?? 24 * 3600}s`)
-          .sign(secret),
+          .sign(await secret),
     };
   }
   const jwks = createRemoteJWKSet(new URL(auth.jwksUri), {
@@ -62,7 +63,7 @@ export function createAuthenticator(settings: Pick<Settings, 'auth'>): Authentic
 
 async function verify(
   header: string | null,
-  key: Uint8Array | JWTVerifyGetKey,
+  key: JWTVerifyGetKey,
   options: { issuer: string; audience: string; algorithms: string[] },
   userClaim: string,
 ): Promise<Principal> {
@@ -73,8 +74,7 @@ async function verify(
   let payload: JWTPayload;
   try {
     const opts = { ...options, clockTolerance: 30 };
-    ({ payload } =
-      typeof key === 'function' ? await jwtVerify(match[1], key, opts) : await jwtVerify(match[1], key, opts));
+    ({ payload } = await jwtVerify(match[1], key, opts));
   } catch (e) {
     throw unauthorized(`token rejected: ${describeJoseError(e)}`);
   }

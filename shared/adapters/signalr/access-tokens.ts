@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import { hmacKey } from '../hmac-keys.js';
 
 /** A token Azure SignalR Service accepts: HS256 over the UTF-8 bytes of the access key. */
 export async function signSignalRToken(opts: {
@@ -16,5 +17,5 @@ export async function signSignalRToken(opts: {
     .setIssuedAt()
     .setNotBefore('0s')
     .setExpirationTime(`${opts.ttlSeconds ?? 3600}s`)
-    .sign(new TextEncoder().encode(opts.accessKey));
+    .sign(await hmacKey(opts.accessKey));
 }
