@@ -8,5 +8,6 @@ export default defineConfig({
     // why: beforeAll starts whole local stacks (embedded Cosmos included) on 2 shared cores
     hookTimeout: 30_000,
     pool: 'forks',
+    setupFiles: ['test/support/redis-prefix.setup.ts'],
   },
 });

@@ -137,6 +137,7 @@ var appSettings = {
   COSMOS_TTL_ENFORCED: 'true'
   REDIS_URL: redisUrl
   REDIS_AUTH: 'entra'
+  REDIS_KEY_PREFIX: 'chat:'
   AzureSignalRConnectionString__serviceUri: signalREndpoint
   AzureSignalRConnectionString__credential: 'managedidentity'
   AzureSignalRConnectionString__clientId: identityClientId

@@ -66,6 +66,17 @@ export const SettingsSchema = z.object({
   REDIS_URL: optStr().describe(
     'Redis for presence, typing, receipts and rate limits (redis:// or rediss://); empty = in-process memory',
   ),
+  REDIS_KEY_PREFIX: z
+    .preprocess(
+      blank,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+        .default('chat:'),
+    )
+    .describe(
+      'Start of every Redis key (letters, digits, _ . : -): apps or environments sharing one Redis keep apart; the tests give each file its own',
+    ),
   REDIS_AUTH: z
     .preprocess(blank, z.enum(['password', 'entra']).default('password'))
     .describe(

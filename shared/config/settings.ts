@@ -92,6 +92,8 @@ export interface Settings {
   redisUrl: string | undefined;
   /** entra: authenticate to Redis with a token of the managed identity (Azure Managed Redis). */
   redisAuth: 'password' | 'entra';
+  /** Start of every Redis key (REDIS_KEY_PREFIX). */
+  redisKeyPrefix: string;
   /** Exact origins (scheme://host[:port]) browsers may call from with credentials. */
   corsAllowedOrigins: string[];
   retentionDefaultDays: number | null;
@@ -326,6 +328,7 @@ function group(e: EnvSettings, report: Report): Settings | undefined {
     upstreamAuth,
     redisUrl: e.REDIS_URL,
     redisAuth: e.REDIS_AUTH,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     corsAllowedOrigins,
     retentionDefaultDays: e.RETENTION_DEFAULT_DAYS ?? null,
     retentionCategoryDays: Object.fromEntries(

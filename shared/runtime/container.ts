@@ -163,7 +163,7 @@ async function buildContent(
 }
 
 async function buildEphemeral(
-  redis: { url: string | undefined; auth: 'password' | 'entra' },
+  redis: { url: string | undefined; auth: 'password' | 'entra'; keyPrefix: string },
   telemetry: Telemetry,
 ): Promise<{ ephemeral: EphemeralState; cache: TextCache; stop?: () => void }> {
   if (redis.url === undefined) {
@@ -190,13 +190,16 @@ async function buildEphemeral(
     const client = createRedisClient(redis.url, { onError, username: auth.username, password: auth.password });
     auth.keepFresh(client, onError);
     return {
-      ephemeral: measured(new RedisEphemeralState(client)),
-      cache: new RedisTextCache(client),
+      ephemeral: measured(new RedisEphemeralState(client, { keyPrefix: redis.keyPrefix })),
+      cache: new RedisTextCache(client, `${redis.keyPrefix}cache:`),
       stop: () => auth.stop(),
     };
   }
   const client = createRedisClient(redis.url, { onError });
-  return { ephemeral: measured(new RedisEphemeralState(client)), cache: new RedisTextCache(client) };
+  return {
+    ephemeral: measured(new RedisEphemeralState(client, { keyPrefix: redis.keyPrefix })),
+    cache: new RedisTextCache(client, `${redis.keyPrefix}cache:`),
+  };
 }
 
 /** With a key tokens are signed here; with the identity each negotiate is a SignalR REST call (:generateToken). */
@@ -302,7 +305,7 @@ export async function buildRuntime(settings: Settings): Promise<Runtime> {
     translator,
   ] = await Promise.all([
     buildStores(settings.store, telemetry),
-    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth }, telemetry),
+    buildEphemeral({ url: settings.redisUrl, auth: settings.redisAuth, keyPrefix: settings.redisKeyPrefix }, telemetry),
     buildQueue(settings.queue, telemetry),
     buildPush(settings.push, telemetry),
     buildAttachments(settings.attachments, telemetry),

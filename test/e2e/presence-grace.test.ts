@@ -68,7 +68,7 @@ describe('presence offline grace end to end', () => {
     });
     api = apiClient(stack.baseUrl);
     redis = new Redis(url.toString(), { maxRetriesPerRequest: 1 });
-    pendingKey = new RedisEphemeralState(redis).key.offlinePending();
+    pendingKey = new RedisEphemeralState(redis, { keyPrefix: stack.settings.redisKeyPrefix }).key.offlinePending();
   });
   afterAll(async () => {
     for (const c of clients) await c.stop().catch(() => undefined);
