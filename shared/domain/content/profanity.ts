@@ -38,14 +38,17 @@ export function maskProfanity(text: string, spans: readonly ProfaneSpan[]): stri
 // pasted into a message was masked (found by the load bench). Nobody swears inside a machine token.
 const TOKEN = /\S+/gu;
 const LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)|^[^@\s]+@[^@\s]+\.[a-z]{2,}$/iu;
+const NUMBER = /^[\p{N}.,:;|/+()%#-]+$/u;
 const IDENTIFIER_MIN = 12;
 const IDENTIFIER_TURNS = 4;
 
 /**
- * Whether a whitespace-separated token is a link, an e-mail address or an id: long, with letters and digits taking
+ * Whether a whitespace-separated token is a number, a link, an e-mail address or an id: long, with letters and digits taking
  * turns again and again (hashes, UUIDs), which a word with a year or a leetspeak letter does not.
  */
 export function isMachineToken(token: string): boolean {
+  // why: leetspeak reads 455 as "ass"; a number (a price, a count, a time) is never a word
+  if (NUMBER.test(token)) return true;
   if (LINK.test(token)) return true;
   if (token.length < IDENTIFIER_MIN) return false;
   const turns = token.match(/\p{L}(?=\p{N})|\p{N}(?=\p{L})/gu)?.length ?? 0;
