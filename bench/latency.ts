@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { startLocalStack } from '../local/stack.js';
 import { connectClient } from '../test/support/hub.js';
 
-const N = Number(process.env.BENCH_MESSAGES ?? 500);
+const N = Number(process.env.BENCH_MESSAGES ?? (process.argv.includes('--quick') ? 100 : 500));
 const store = process.env.STORE === 'cosmos' ? 'cosmos' : 'memory';
 
 function percentile(sorted: number[], p: number): number {

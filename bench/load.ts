@@ -189,9 +189,9 @@ async function loadRun(
     const members = connectedMembers(specs, connected.failedUsers);
     if (connected.failed > 0)
       console.log(`    ${connected.failed} clients failed to connect: ${connected.errors.join('; ')}`);
-    // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate, with two messages in every conversation
+    // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate (--quick: half), two messages a conversation
     // (a set of users' first event goes to each of them and joins them to its audience group: audience-groups.ts)
-    const warmRate = Math.max(10, o.rate / 4);
+    const warmRate = Math.max(10, o.rate / (quick ? 2 : 4));
     const conversations = Math.floor(o.clients / o.group);
     await workers.run(warmRate, Math.max(quick ? 1_000 : 3_000, Math.ceil((2 * conversations) / warmRate) * 1000));
     await sleep(1_000);
@@ -199,7 +199,7 @@ async function loadRun(
     const cpu0 = cpuOf(target.pids);
     const load = loadAverage();
     const runs = await workers.run(o.rate, o.seconds * 1000);
-    await sleep(2_000);
+    await sleep(quick ? 1_000 : 2_000);
     const cpu1 = cpuOf(target.pids);
     const got = await workers.collect();
     const base = summarise(kind, runs, got, members);
@@ -277,11 +277,11 @@ async function storm(kind: TargetKind, clients: number): Promise<string> {
     await workers.run(50, 1_000);
     await workers.collect();
     const load = loadAverage();
-    const running = workers.run(100, 6_000);
+    const running = workers.run(100, quick ? 4_000 : 6_000);
     await sleep(2_000);
     const stormed = await workers.storm();
     const runs = await running;
-    await sleep(2_000);
+    await sleep(quick ? 1_000 : 2_000);
     const got = await workers.collect();
     const s = summarise(kind, runs, got, members);
     const rec = stormed.flatMap((x) => x.reconnectMs).sort((a, b) => a - b);
@@ -313,7 +313,7 @@ async function idle(kind: TargetKind, steps: number[]): Promise<string[]> {
         const load = loadAverage();
         const c = await workers.connect(target, specs.slice(done, n), 64);
         done = n;
-        await sleep(3_000);
+        await sleep(quick ? 2_000 : 3_000);
         const rss = memoryKiB(holderPid).rss;
         const hostRss = hostPid === undefined ? NaN : memoryKiB(hostPid).rss;
         rows.push(
