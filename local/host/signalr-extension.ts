@@ -43,8 +43,6 @@ interface RestCall {
   method: string;
   path: string;
   body?: unknown;
-  /** A message send (not a group action): sends to different paths may go out together. */
-  send: boolean;
 }
 
 /** One output-binding item → the data-plane REST call the SignalR extension makes for it. */
@@ -66,15 +64,13 @@ function restCallFor(hub: string, item: Record<string, unknown>): RestCall {
       return {
         method: action === 'add' ? 'PUT' : 'DELETE',
         path: `${h}/groups/${seg(groupName ?? '')}/connections/${seg(connectionId)}`,
-        send: false,
       };
     }
     if (userId === undefined) throw new Error('SignalR group action needs userId or connectionId');
-    if (action === 'removeAll') return { method: 'DELETE', path: `${h}/users/${seg(userId)}/groups`, send: false };
+    if (action === 'removeAll') return { method: 'DELETE', path: `${h}/users/${seg(userId)}/groups` };
     return {
       method: action === 'add' ? 'PUT' : 'DELETE',
       path: `${h}/users/${seg(userId)}/groups/${seg(groupName ?? '')}`,
-      send: false,
     };
   }
   if (typeof item.target !== 'string' || !Array.isArray(item.arguments))
@@ -88,8 +84,10 @@ function restCallFor(hub: string, item: Record<string, unknown>): RestCall {
         : groupName !== undefined
           ? `${h}/groups/${seg(groupName)}/:send`
           : `${h}/:send`;
-  return { method: 'POST', path, body, send: true };
+  return { method: 'POST', path, body };
 }
+
+const USER_SEND = /\/users\/[^/]+\/:send$/;
 
 /** why: one signer per key; a REST token is reused for its path while it has a minute left (token-cache.ts) */
 const signers = new Map<string, TokenCache>();
@@ -139,7 +137,7 @@ export async function flushSignalROutput(binding: RpcBindingInfo, value: unknown
   };
   for (const item of items) {
     const call = restCallFor(hub, item);
-    const alone = !call.send || !/\/users\/[^/]+\/:send$/.test(call.path);
+    const alone = !USER_SEND.test(call.path);
     if (alone || batch.some((b) => b.path === call.path)) await flush();
     if (alone) await restCall(conn, call);
     else batch.push(call);
