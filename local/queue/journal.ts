@@ -90,6 +90,7 @@ export class FileJournal implements Journal {
   private pendingDurable = false;
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing = false;
+  private scheduled = false;
 
   private constructor(private readonly file: FileHandle) {}
 
@@ -123,11 +124,19 @@ export class FileJournal implements Journal {
     this.pending.push(...records.map(line));
     if (records.some((r) => r.op === 'put' || r.op === 'next')) this.pendingDurable = true;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.flushing) void this.flush();
+    // why: appends of one turn of the event loop (a burst of enqueues, deliveries, completions) share one write
+    if (!this.flushing && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
     return done;
   }
 
   private async flush(): Promise<void> {
+    if (this.flushing) return;
     this.flushing = true;
     while (this.pending.length > 0) {
       const lines = this.pending.splice(0);
@@ -146,7 +155,7 @@ export class FileJournal implements Journal {
   }
 
   async close(): Promise<void> {
-    while (this.flushing) await new Promise((r) => setTimeout(r, 1));
+    while (this.flushing || this.scheduled) await new Promise((r) => setTimeout(r, 1));
     await this.file.close();
   }
 }
