@@ -230,6 +230,11 @@ describe('web client in a browser', () => {
     await messages(bob)
       .filter({ hasText: `thanks @${b}` })
       .waitFor();
+    // set apart for bob, as a mention of him
+    await messages(bob)
+      .locator('strong.mention.me')
+      .filter({ hasText: `@${b}` })
+      .waitFor();
 
     // presence statuses: bob is busy, alice's list and header say so
     await bob.getByLabel('My status').selectOption('busy');
