@@ -1,38 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
-import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
 import { apiClient, M } from '../support/api.js';
+import { attachFile, closeConnectionsOf, launchChromium, startArticleServer } from '../support/browser.js';
 import { risingToneWav } from '../support/media.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Screenshots of every run (gitignored); docs/web-client.png is a copy of one. */
 const ARTIFACTS = `${ROOT}test-artifacts/web`;
-/** A page with OpenGraph tags (and an image) for the link-preview job to read. */
-const ARTICLE = (port: number) => `<!doctype html><html><head>
-<meta property="og:title" content="Trails of the Vosges">
-<meta property="og:description" content="Five walks for a weekend, with maps.">
-<meta property="og:site_name" content="Walks Weekly">
-<meta property="og:image" content="http://127.0.0.1:${port}/cover.png">
-<title>ignored</title></head><body>walks</body></html>`;
 
 /**
  * The reference web client (web/) in a real Chromium against the whole local stack: what a customer's app does,
@@ -41,8 +20,7 @@ const ARTICLE = (port: number) => `<!doctype html><html><head>
 describe('web client in a browser', () => {
   let stack: LocalStack;
   let browser: Browser;
-  let pages: Server;
-  let pagesPort = 0;
+  let pages: Awaited<ReturnType<typeof startArticleServer>>;
   const contexts: BrowserContext[] = [];
   const api = () => apiClient(stack.baseUrl);
   const run = `${process.pid}${Date.now().toString(36)}`;
@@ -51,25 +29,8 @@ describe('web client in a browser', () => {
   const user = (name: string) => `${name}.${tag}`;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-    if (!existsSync(`${ROOT}dist/web/index.html`)) {
-      // why: `npm test` builds first; a lone `vitest run` of this file builds the client itself
-      const { build } = await import('vite');
-      await build({ configFile: `${ROOT}web/vite.config.ts`, logLevel: 'warn' });
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
-    const cover = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#2f6f4f' } })
-      .png()
-      .toBuffer();
-    pages = createServer((req, res) => {
-      if (req.url === '/article')
-        return void res.writeHead(200, { 'content-type': 'text/html' }).end(ARTICLE(pagesPort));
-      if (req.url === '/cover.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(cover);
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
-    pagesPort = (pages.address() as AddressInfo).port;
+    pages = await startArticleServer();
     [stack, browser] = await Promise.all([
       startLocalStack({
         port: 0,
@@ -79,9 +40,9 @@ describe('web client in a browser', () => {
         // why: attachments live on Blob Storage (Azurite here); without it the upload routes answer 503
         blobs: true,
         // why: the SSRF guard refuses loopback; the local page server is opened by name, as an intranet host would be
-        env: { LINK_PREVIEW_ALLOWED_HOSTS: `127.0.0.1:${pagesPort}` },
+        env: { LINK_PREVIEW_ALLOWED_HOSTS: `127.0.0.1:${pages.port}` },
       }),
-      chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
+      launchChromium(),
     ]);
   }, 90_000);
 
@@ -89,7 +50,7 @@ describe('web client in a browser', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await stack?.stop();
-    await new Promise<void>((r) => (pages ? pages.close(() => r()) : r()));
+    await pages?.stop();
   });
 
   /** A signed-in page of its own browser context (own storage: two users side by side). */
@@ -109,30 +70,8 @@ describe('web client in a browser', () => {
   const seqs = (page: Page) =>
     page.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
 
-  /** A data-plane call on the SignalR emulator, as the service's REST API is called (here: drop connections). */
-  async function closeConnectionsOf(userId: string): Promise<void> {
-    const conn = parseSignalRConnectionString(process.env.AzureSignalRConnectionString as string);
-    const path = `/api/hubs/messaging/users/${userId}/:closeConnections`;
-    const token = await signSignalRToken({
-      accessKey: conn.accessKey as string,
-      audience: `${conn.audienceBase}${path.slice(1)}`,
-      ttlSeconds: 60,
-    });
-    const r = await fetch(`${stack.signalrEndpoint}${path}?api-version=2022-06-01`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(r.status).toBeLessThan(300);
-  }
-
   /** Polls patiently: the machine may be busy with other suites. */
   const poll = <T>(fn: () => Promise<T> | T, timeout = 10_000) => expect.poll(fn, { timeout });
-
-  /** Picks a file through the composer's 📎 like a user: the browser's file chooser, then the file. */
-  async function attachFile(page: Page, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.locator('label.attach').click()]);
-    await chooser.setFiles(file);
-  }
 
   /** Opens a conversation from the page's list and waits for its header to say `header` (title or subtitle). */
   async function openConversation(page: Page, id: string, header: string): Promise<void> {
@@ -265,7 +204,7 @@ describe('web client in a browser', () => {
     const tokenA = await api().token(user('alice'));
     // why: negotiate refused while the connection is down, so messages surely arrive in the gap (a real outage)
     await bob.route('**/api/negotiate*', (route) => route.abort());
-    await closeConnectionsOf(b);
+    expect(await closeConnectionsOf(stack.signalrEndpoint, b)).toBeLessThan(300);
     await bob.getByTestId('connection-banner').filter({ hasText: 'reconnecting' }).waitFor();
     for (const text of ['gap one', 'gap two', 'gap three']) {
       const r = await api().call('POST', `${M}/conversations/${conversationId}/messages`, {
@@ -394,7 +333,7 @@ describe('web client in a browser', () => {
 
   it('link previews appear, sensitive content is masked until revealed, and a booking conversation offers suggested responses', async () => {
     // a link: the link-previews job reads the page's OpenGraph tags; both pages show the card (OnMessageUpdated)
-    await alice.getByTestId('composer').fill(`five walks: http://127.0.0.1:${pagesPort}/article`);
+    await alice.getByTestId('composer').fill(`five walks: ${pages.url}/article`);
     await alice.getByTestId('composer').press('Enter');
     for (const page of [alice, bob])
       await bubble(page, 'five walks')

@@ -1,8 +1,7 @@
 import { LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
-import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
+import { closeConnectionsOf } from '../../test/support/browser.js';
 import { ChatApiError, createChatApi, devToken } from '../src/client/http.js';
 import { createRealtime } from '../src/client/realtime.js';
 import { expiryOf, renewingToken, type TokenProvider } from '../src/client/token.js';
@@ -115,21 +114,6 @@ describe('the typed client renews its token', () => {
     return { asked, provider };
   }
 
-  async function closeConnectionsOf(userId: string) {
-    const conn = parseSignalRConnectionString(process.env.AzureSignalRConnectionString as string);
-    const path = `/api/hubs/messaging/users/${userId}/:closeConnections`;
-    const token = await signSignalRToken({
-      accessKey: conn.accessKey as string,
-      audience: `${conn.audienceBase}${path.slice(1)}`,
-      ttlSeconds: 60,
-    });
-    const r = await fetch(`${stack.signalrEndpoint}${path}?api-version=2022-06-01`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(r.ok).toBe(true);
-  }
-
   const until = async (what: () => boolean, label: string, ms = 15_000) => {
     const end = Date.now() + ms;
     while (!what()) {
@@ -202,7 +186,7 @@ describe('the typed client renews its token', () => {
     const exp = expiryOf(await token()) ?? 0;
     expect(fetched).toBe(1);
     clock.now = exp * 1000 - 30_000;
-    await closeConnectionsOf(me);
+    expect(await closeConnectionsOf(stack.signalrEndpoint, me)).toBeLessThan(300);
     await until(() => statuses.includes('reconnecting'), 'the reconnecting status');
     await until(() => statuses.at(-1) === 'connected' && rt.connected, 'the reconnect');
     expect(fetched).toBe(2);
