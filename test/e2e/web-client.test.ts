@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, M } from '../support/api.js';
 import { attachFile, closeConnectionsOf, launchChromium, startArticleServer } from '../support/browser.js';
-import { risingToneWav } from '../support/media.js';
+import { landscapePng, risingToneWav } from '../support/media.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Screenshots of every run (gitignored); docs/web-client.png is a copy of one. */
@@ -264,14 +262,16 @@ describe('web client in a browser', () => {
         if (/\/api\/v1\/messaging\/attachments\/[^/?]+\?variant=thumb/.test(r.url())) thumbReads[name]?.push(r.url());
       });
 
-    // why: uploads are throttled (DevTools network emulation), so the progress bar is surely seen part way
+    // a real 900×600 PNG (a drawn landscape with film grain), made by sharp
+    const photo = await landscapePng(900, 600);
+    // why: uploads are throttled (DevTools network emulation) to ~3 s, so the progress bar is surely seen part way
     const cdp = await alice.context().newCDPSession(alice);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
       latency: 0,
       downloadThroughput: -1,
-      uploadThroughput: 400 * 1024,
+      uploadThroughput: Math.round(photo.length / 3),
     });
     // every value the progress bar shows, sampled in the page while the upload runs
     await alice.evaluate(`(() => {
@@ -281,10 +281,6 @@ describe('web client in a browser', () => {
         if (p) window.__progress.push(p.value);
       }, 15);
     })()`);
-    // a real 900×600 PNG of noise (~1.6 MB: nothing compresses), made by sharp
-    const photo = await sharp(randomBytes(900 * 600 * 3), { raw: { width: 900, height: 600, channels: 3 } })
-      .png()
-      .toBuffer();
     await alice.getByTestId('composer').fill('the view from the top');
     await attachFile(alice, { name: 'summit.png', mimeType: 'image/png', buffer: photo });
     await alice.getByTestId('pending-message').getByRole('progressbar', { name: 'Upload progress' }).waitFor();
@@ -354,6 +350,13 @@ describe('web client in a browser', () => {
       'pay with 4111 1111 1111 1111 please',
     );
     await bob.screenshot({ path: `${ARTIFACTS}/preview-and-reveal.png` });
+    // the whole conversation at once (docs/web-client.png is this one)
+    await bob.setViewportSize({ width: 1100, height: 1400 });
+    await bob.getByTestId('participants-toggle').click();
+    await bob.getByTestId('participants-panel').waitFor();
+    await bob.screenshot({ path: `${ARTIFACTS}/conversation-bob.png` });
+    await bob.getByTestId('participants-toggle').click();
+    await bob.setViewportSize({ width: 1100, height: 720 });
 
     // a booking: the booking system's events make the conversation between alice (customer) and bob (provider)
     const manager = (
