@@ -247,7 +247,7 @@ describe('web client in a browser', () => {
     await poll(() => panel.locator(`[data-user-id="${user('alice')}"] .role`).textContent()).toBe('owner');
     expect(await panel.locator(`[data-user-id="${user('carol')}"] .role`).textContent()).toBe('member');
   }, 20_000);
-  it('one uploads an image (with upload progress) and both see the thumbnail; a voice note shows its waveform and plays', async () => {
+  it('one uploads an image (with upload progress) and both see the thumbnail; a voice note shows its waveform and plays; one is recorded from the microphone', async () => {
     await openConversation(alice, conversationId, user('bob'));
     await bob
       .getByTestId('chat-title')
@@ -325,6 +325,20 @@ describe('web client in a browser', () => {
       voice.locator('audio').evaluate((e) => (e as { currentTime: number; error: unknown }).currentTime),
     ).toBeGreaterThan(0);
     await bob.screenshot({ path: `${ARTIFACTS}/attachments-bob.png` });
+
+    // bob records one from the microphone (Chromium's fake device): MediaRecorder's file, measured by the server
+    await bob.context().grantPermissions(['microphone'], { origin: stack.baseUrl });
+    const notes = alice.getByTestId('voice-note');
+    const before = await notes.count();
+    await bob.getByRole('button', { name: 'Record a voice message' }).click();
+    await bob.getByRole('button', { name: 'Stop recording and send' }).waitFor();
+    // why: a recording has a length; this wait is what is recorded, not a wait for the app
+    await bob.waitForTimeout(1500);
+    await bob.getByRole('button', { name: 'Stop recording and send' }).click();
+    await poll(() => notes.count(), 30_000).toBe(before + 1);
+    const recorded = notes.last();
+    await poll(() => recorded.locator('.bar').count()).toBe(64);
+    await poll(() => recorded.textContent()).toMatch(/0:0[1-3]/);
   }, 90_000);
 
   it('link previews appear, sensitive content is masked until revealed, and a booking conversation offers suggested responses', async () => {

@@ -17,6 +17,9 @@ const ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // why: a microphone for voice recording (MediaRecorder): Chromium's fake device plays a beep, no prompt is shown
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
 ];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
