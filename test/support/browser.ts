@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
 import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
@@ -84,4 +84,54 @@ export async function startArticleServer(): Promise<{ url: string; port: number;
     port,
     stop: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** Screenshots of every run (gitignored); docs/web-client.png is a copy of one. */
+export const ARTIFACTS = `${ROOT}test-artifacts/web`;
+
+/** Browser contexts of one test file, each a user of its own (own storage: users side by side), closed together. */
+export function browserUsers(browser: () => Browser, baseUrl: () => string) {
+  const contexts: BrowserContext[] = [];
+  return {
+    /** A signed-in page of a fresh context, through the sign-in form (dev auth). */
+    async signIn(userId: string, viewport = { width: 1100, height: 720 }): Promise<Page> {
+      const context = await browser().newContext({ viewport });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => console.error(`[${userId}] page error: ${e.message}`));
+      await page.goto(baseUrl());
+      await page.getByRole('textbox', { name: 'User id' }).fill(userId);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('me').filter({ hasText: userId }).waitFor();
+      return page;
+    },
+    async closeAll(): Promise<void> {
+      for (const c of contexts) await c.close().catch(() => undefined);
+    },
+  };
+}
+
+/** The message texts of the open thread. */
+export const messages = (page: Page) => page.locator('[data-testid="message"] .content');
+
+/** The message bubbles of the open thread that hold `text`. */
+export const bubble = (page: Page, text: string) => page.locator('[data-testid="message"]').filter({ hasText: text });
+
+/** The seqs of the open thread, in screen order. */
+export const seqs = (page: Page) =>
+  page.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+
+/** Opens a conversation from the page's list and waits for its header to say `header` (title or subtitle). */
+export async function openConversation(page: Page, id: string, header: string): Promise<void> {
+  await page.locator(`[data-conversation-id="${id}"] .conv-open`).click();
+  await page.locator('.chat-header').filter({ hasText: header }).waitFor();
+}
+
+/**
+ * Short user names (they show in the screenshots) unique per run: presence and rate limits may live in a shared
+ * Redis. `user('alice')` → `alice.k3f9a`.
+ */
+export function runTag(): { tag: string; user: (name: string) => string } {
+  const tag = `${(process.pid % 1296).toString(36)}${Date.now().toString(36).slice(-3)}`;
+  return { tag, user: (name: string) => `${name}.${tag}` };
 }

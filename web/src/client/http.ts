@@ -154,7 +154,7 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
     receipts: (messageIds: string[]) =>
       call<{ receipts: Receipt[] }>('GET', `${M}/messages/receipts?ids=${messageIds.map(enc).join(',')}`),
     searchMessages: (text: string, conversationId?: string) =>
-      call<{ results: Message[]; totalCount: number }>(
+      call<{ results: { conversationId: string; message: Message }[]; totalCount: number }>(
         'GET',
         `${M}/messages/search${query({ query: text, conversationId })}`,
       ),

@@ -262,7 +262,7 @@ export function useMessaging(opts: MessagingOptions) {
   const { loadDraft, setDraft, clearDraft } = useDrafts(api, drafts, inbox, opts.draftDelayMs);
 
   /** Full-text search over every conversation of the user (server side). */
-  const searchMessages = async (text: string) => (await api.searchMessages(text)).results;
+  const searchMessages = async (text: string) => (await api.searchMessages(text)).results.map((r) => r.message);
 
   // ---- presence ------------------------------------------------------------------------------------------------
   async function setMyStatus(s: Exclude<PresenceStatus, 'offline'>) {
