@@ -164,7 +164,7 @@ describe('web client in a browser', () => {
     await bob.getByTestId('chat-title').filter({ hasText: a }).waitFor();
   }, 40_000);
 
-  it('a page whose connection the server drops shows the banner, then catches up with no gap and no duplicate', async () => {
+  it('a page whose connection the server drops shows the banner, sends with a lost answer and retries it once, then catches up with no gap and no duplicate', async () => {
     expect(conversationId).not.toBe('');
     const b = user('bob');
     const tokenA = await api().token(user('alice'));
@@ -181,15 +181,39 @@ describe('web client in a browser', () => {
     }
     await bob.screenshot({ path: `${ARTIFACTS}/reconnecting.png` });
     expect(await messages(bob).filter({ hasText: 'gap' }).count()).toBe(0);
+
+    // bob sends meanwhile (over HTTP: the hub is down) and the answer is lost after the server stored it
+    const sends = (u: URL) => /\/conversations\/[^/]+\/messages$/.test(u.pathname);
+    await bob.route(sends, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await bob.getByTestId('composer').fill('sorry, I was offline');
+    await bob.getByTestId('composer').press('Enter');
+    const failed = bob.getByTestId('pending-message').filter({ hasText: 'sorry, I was offline' });
+    await failed.getByTestId('retry').waitFor();
+    expect(await failed.getByRole('alert').textContent()).toContain('network error');
+    await bob.screenshot({ path: `${ARTIFACTS}/not-sent.png` });
+    // Retry sends it again with the same clientMessageId: the server answers the stored copy, it is not stored twice
+    await bob.unroute(sends);
+    await failed.getByTestId('retry').click();
+    await messages(bob).filter({ hasText: 'sorry, I was offline' }).waitFor();
+    await poll(() => bob.getByTestId('pending-message').count()).toBe(0);
+
     await bob.unroute('**/api/negotiate*');
     await bob.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 20_000 });
     await messages(bob).filter({ hasText: 'gap three' }).waitFor();
-    expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6]);
+    await poll(() => seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await messages(bob).filter({ hasText: 'sorry, I was offline' }).count()).toBe(1);
+    await messages(alice).filter({ hasText: 'sorry, I was offline' }).waitFor();
+    expect(await messages(alice).filter({ hasText: 'sorry, I was offline' }).count()).toBe(1);
     // and live events flow again on the new connection
     await alice.getByTestId('composer').fill('after the outage');
     await alice.getByTestId('composer').press('Enter');
     await messages(bob).filter({ hasText: 'after the outage' }).waitFor();
-    expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await seqs(alice)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   }, 40_000);
 
   it('a user who is not a participant cannot open the conversation, even by its URL; a group with her opens, with roles', async () => {

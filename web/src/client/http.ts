@@ -81,6 +81,9 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+      }).catch(() => {
+        // why: fetch rejects only when no answer came (offline, reset, CORS); its TypeError text says little
+        throw new ChatApiError(0, 'NETWORK', 'network error: the server could not be reached');
       }),
     );
     if (!r.ok) throw await problemOf(r);
@@ -94,7 +97,8 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
       xhr.open('POST', `${baseUrl}${path}`);
       xhr.setRequestHeader('authorization', `Bearer ${bearer}`);
       xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total);
-      xhr.onerror = () => reject(new ChatApiError(0, 'NETWORK', 'upload failed: network error'));
+      xhr.onerror = () =>
+        reject(new ChatApiError(0, 'NETWORK', 'network error: the upload could not reach the server'));
       xhr.onload = () => resolve(new Response(xhr.responseText || null, { status: xhr.status }));
       xhr.send(form);
     });
