@@ -181,7 +181,7 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
     await poll(() => recorded.textContent()).toMatch(/0:0[1-3]/);
   }, 90_000);
 
-  it('link previews appear, sensitive content is masked until revealed, and a booking conversation offers suggested responses', async () => {
+  it('link previews appear, sensitive content is masked until revealed, and a booking conversation offers suggested responses; a forwarded photo is marked', async () => {
     // a link: the link-previews job reads the page's OpenGraph tags; both pages show the card (OnMessageUpdated)
     await alice.getByTestId('composer').fill(`five walks: ${pages.url}/article`);
     await alice.getByTestId('composer').press('Enter');
@@ -255,7 +255,28 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
     await alice.locator(`[data-conversation-id="${booking}"]`).waitFor({ timeout: 20_000 });
     await openConversation(alice, booking, `Booking ${bookingId}`);
     await messages(alice).filter({ hasText: 'On my way' }).waitFor();
+
+    // alice forwards her photo into the booking (API: the client has no forward action); bob sees it marked, with
+    // the thumbnail the forwarded copy carries
+    const tokenA = await api().token(user('alice'));
+    const history = await api().call('GET', `${M}/conversations/${conversationId}/messages?limit=50`, {
+      token: tokenA,
+    });
+    const photo = (history.body.messages as { id: string; content: string }[]).find(
+      (m) => m.content === 'the view from the top',
+    );
+    const forwarded = await api().call('POST', `${M}/conversations/${conversationId}/messages/${photo?.id}/forward`, {
+      token: tokenA,
+      body: { conversationIds: [booking] },
+    });
+    expect(forwarded.status, JSON.stringify(forwarded.body)).toBe(201);
+    const copy = bubble(bob, 'the view from the top');
+    await copy.getByTestId('forwarded').waitFor();
+    await poll(() => copy.getByTestId('thumbnail').evaluate((e) => (e as { naturalWidth: number }).naturalWidth)).toBe(
+      400,
+    );
   }, 90_000);
+
   it('the list and the composer: search finds a message, pin/mute/archive, a draft with an emoji survives a reload, a delete is marked', async () => {
     const [a, b] = [user('alice'), user('bob')];
     const bobConv = bob.locator(`[data-conversation-id="${conversationId}"]`);
