@@ -277,7 +277,7 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
     );
   }, 90_000);
 
-  it('the list and the composer: search finds a message, pin/mute/archive, a draft with an emoji survives a reload, a delete is marked', async () => {
+  it('the list and the composer: search finds a message, pin/mute/archive, keyboard reply, a draft with an emoji survives a reload, a delete is marked', async () => {
     const [a, b] = [user('alice'), user('bob')];
     const bobConv = bob.locator(`[data-conversation-id="${conversationId}"]`);
     /** One of a list entry's actions, shown on hover (or focus), like a user reaches them. */
@@ -311,8 +311,26 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
     const settings = await api().call('GET', `${M}/conversations/${conversationId}`, { token: await api().token(b) });
     expect(settings.body.membership).toMatchObject({ pinned: true, muted: true, archived: false });
 
-    // a draft with an emoji from the picker (keyboard: arrows, Enter) is saved, and restored after a reload
+    // keyboard only: in the log, Home/↑/↓ move between messages; Tab reaches the focused one's actions
     await openConversation(alice, conversationId, b);
+    const focused = (attr: string) => alice.evaluate(`document.activeElement?.getAttribute('${attr}') ?? null`);
+    await alice.getByTestId('thread').focus();
+    await alice.keyboard.press('ArrowUp');
+    await alice.keyboard.press('Home');
+    await poll(() => focused('data-seq')).toBe('1');
+    await alice.keyboard.press('ArrowDown');
+    await poll(() => focused('data-seq')).toBe('2');
+    await alice.keyboard.press('ArrowUp');
+    await poll(() => focused('data-seq')).toBe('1');
+    await alice.keyboard.press('Tab');
+    await poll(() => focused('aria-label')).toBe('Reply');
+    await alice.keyboard.press('Enter');
+    await alice.getByTestId('composer-mode').filter({ hasText: 'Replying to' }).waitFor();
+    await poll(() => focused('id')).toBe('composer');
+    await alice.keyboard.press('Escape');
+    await alice.getByTestId('composer-mode').waitFor({ state: 'detached' });
+
+    // a draft with an emoji from the picker (keyboard: arrows, Enter) is saved, and restored after a reload
     await alice.getByTestId('composer').fill('see you at the top ');
     await alice.getByTestId('emoji-button').click();
     await alice.getByTestId('emoji-picker').getByRole('button', { name: 'Insert 😀' }).waitFor();
