@@ -182,15 +182,38 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
   }, 90_000);
 
   it('link previews appear, sensitive content is masked until revealed, and a booking conversation offers suggested responses; a forwarded photo is marked', async () => {
-    // a link: the link-previews job reads the page's OpenGraph tags; both pages show the card (OnMessageUpdated)
-    await alice.getByTestId('composer').fill(`five walks: ${pages.url}/article`);
-    await alice.getByTestId('composer').press('Enter');
-    for (const page of [alice, bob])
-      await bubble(page, 'five walks')
-        .getByTestId('link-preview')
-        .filter({ hasText: 'Trails of the Vosges' })
-        .waitFor({ timeout: 20_000 });
-    expect(await bubble(bob, 'five walks').getByTestId('link-preview').textContent()).toContain('Walks Weekly');
+    // a link: the link-previews job reads the page's OpenGraph tags; both pages show the card (OnMessageUpdated).
+    // why the loop: the backend gives a page 3 s and then remembers "no preview" for that URL; a machine starved by
+    // other suites can miss that budget, so another attempt links a fresh URL (the card is tested here, not the
+    // fetch budget; at most 3 links: a new sender may send no more)
+    let linked = '';
+    const misses: string[] = [];
+    for (let attempt = 1; attempt <= 3 && !linked; attempt++) {
+      const text = `five walks (${attempt})`;
+      await alice.getByTestId('composer').fill(`${text}: ${pages.url}/article?n=${attempt}`);
+      await alice.getByTestId('composer').press('Enter');
+      const card = bubble(alice, text).getByTestId('link-preview').filter({ hasText: 'Trails of the Vosges' });
+      if (
+        await card.waitFor({ timeout: 20_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        linked = text;
+      else {
+        // what the server holds, to tell a missed fetch from a card the page did not show
+        const token = await api().token(user('alice'));
+        const h = await api().call('GET', `${M}/conversations/${conversationId}/messages?limit=50`, { token });
+        const stored = (h.body.messages as { content: string; metadata?: unknown }[]).find((x) =>
+          x.content.startsWith(text),
+        );
+        misses.push(`${text}: ${JSON.stringify(stored?.metadata ?? null)}`);
+      }
+    }
+    expect(linked, `no link preview in 3 attempts (${misses.join('; ')})`).not.toBe('');
+    const bobCard = bubble(bob, linked).getByTestId('link-preview');
+    await bobCard.filter({ hasText: 'Trails of the Vosges' }).waitFor();
+    expect(await bobCard.textContent()).toContain('Walks Weekly');
 
     // a card number: stored and shown masked; bob reveals the clear text (GET …?reveal=true)
     await alice.getByTestId('composer').fill('pay with 4111 1111 1111 1111 please');
@@ -275,7 +298,7 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
     await poll(() => copy.getByTestId('thumbnail').evaluate((e) => (e as { naturalWidth: number }).naturalWidth)).toBe(
       400,
     );
-  }, 90_000);
+  }, 150_000);
 
   it('the list and the composer: search finds a message, pin/mute/archive, keyboard reply, a draft with an emoji survives a reload, a delete is marked', async () => {
     const [a, b] = [user('alice'), user('bob')];

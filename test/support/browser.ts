@@ -60,7 +60,7 @@ export async function attachFile(page: Page, file: { name: string; mimeType: str
   await chooser.setFiles(file);
 }
 
-/** A page with OpenGraph tags and a cover image on 127.0.0.1, for the link-preview job to read: `${url}/article`. */
+/** A page with OpenGraph tags and a cover image on 127.0.0.1, for the link-preview job: `${url}/article[?any]`. */
 export async function startArticleServer(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const cover = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#2f6f4f' } })
     .png()
@@ -73,8 +73,9 @@ export async function startArticleServer(): Promise<{ url: string; port: number;
 <meta property="og:image" content="http://127.0.0.1:${port}/cover.png">
 <title>ignored</title></head><body>walks</body></html>`;
   const server: Server = createServer((req, res) => {
-    if (req.url === '/article') return void res.writeHead(200, { 'content-type': 'text/html' }).end(article());
-    if (req.url === '/cover.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(cover);
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/article') return void res.writeHead(200, { 'content-type': 'text/html' }).end(article());
+    if (path === '/cover.png') return void res.writeHead(200, { 'content-type': 'image/png' }).end(cover);
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

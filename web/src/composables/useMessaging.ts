@@ -4,7 +4,16 @@ import type { ConnectionStatus, Realtime } from '../client/realtime.js';
 import type { ConversationDetail, InboxEntry, Message, PresenceStatus, ServerEvents } from '../client/types.js';
 import { type Drafts, useDrafts } from './drafts.js';
 import { type OutgoingMessage, pendingOf, sendInputOf } from './outgoing.js';
-import { emptyThread, followsWithoutGap, mergeMessages, type PendingMessage, raise, type Thread } from './thread.js';
+import {
+  emptyThread,
+  followsWithoutGap,
+  mergeMessages,
+  type PendingMessage,
+  raise,
+  receivedCopy,
+  type Thread,
+  updateIsNew,
+} from './thread.js';
 import { type Typists, useTyping } from './typing.js';
 
 export interface MessagingOptions {
@@ -292,7 +301,7 @@ export function useMessaging(opts: MessagingOptions) {
   // ---- events --------------------------------------------------------------------------------------------------
   const handlers: { [K in keyof ServerEvents]: (p: ServerEvents[K]) => void } = {
     OnMessageReceived: (m) => {
-      accept(m);
+      accept(receivedCopy(thread(m.conversationId), m));
       setTyping(m.conversationId, m.senderId, false);
       if (m.suggestedResponses && activeId.value === m.conversationId && detail.value)
         detail.value.suggestedResponses = m.suggestedResponses;
@@ -318,6 +327,7 @@ export function useMessaging(opts: MessagingOptions) {
     OnMessageUpdated: (e) => {
       const t = threads[e.conversationId];
       if (t?.messages.some((m) => m.seq === e.seq)) mergeMessages(t, [e.message]);
+      else if (t && updateIsNew(t, e.seq)) accept(e.message);
     },
     OnMessageDeleted: (e) => {
       const m = threads[e.conversationId]?.messages.find((x) => x.seq === e.seq);
