@@ -121,6 +121,20 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
         if (p) window.__progress.push(p.value);
       }, 15);
     })()`);
+    // the first upload goes out with a token the server refuses (as a revoked one would be): the real 401 makes
+    // the client fetch a fresh token and send the upload once more
+    const dev = await api().token(user('alice'));
+    const revoked = `${dev.split('.').slice(0, 2).join('.')}.${'A'.repeat(43)}`;
+    const uploads: number[] = [];
+    await alice.route('**/api/v1/messaging/attachments/upload', async (route) => {
+      const first = uploads.length === 0;
+      uploads.push(0);
+      const headers = { ...route.request().headers(), ...(first && { authorization: `Bearer ${revoked}` }) };
+      await route.continue({ headers });
+    });
+    alice.on('response', (r) => {
+      if (r.url().endsWith('/attachments/upload')) uploads[uploads.length - 1] = r.status();
+    });
     await alice.getByTestId('composer').fill('the view from the top');
     await attachFile(alice, { name: 'summit.png', mimeType: 'image/png', buffer: photo });
     await alice.getByTestId('pending-message').getByRole('progressbar', { name: 'Upload progress' }).waitFor();
@@ -146,6 +160,8 @@ describe('web client in a browser: attachments, previews, reveal, bookings, list
       seen.some((v) => v > 0 && v < 1),
       `progress values seen: ${seen.slice(0, 20).join(', ')}`,
     ).toBe(true);
+    expect(uploads).toEqual([401, 201]);
+    await alice.unroute('**/api/v1/messaging/attachments/upload');
     expect(thumbReads.alice?.length).toBeGreaterThan(0);
     expect(thumbReads.bob?.length).toBeGreaterThan(0);
     await poll(() => alice.getByTestId('pending-message').count()).toBe(0);
