@@ -1,94 +1,48 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
-import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
 import { apiClient, M } from '../support/api.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** Screenshots of every run (gitignored); docs/web-client.png is a copy of one. */
-const ARTIFACTS = `${ROOT}test-artifacts/web`;
+import {
+  ARTIFACTS,
+  browserUsers,
+  closeConnectionsOf,
+  launchChromium,
+  messages,
+  runTag,
+  seqs,
+} from '../support/browser.js';
 
 /**
  * The reference web client (web/) in a real Chromium against the whole local stack: what a customer's app does,
- * through the public HTTP API and @microsoft/signalr only.
+ * through the public HTTP API and @microsoft/signalr only. Chat, reconnect and access here; attachments, link
+ * previews, sensitive content, bookings, the list and the composer in web-client-features.test.ts.
  */
 describe('web client in a browser', () => {
   let stack: LocalStack;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const users = browserUsers(
+    () => browser,
+    () => stack.baseUrl,
+  );
+  const signIn = (userId: string, viewport?: { width: number; height: number }) => users.signIn(userId, viewport);
   const api = () => apiClient(stack.baseUrl);
   const run = `${process.pid}${Date.now().toString(36)}`;
-  // why: short (they show in the screenshots) yet unique per run: presence and rate limits may live in a shared Redis
-  const tag = `${(process.pid % 1296).toString(36)}${Date.now().toString(36).slice(-3)}`;
-  const user = (name: string) => `${name}.${tag}`;
+  const { user } = runTag();
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does)`);
-    if (!existsSync(`${ROOT}dist/web/index.html`)) {
-      // why: `npm test` builds first; a lone `vitest run` of this file builds the client itself
-      const { build } = await import('vite');
-      await build({ configFile: `${ROOT}web/vite.config.ts`, logLevel: 'warn' });
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     [stack, browser] = await Promise.all([
       startLocalStack({ port: 0, signalrPort: 0, store: 'memory', quiet: true }),
-      chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
+      launchChromium(),
     ]);
   }, 60_000);
 
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
+    await users.closeAll();
     await browser?.close();
     await stack?.stop();
   });
-
-  /** A signed-in page of its own browser context (own storage: two users side by side). */
-  async function signIn(userId: string, viewport = { width: 1100, height: 720 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => console.error(`[${userId}] page error: ${e.message}`));
-    await page.goto(stack.baseUrl);
-    await page.getByRole('textbox', { name: 'User id' }).fill(userId);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').filter({ hasText: userId }).waitFor();
-    return page;
-  }
-
-  const messages = (page: Page) => page.locator('[data-testid="message"] .content');
-  const seqs = (page: Page) =>
-    page.locator('[data-testid="message"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
-
-  /** A data-plane call on the SignalR emulator, as the service's REST API is called (here: drop connections). */
-  async function closeConnectionsOf(userId: string): Promise<void> {
-    const conn = parseSignalRConnectionString(process.env.AzureSignalRConnectionString as string);
-    const path = `/api/hubs/messaging/users/${userId}/:closeConnections`;
-    const token = await signSignalRToken({
-      accessKey: conn.accessKey as string,
-      audience: `${conn.audienceBase}${path.slice(1)}`,
-      ttlSeconds: 60,
-    });
-    const r = await fetch(`${stack.signalrEndpoint}${path}?api-version=2022-06-01`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(r.status).toBeLessThan(300);
-  }
 
   /** Polls patiently: the machine may be busy with other suites. */
   const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000 });
@@ -181,6 +135,11 @@ describe('web client in a browser', () => {
     await messages(bob)
       .filter({ hasText: `thanks @${b}` })
       .waitFor();
+    // set apart for bob, as a mention of him
+    await messages(bob)
+      .locator('strong.mention.me')
+      .filter({ hasText: `@${b}` })
+      .waitFor();
 
     // presence statuses: bob is busy, alice's list and header say so
     await bob.getByLabel('My status').selectOption('busy');
@@ -205,13 +164,13 @@ describe('web client in a browser', () => {
     await bob.getByTestId('chat-title').filter({ hasText: a }).waitFor();
   }, 40_000);
 
-  it('a page whose connection the server drops shows the banner, then catches up with no gap and no duplicate', async () => {
+  it('a page whose connection the server drops shows the banner, sends with a lost answer and retries it once, then catches up with no gap and no duplicate', async () => {
     expect(conversationId).not.toBe('');
     const b = user('bob');
     const tokenA = await api().token(user('alice'));
     // why: negotiate refused while the connection is down, so messages surely arrive in the gap (a real outage)
     await bob.route('**/api/negotiate*', (route) => route.abort());
-    await closeConnectionsOf(b);
+    expect(await closeConnectionsOf(stack.signalrEndpoint, b)).toBeLessThan(300);
     await bob.getByTestId('connection-banner').filter({ hasText: 'reconnecting' }).waitFor();
     for (const text of ['gap one', 'gap two', 'gap three']) {
       const r = await api().call('POST', `${M}/conversations/${conversationId}/messages`, {
@@ -222,15 +181,39 @@ describe('web client in a browser', () => {
     }
     await bob.screenshot({ path: `${ARTIFACTS}/reconnecting.png` });
     expect(await messages(bob).filter({ hasText: 'gap' }).count()).toBe(0);
+
+    // bob sends meanwhile (over HTTP: the hub is down) and the answer is lost after the server stored it
+    const sends = (u: URL) => /\/conversations\/[^/]+\/messages$/.test(u.pathname);
+    await bob.route(sends, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await bob.getByTestId('composer').fill('sorry, I was offline');
+    await bob.getByTestId('composer').press('Enter');
+    const failed = bob.getByTestId('pending-message').filter({ hasText: 'sorry, I was offline' });
+    await failed.getByTestId('retry').waitFor();
+    expect(await failed.getByRole('alert').textContent()).toContain('network error');
+    await bob.screenshot({ path: `${ARTIFACTS}/not-sent.png` });
+    // Retry sends it again with the same clientMessageId: the server answers the stored copy, it is not stored twice
+    await bob.unroute(sends);
+    await failed.getByTestId('retry').click();
+    await messages(bob).filter({ hasText: 'sorry, I was offline' }).waitFor();
+    await poll(() => bob.getByTestId('pending-message').count()).toBe(0);
+
     await bob.unroute('**/api/negotiate*');
     await bob.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 20_000 });
     await messages(bob).filter({ hasText: 'gap three' }).waitFor();
-    expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6]);
+    await poll(() => seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await messages(bob).filter({ hasText: 'sorry, I was offline' }).count()).toBe(1);
+    await messages(alice).filter({ hasText: 'sorry, I was offline' }).waitFor();
+    expect(await messages(alice).filter({ hasText: 'sorry, I was offline' }).count()).toBe(1);
     // and live events flow again on the new connection
     await alice.getByTestId('composer').fill('after the outage');
     await alice.getByTestId('composer').press('Enter');
     await messages(bob).filter({ hasText: 'after the outage' }).waitFor();
-    expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await seqs(bob)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await seqs(alice)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   }, 40_000);
 
   it('a user who is not a participant cannot open the conversation, even by its URL; a group with her opens, with roles', async () => {

@@ -64,3 +64,25 @@ export function photoWithGps(width: number, height: number): Promise<Buffer> {
     })
     .toBuffer();
 }
+
+/** A picture worth showing in a screenshot: sky, sun and hills drawn in SVG, with fine grain, as a PNG. */
+export async function landscapePng(width: number, height: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 900 600">
+  <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
+    <stop offset="0" stop-color="#3b6fb6"/><stop offset="0.6" stop-color="#f4b26b"/><stop offset="1" stop-color="#f7d9a3"/>
+  </linearGradient></defs>
+  <rect width="900" height="600" fill="url(#sky)"/>
+  <circle cx="640" cy="330" r="70" fill="#ffe9a8"/>
+  <path d="M0 420 L160 300 L300 400 L450 260 L620 410 L760 320 L900 400 V600 H0 Z" fill="#4a5d7a"/>
+  <path d="M0 500 L200 420 L380 500 L560 430 L740 510 L900 460 V600 H0 Z" fill="#2f4a3a"/>
+</svg>`;
+  const grain = Buffer.alloc(width * height);
+  for (let i = 0; i < grain.length; i++) grain[i] = Math.floor(Math.random() * 24);
+  const noise = await sharp(grain, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
+  return sharp(Buffer.from(svg))
+    .composite([{ input: noise, blend: 'soft-light' }])
+    .png()
+    .toBuffer();
+}

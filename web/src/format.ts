@@ -35,3 +35,9 @@ export function whenOf(iso: string | null, now = new Date()): string {
     ? timeOf(iso)
     : d.toLocaleDateString([], { month: 'short', day: 'numeric' });
 }
+
+/**
+ * Whether the server's `formattedContent` is only the text in one paragraph (most messages): then the text itself is
+ * shown, with its @mentions set apart, rather than the HTML, which adds nothing.
+ */
+export const isPlainParagraph = (html: string): boolean => /^<p>[^<]*<\/p>$/.test(html.trim());

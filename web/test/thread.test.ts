@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/client/types.js';
-import { emptyThread, followsWithoutGap, mergeMessages, raise, seenBy, tickOf } from '../src/composables/thread.js';
+import {
+  emptyThread,
+  followsWithoutGap,
+  mergeMessages,
+  raise,
+  receivedCopy,
+  seenBy,
+  tickOf,
+  updateIsNew,
+} from '../src/composables/thread.js';
 
 const msg = (seq: number, over: Partial<Message> = {}): Message => ({
   id: `c.${seq}`,
@@ -83,5 +92,28 @@ describe('thread', () => {
     expect(tickOf(t, 1, 'ann', ['ben', 'cy'], 'read')).toBe('delivered');
     expect(tickOf(t, 1, 'ann', ['ben', 'cy'], 'delivered')).toBe('delivered');
     expect(tickOf(t, 1, 'ann', ['ben'], 'sent')).toBe('sent');
+  });
+
+  it('keeps the newer copy when a message event comes after an update of that message (its link previews)', () => {
+    const t = emptyThread();
+    t.loaded = true;
+    mergeMessages(t, [msg(1)]);
+    t.top = 1;
+    const previews = { linkPreviews: [{ url: 'https://example.com/', title: 'Example' }] };
+    // the update arrives first: taken as the new message, not dropped
+    expect(updateIsNew(t, 2)).toBe(true);
+    mergeMessages(t, [msg(2, { metadata: previews })]);
+    expect(updateIsNew(t, 2)).toBe(false);
+    // then the message as sent: the copy with previews stays
+    const kept = receivedCopy(t, msg(2));
+    mergeMessages(t, [kept]);
+    expect(t.messages.map((m) => [m.seq, m.metadata?.linkPreviews?.length ?? 0])).toEqual([
+      [1, 0],
+      [2, 1],
+    ]);
+    // an update of a message older than the loaded window is not taken as new
+    expect(updateIsNew(t, 1)).toBe(false);
+    t.loaded = false;
+    expect(updateIsNew(t, 3)).toBe(false);
   });
 });

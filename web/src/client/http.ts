@@ -1,3 +1,4 @@
+import type { TokenProvider } from './token.js';
 import type {
   ConversationDetail,
   Draft,
@@ -28,8 +29,11 @@ export class ChatApiError extends Error {
 export interface ChatApiOptions {
   /** Backend origin, e.g. https://chat-func.azurewebsites.net; '' = the page's own origin. */
   baseUrl: string;
-  /** The bearer token (from your identity provider; locally from POST /api/dev/token). */
-  token: () => string;
+  /**
+   * The bearer token, asked for before every call (from your identity provider; locally POST /api/dev/token).
+   * `renewingToken()` renews it before it expires; a 401 asks once more with `forceRefresh` and retries once.
+   */
+  token: TokenProvider;
 }
 
 export interface UploadProgress {
@@ -61,34 +65,49 @@ export async function devToken(baseUrl: string, userId: string): Promise<string>
 
 /** The HTTP half of the native contract, typed. Every method throws ChatApiError on a problem answer. */
 export function createChatApi({ baseUrl, token }: ChatApiOptions) {
+  /** Sends with a token; on a 401 (expired, revoked) once more with a freshly fetched one. */
+  async function authorized<R extends { status: number }>(send: (token: string) => Promise<R>): Promise<R> {
+    const first = await send(await token());
+    if (first.status !== 401) return first;
+    return send(await token({ forceRefresh: true }));
+  }
+
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token()}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const r = await authorized((bearer) =>
+      fetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).catch(() => {
+        // why: fetch rejects only when no answer came (offline, reset, CORS); its TypeError text says little
+        throw new ChatApiError(0, 'NETWORK', 'network error: the server could not be reached');
+      }),
+    );
     if (!r.ok) throw await problemOf(r);
     return (r.status === 204 ? undefined : await r.json()) as T;
   }
 
-  /** multipart upload with progress (XMLHttpRequest: fetch reports no upload progress). */
-  function upload<T>(path: string, form: FormData, onProgress?: UploadProgress): Promise<T> {
+  /** One multipart POST with progress (XMLHttpRequest: fetch reports no upload progress); resolves on any status. */
+  function post(path: string, form: FormData, bearer: string, onProgress?: UploadProgress): Promise<Response> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', `${baseUrl}${path}`);
-      xhr.setRequestHeader('authorization', `Bearer ${token()}`);
+      xhr.setRequestHeader('authorization', `Bearer ${bearer}`);
       xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total);
-      xhr.onerror = () => reject(new ChatApiError(0, 'NETWORK', 'upload failed: network error'));
-      xhr.onload = () => {
-        const res = new Response(xhr.responseText, { status: xhr.status });
-        if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as T);
-        else void problemOf(res).then(reject);
-      };
+      xhr.onerror = () =>
+        reject(new ChatApiError(0, 'NETWORK', 'network error: the upload could not reach the server'));
+      xhr.onload = () => resolve(new Response(xhr.responseText || null, { status: xhr.status }));
       xhr.send(form);
     });
+  }
+
+  async function upload<T>(path: string, form: FormData, onProgress?: UploadProgress): Promise<T> {
+    const r = await authorized((bearer) => post(path, form, bearer, onProgress));
+    if (!r.ok) throw await problemOf(r);
+    return (await r.json()) as T;
   }
 
   const conv = (id: string) => `${M}/conversations/${enc(id)}`;
@@ -139,7 +158,7 @@ export function createChatApi({ baseUrl, token }: ChatApiOptions) {
     receipts: (messageIds: string[]) =>
       call<{ receipts: Receipt[] }>('GET', `${M}/messages/receipts?ids=${messageIds.map(enc).join(',')}`),
     searchMessages: (text: string, conversationId?: string) =>
-      call<{ results: Message[]; totalCount: number }>(
+      call<{ results: { conversationId: string; message: Message }[]; totalCount: number }>(
         'GET',
         `${M}/messages/search${query({ query: text, conversationId })}`,
       ),

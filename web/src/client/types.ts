@@ -54,6 +54,12 @@ export interface Message {
   forwardedFromId?: string | null;
   /** Content pipeline: sensitive parts are masked in `content`; `?reveal=true` returns the original. */
   isEncrypted?: boolean;
+  /** Kinds of sensitive data masked in `content` (e.g. `card`, `secret`). */
+  redactions?: string[];
+  /** Set when the pipeline flagged the text (profanity masked). */
+  moderation?: { flagged: boolean; reasons: string[] };
+  /** Location messages (`type: "location"`). */
+  location?: { latitude: number; longitude: number; name?: string } | null;
   /** Sanitized HTML of the markdown subset, made by the server. */
   formattedContent?: string | null;
   metadata?: { linkPreviews?: LinkPreview[]; [key: string]: unknown } | null;

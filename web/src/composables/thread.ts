@@ -61,6 +61,22 @@ export function mergeMessages(thread: Thread, incoming: readonly Message[]): num
   return added;
 }
 
+/**
+ * The copy to keep of a message OnMessageReceived announces: the event carries it as sent, so a copy already in the
+ * thread (the send's answer, a later OnMessageUpdated such as its link previews, a catch-up) is as new or newer.
+ */
+export function receivedCopy(thread: Thread, m: Message): Message {
+  return thread.messages.find((x) => x.seq === m.seq) ?? m;
+}
+
+/**
+ * Whether an OnMessageUpdated is for a message this loaded thread has not got yet (the update outran the message's
+ * own event): its `message` is then taken as the new message itself, rather than dropped with what it adds.
+ */
+export function updateIsNew(thread: Thread, seq: number): boolean {
+  return thread.loaded && seq > thread.top && !thread.messages.some((m) => m.seq === seq);
+}
+
 /** A live message: true when it follows what is known without a gap (else: catch up first). */
 export function followsWithoutGap(thread: Thread, seq: number): boolean {
   return seq <= thread.top + 1;

@@ -1,15 +1,20 @@
 import { computed, reactive, ref } from 'vue';
 import { type ChatApi, ChatApiError } from '../client/http.js';
 import type { ConnectionStatus, Realtime } from '../client/realtime.js';
-import type {
-  ConversationDetail,
-  InboxEntry,
-  Message,
-  MessageType,
-  PresenceStatus,
-  ServerEvents,
-} from '../client/types.js';
-import { emptyThread, followsWithoutGap, mergeMessages, type PendingMessage, raise, type Thread } from './thread.js';
+import type { ConversationDetail, InboxEntry, Message, PresenceStatus, ServerEvents } from '../client/types.js';
+import { type Drafts, useDrafts } from './drafts.js';
+import { type OutgoingMessage, pendingOf, sendInputOf } from './outgoing.js';
+import {
+  emptyThread,
+  followsWithoutGap,
+  mergeMessages,
+  type PendingMessage,
+  raise,
+  receivedCopy,
+  type Thread,
+  updateIsNew,
+} from './thread.js';
+import { type Typists, useTyping } from './typing.js';
 
 export interface MessagingOptions {
   me: string;
@@ -21,19 +26,6 @@ export interface MessagingOptions {
   /** Delay before a typed draft is saved to the server. */
   draftDelayMs?: number;
 }
-
-export interface OutgoingMessage {
-  content: string;
-  replyToMessageId?: string | null;
-  mentions?: string[];
-  file?: { blob: Blob; fileName: string; kind: 'image' | 'document' | 'audio' | 'video' };
-  voice?: { blob: Blob; duration: number; fileName: string };
-}
-
-const TYPING_SEND_EVERY_MS = 3_000;
-const TYPING_IDLE_MS = 5_000;
-/** The server forgets a typist after 10 s; a lost "stopped" event must not leave the indicator on forever. */
-const TYPING_SHOW_MS = 10_000;
 
 const errorText = (e: unknown) =>
   e instanceof ChatApiError ? e.detail : e instanceof Error ? e.message.replace(/^.*Exception: /s, '') : String(e);
@@ -55,10 +47,10 @@ export function useMessaging(opts: MessagingOptions) {
   const openError = ref<string | null>(null);
   const threads = reactive<Record<string, Thread>>({});
   /** conversationId → userId → true while they type. */
-  const typing = reactive<Record<string, Record<string, true>>>({});
+  const typing = reactive<Typists>({});
   const presence = reactive<Record<string, { status: PresenceStatus; lastSeen: string | null }>>({});
   const myStatus = ref<PresenceStatus>('online');
-  const drafts = reactive<Record<string, { content: string; replyToMessageId: string | null }>>({});
+  const drafts = reactive<Drafts>({});
   const revealed = reactive<Record<string, string>>({});
   /** The composer's mode, set from a message's actions: replying to it or editing it. */
   const replyTo = ref<Message | null>(null);
@@ -210,31 +202,7 @@ export function useMessaging(opts: MessagingOptions) {
     p.status = 'sending';
     p.error = null;
     try {
-      let attachments: { attachmentId: string }[] | undefined;
-      if (p.upload) {
-        const u = p.upload;
-        if (!u.attachmentId) {
-          const stored = p.duration
-            ? await api.uploadVoice(u.file, p.duration, p.conversationId, u.fileName, (l, total) => {
-                u.progress = total ? l / total : 0;
-              })
-            : await api.uploadAttachment(u.file, u.fileName, u.kind, p.conversationId, (l, total) => {
-                u.progress = total ? l / total : 0;
-              });
-          u.attachmentId = stored.attachmentId;
-          u.progress = 1;
-        }
-        attachments = [{ attachmentId: u.attachmentId }];
-      }
-      const input = {
-        conversationId: p.conversationId,
-        content: p.content,
-        clientMessageId: p.clientMessageId,
-        type: p.type,
-        ...(p.replyToMessageId && { replyToMessageId: p.replyToMessageId }),
-        ...(p.mentions.length > 0 && { mentions: p.mentions }),
-        ...(attachments && { attachments }),
-      };
+      const input = await sendInputOf(api, p);
       // why: the hub when connected (the seed's path); the HTTP API otherwise — both are idempotent by clientMessageId
       const stored = realtime.connected ? await realtime.sendMessage(input) : (await api.sendMessage(input)).message;
       accept(stored);
@@ -246,42 +214,13 @@ export function useMessaging(opts: MessagingOptions) {
 
   /** Shows the message at once as "sending"; the server's copy replaces it (matched by clientMessageId). */
   async function send(id: string, out: OutgoingMessage): Promise<void> {
-    const type: MessageType = out.voice
-      ? 'audio'
-      : out.file
-        ? out.file.kind === 'image'
-          ? 'image'
-          : out.file.kind === 'audio'
-            ? 'audio'
-            : 'file'
-        : 'text';
-    const file = out.voice ? { blob: out.voice.blob, fileName: out.voice.fileName, kind: 'audio' } : out.file;
-    const p: PendingMessage = {
-      clientMessageId: newId(),
-      conversationId: id,
-      content: out.content,
-      type,
-      replyToMessageId: out.replyToMessageId ?? null,
-      mentions: out.mentions ?? [],
-      status: 'sending',
-      error: null,
-      createdAt: new Date().toISOString(),
-      upload: file
-        ? { file: file.blob, fileName: file.fileName, kind: file.kind, progress: 0, attachmentId: null }
-        : null,
-      ...(out.voice && { duration: out.voice.duration }),
-      previewUrl:
-        out.file?.kind === 'image' && typeof URL.createObjectURL === 'function'
-          ? URL.createObjectURL(out.file.blob)
-          : null,
-    };
     const t = thread(id);
-    t.pending.push(p);
+    t.pending.push(pendingOf(id, out, newId()));
     stopTyping(id);
     clearDraft(id);
     // why: the reactive proxy, so status changes made by attempt() reach the view
-    const tracked = t.pending[t.pending.length - 1] ?? p;
-    await attempt(tracked);
+    const tracked = t.pending[t.pending.length - 1];
+    if (tracked) await attempt(tracked);
   }
 
   /** Sends a failed message again with the same clientMessageId: the server stores it at most once. */
@@ -328,83 +267,11 @@ export function useMessaging(opts: MessagingOptions) {
     revealed[messageId] = message.content;
   }
 
-  // ---- typing --------------------------------------------------------------------------------------------------
-  let typingSentAt = 0;
-  let typingIdle: ReturnType<typeof setTimeout> | undefined;
-  const typingExpiry = new Map<string, ReturnType<typeof setTimeout>>();
-
-  /** Call on every keystroke: StartTyping at most every 3 s, StopTyping after 5 s without keys. */
-  function typed(id: string): void {
-    if (!realtime.connected) return;
-    if (Date.now() - typingSentAt > TYPING_SEND_EVERY_MS) {
-      typingSentAt = Date.now();
-      realtime.startTyping(id).catch(() => undefined);
-    }
-    clearTimeout(typingIdle);
-    typingIdle = setTimeout(() => stopTyping(id), TYPING_IDLE_MS);
-  }
-
-  function stopTyping(id: string): void {
-    clearTimeout(typingIdle);
-    if (typingSentAt === 0) return;
-    typingSentAt = 0;
-    if (realtime.connected) realtime.stopTyping(id).catch(() => undefined);
-  }
-
-  function setTyping(conversationId: string, userId: string, on: boolean): void {
-    const key = `${conversationId}\n${userId}`;
-    clearTimeout(typingExpiry.get(key));
-    typingExpiry.delete(key);
-    typing[conversationId] ??= {};
-    // why: read back through the reactive proxy (`??=` yields the raw object, whose changes no view would see)
-    const list = typing[conversationId];
-    if (!on) {
-      delete list[userId];
-      return;
-    }
-    list[userId] = true;
-    typingExpiry.set(
-      key,
-      setTimeout(() => setTyping(conversationId, userId, false), TYPING_SHOW_MS),
-    );
-  }
-  const setTypists = (id: string, users: string[]) => {
-    for (const u of users) if (u !== me) setTyping(id, u, true);
-  };
-
-  // ---- drafts --------------------------------------------------------------------------------------------------
-  const draftTimers = new Map<string, ReturnType<typeof setTimeout>>();
-
-  async function loadDraft(id: string): Promise<void> {
-    if (drafts[id]) return;
-    const { draft } = await api.getDraft(id).catch(() => ({ draft: null }));
-    drafts[id] = { content: draft?.content ?? '', replyToMessageId: draft?.replyToMessageId ?? null };
-  }
-
-  /** Keeps the text locally at once and on the server shortly after the last keystroke (restored on any device). */
-  function setDraft(id: string, content: string, replyToMessageId: string | null = null): void {
-    drafts[id] = { content, replyToMessageId };
-    clearTimeout(draftTimers.get(id));
-    draftTimers.set(
-      id,
-      setTimeout(() => {
-        const save = content.trim() ? api.saveDraft(id, { content, replyToMessageId }) : api.deleteDraft(id);
-        void save.catch(() => undefined);
-      }, opts.draftDelayMs ?? 700),
-    );
-  }
-
-  function clearDraft(id: string): void {
-    clearTimeout(draftTimers.get(id));
-    const had = (drafts[id]?.content ?? '') !== '';
-    drafts[id] = { content: '', replyToMessageId: null };
-    const entry = inbox.value.find((c) => c.conversationId === id);
-    if (had || entry?.hasDraft) void api.deleteDraft(id).catch(() => undefined);
-    if (entry) entry.hasDraft = false;
-  }
+  const { typed, stopTyping, setTyping, setTypists } = useTyping(me, realtime, typing);
+  const { loadDraft, setDraft, clearDraft } = useDrafts(api, drafts, inbox, opts.draftDelayMs);
 
   /** Full-text search over every conversation of the user (server side). */
-  const searchMessages = async (text: string) => (await api.searchMessages(text)).results;
+  const searchMessages = async (text: string) => (await api.searchMessages(text)).results.map((r) => r.message);
 
   // ---- presence ------------------------------------------------------------------------------------------------
   async function setMyStatus(s: Exclude<PresenceStatus, 'offline'>) {
@@ -434,7 +301,7 @@ export function useMessaging(opts: MessagingOptions) {
   // ---- events --------------------------------------------------------------------------------------------------
   const handlers: { [K in keyof ServerEvents]: (p: ServerEvents[K]) => void } = {
     OnMessageReceived: (m) => {
-      accept(m);
+      accept(receivedCopy(thread(m.conversationId), m));
       setTyping(m.conversationId, m.senderId, false);
       if (m.suggestedResponses && activeId.value === m.conversationId && detail.value)
         detail.value.suggestedResponses = m.suggestedResponses;
@@ -460,6 +327,7 @@ export function useMessaging(opts: MessagingOptions) {
     OnMessageUpdated: (e) => {
       const t = threads[e.conversationId];
       if (t?.messages.some((m) => m.seq === e.seq)) mergeMessages(t, [e.message]);
+      else if (t && updateIsNew(t, e.seq)) accept(e.message);
     },
     OnMessageDeleted: (e) => {
       const m = threads[e.conversationId]?.messages.find((x) => x.seq === e.seq);
