@@ -62,7 +62,10 @@ export class ClientEndpoint {
   /** Handles an HTTP upgrade if it targets `/client`; returns false otherwise. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): boolean {
     if (!CONNECT_PATH.test(url.pathname)) return false;
-    socket.on('error', (err) => this.deps.log(`upgrade socket error: ${err.message}`));
+    // why: the listener stays for the socket's life; a client that drops its connection (ECONNRESET, EPIPE) is normal
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') this.deps.log(`socket error: ${err.message}`);
+    });
     void this.upgrade(req, socket, head, url).catch((err: unknown) => {
       this.deps.log(`upgrade failed: ${String(err)}`);
       reject(socket, 500, 'Internal error');
