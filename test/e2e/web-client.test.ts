@@ -3,15 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { apiClient, M } from '../support/api.js';
-import {
-  ARTIFACTS,
-  browserUsers,
-  closeConnectionsOf,
-  launchChromium,
-  messages,
-  runTag,
-  seqs,
-} from '../support/browser.js';
+import { ARTIFACTS, browserUsers, launchChromium, messages, runTag, seqs } from '../support/browser.js';
+import { closeConnectionsOf } from '../support/signalr-rest.js';
 
 /**
  * The reference web client (web/) in a real Chromium against the whole local stack: what a customer's app does,

@@ -1,7 +1,7 @@
 import { LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { closeConnectionsOf } from '../../test/support/browser.js';
+import { closeConnectionsOf } from '../../test/support/signalr-rest.js';
 import { ChatApiError, createChatApi, devToken } from '../src/client/http.js';
 import { createRealtime } from '../src/client/realtime.js';
 import { expiryOf, renewingToken, type TokenProvider } from '../src/client/token.js';

@@ -1,8 +1,7 @@
 import { LogLevel } from '@microsoft/signalr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { signSignalRToken } from '../../shared/adapters/signalr/access-tokens.js';
-import { parseSignalRConnectionString } from '../../shared/adapters/signalr/connection-string.js';
+import { closeConnectionsOf } from '../../test/support/signalr-rest.js';
 import { type ChatApi, createChatApi, devToken } from '../src/client/http.js';
 import { createRealtime } from '../src/client/realtime.js';
 import { type Messaging, useMessaging } from '../src/composables/useMessaging.js';
@@ -68,21 +67,6 @@ describe('useMessaging', () => {
     }
   };
 
-  async function closeConnectionsOf(userId: string) {
-    const conn = parseSignalRConnectionString(process.env.AzureSignalRConnectionString as string);
-    const path = `/api/hubs/messaging/users/${userId}/:closeConnections`;
-    const token = await signSignalRToken({
-      accessKey: conn.accessKey as string,
-      audience: `${conn.audienceBase}${path.slice(1)}`,
-      ttlSeconds: 60,
-    });
-    const r = await fetch(`${stack.signalrEndpoint}${path}?api-version=2022-06-01`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(r.ok).toBe(true);
-  }
-
   async function direct(a: Client, b: Client): Promise<string> {
     const id = await a.m.createConversation({ type: 'direct', participants: [b.me] });
     await Promise.all([a.m.open(id), b.m.loadInbox()]);
@@ -124,7 +108,7 @@ describe('useMessaging', () => {
     const id = await direct(a, b);
     // the hub is down for amy, so the send goes over HTTP, whose answer is lost
     a.offline.value = true;
-    await closeConnectionsOf(a.me);
+    expect(await closeConnectionsOf(stack.signalrEndpoint, a.me)).toBeLessThan(300);
     await until(() => a.m.status.value === 'reconnecting', 'amy to lose her connection');
     lostAnswers = 1;
     await a.m.send(id, { content: 'are you there?' });
@@ -148,7 +132,7 @@ describe('useMessaging', () => {
     await until(() => b.m.thread(id).messages.length === 1, 'dan to receive the first message');
 
     b.offline.value = true;
-    await closeConnectionsOf(b.me);
+    expect(await closeConnectionsOf(stack.signalrEndpoint, b.me)).toBeLessThan(300);
     await until(() => b.m.status.value === 'reconnecting', 'the reconnecting status');
     for (const text of ['one', 'two', 'three']) await a.m.send(id, { content: text });
     expect(b.m.thread(id).messages.map((m) => m.seq)).toEqual([1]);
