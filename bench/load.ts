@@ -189,8 +189,8 @@ async function loadRun(
     const members = connectedMembers(specs, connected.failedUsers);
     if (connected.failed > 0)
       console.log(`    ${connected.failed} clients failed to connect: ${connected.errors.join('; ')}`);
-    // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate (--quick: half), two messages a conversation
-    // (a set of users' first event goes to each of them and joins them to its audience group: audience-groups.ts)
+    // warm-up: JIT, caches and keep-alive sockets, at a quarter of the rate (--quick: half), two messages in every
+    // conversation (a set of users' first event goes to each and joins them to its audience group: audience-groups.ts)
     const warmRate = Math.max(10, o.rate / (quick ? 2 : 4));
     const conversations = Math.floor(o.clients / o.group);
     await workers.run(warmRate, Math.max(quick ? 1_000 : 3_000, Math.ceil((2 * conversations) / warmRate) * 1000));

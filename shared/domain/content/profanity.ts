@@ -34,8 +34,8 @@ export function maskProfanity(text: string, spans: readonly ProfaneSpan[]): stri
   return chars.join('');
 }
 
-// why: a word list with leetspeak (1→i, 4→a, 0→o…) finds words inside ids, hashes and links; a hex conversation id
-// pasted into a message was masked (found by the load bench). Nobody swears inside a machine token.
+// why: a word list read with leetspeak (1→i, 4→a, 0→o…) finds words inside numbers, ids, hashes and links ("455",
+// "…748b00bf…" in a conversation id: found by the load bench). Nobody swears inside a machine token.
 const TOKEN = /\S+/gu;
 const LINK = /^(?:[a-z][a-z0-9+.-]*:\/\/|www\.)|^[^@\s]+@[^@\s]+\.[a-z]{2,}$/iu;
 const NUMBER = /^[\p{N}.,:;|/+()%#-]+$/u;
@@ -43,8 +43,8 @@ const IDENTIFIER_MIN = 12;
 const IDENTIFIER_TURNS = 4;
 
 /**
- * Whether a whitespace-separated token is a number, a link, an e-mail address or an id: long, with letters and digits taking
- * turns again and again (hashes, UUIDs), which a word with a year or a leetspeak letter does not.
+ * Whether a whitespace-separated token is a number, a link, an e-mail address or an id: long, with letters and
+ * digits taking turns again and again (hashes, UUIDs), which a word with a year or a leetspeak letter does not.
  */
 export function isMachineToken(token: string): boolean {
   // why: leetspeak reads 455 as "ass"; a number (a price, a count, a time) is never a word
