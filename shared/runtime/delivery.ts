@@ -4,6 +4,7 @@ import { toBindingItems } from '../adapters/signalr/binding-messages.js';
 import { planDelivery } from '../app/delivery.js';
 import { type DialectHub, dialectHub, hubOf } from '../contracts/dialects.js';
 import { checkWire, wireEvents } from '../contracts/index.js';
+import { AppError } from '../domain/errors.js';
 import type { Audience, Push } from '../domain/events.js';
 import { HUB_OUTPUTS } from './bindings.js';
 import type { Runtime } from './container.js';
@@ -30,9 +31,27 @@ function hubsFor(p: Push, runtime: Runtime, origin: DialectHub | undefined): Dia
 }
 
 /**
- * Publishes a use case's pushes: each dialect's events on its own hub through the output bindings, and group sends
- * that leave the caller's connection out through the REST API (the binding has no `excluded`). `originHub` is the
- * hub of the connection that called, if any.
+ * A push through the REST API. Its failure comes after the state was saved: the caller learns it as a 503 whose detail
+ * says so (a retry with the same clientMessageId is safe), as the output binding's failure fails the invocation.
+ */
+async function pushed(runtime: Runtime, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (e) {
+    runtime.deps.telemetry.log('error', 'realtime push failed', { error: e instanceof Error ? e.message : String(e) });
+    throw new AppError(
+      'unavailable',
+      'REALTIME.PUSH_FAILED',
+      'the change was saved but pushing it to connected clients failed; retrying is safe and clients catch up with GET',
+      { retryAfterSeconds: 1 },
+    );
+  }
+}
+
+/**
+ * Publishes a use case's pushes: each dialect's events on its own hub through the output bindings; through the REST
+ * API, events to several users (as audience-group sends) and group sends that leave the caller's connection out (the
+ * binding has no `excluded`). `originHub` is the hub of the connection that called, if any.
  *
  * `direct`: events to users and groups go out through the REST API now, awaited in order, instead of through the
  * output binding (which the host flushes after the function returned, in no order across invocations). The hub runtime
@@ -71,10 +90,13 @@ export async function deliver(
         const broken = STRICT ? checkWire(h.dialect, h.family, event) : undefined;
         if (broken) problem(broken);
         const message = { target: event.target, arguments: event.args };
-        if (opts.direct === true && 'users' in p.to) {
-          await runtime.groupSender.sendToUsers(h.hub, [...new Set(p.to.users)], message);
-        } else if (opts.direct === true && 'group' in p.to && (p.to.except ?? []).length === 0) {
-          await runtime.groupSender.sendToGroup(h.hub, p.to.group, message, []);
+        const to = p.to;
+        if ('users' in to && (opts.direct === true || new Set(to.users).size >= 2)) {
+          // why: to several users, one group send once they are in their audience group (audience-groups.ts), where
+          // the output binding would make one REST call per user (a read receipt in a group of 10: 10 calls)
+          await pushed(runtime, () => runtime.groupSender.sendToUsers(h.hub, [...new Set(to.users)], message));
+        } else if (opts.direct === true && 'group' in to && (to.except ?? []).length === 0) {
+          await pushed(runtime, () => runtime.groupSender.sendToGroup(h.hub, to.group, message, []));
         } else if ('group' in p.to && p.to.except !== undefined && p.to.except.length > 0) {
           try {
             await runtime.groupSender.sendToGroup(h.hub, p.to.group, message, p.to.except);
