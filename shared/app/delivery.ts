@@ -7,9 +7,9 @@
  *
  * - conversations of up to SMALL_CONVERSATION_MAX participants (direct, booking, support, small groups): each event
  *   is addressed to every participant by user id. No TTL-less membership is involved, so nothing can be evicted.
- *   Cost per event: one point read of the conversation (none on a send) and, where the runtime pushes directly, one
- *   group send once the set of participants is in its audience group (runtime/audience-groups.ts: memberships with
- *   a TTL, named by the set), else one send per participant.
+ *   Cost per event: one point read of the conversation (none on a send) and one group send once the set of
+ *   recipients is in its audience group (runtime/audience-groups.ts: memberships with a TTL, named by the set; the
+ *   runtime pushes events to several users itself), else one send per recipient.
  * - bigger conversations: one send to the group `conversation:{id}`. Each connection is added to the groups of its
  *   user's big conversations when it connects (connection memberships are not capped and end with the connection),
  *   among the CONNECT_FANOUT_MAX most recently active non-direct conversations; a participant added while online
