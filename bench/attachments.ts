@@ -3,6 +3,7 @@
 import { loadavg } from 'node:os';
 import sharp from 'sharp';
 import { startLocalStack } from '../local/stack.js';
+import { pcmWav } from '../test/support/media.js';
 
 const RUNS = 3;
 
@@ -22,30 +23,8 @@ async function photo(): Promise<Buffer> {
 }
 
 /** 60 s of 16 kHz mono 16-bit speech-like sound (a warbling tone) as WAV. */
-function voiceNote(): Buffer {
-  const rate = 16000;
-  const n = rate * 60;
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) {
-    const t = i / rate;
-    const v = Math.sin(2 * Math.PI * (220 + 80 * Math.sin(2 * Math.PI * 3 * t)) * t) * (0.3 + 0.3 * Math.sin(t));
-    data.writeInt16LE(Math.round(v * 32767), i * 2);
-  }
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
+const voiceNote = (): Buffer =>
+  pcmWav(60, (t) => Math.sin(2 * Math.PI * (220 + 80 * Math.sin(2 * Math.PI * 3 * t)) * t) * (0.3 + 0.3 * Math.sin(t)));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 

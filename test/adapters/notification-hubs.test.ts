@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { installationIdOf, NotificationHubsPushSender, userTag } from '../../shared/adapters/push/notification-hubs.js';
 import { collapseKeyOf, type PushNotification } from '../../shared/domain/push.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 /*
  * The Notification Hubs adapter, through the real SDK, against a local HTTPS fake of the part of the hub's REST API
@@ -43,36 +40,11 @@ function authorized(header: string | undefined): boolean {
   return decodeURIComponent(skn) === KEY_NAME && decodeURIComponent(sig) === expected && Number(se) > Date.now() / 1000;
 }
 
-/** A throwaway certificate for 127.0.0.1; the client trusts exactly it (the SDK's tlsOptions). */
-function certificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-fake-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
-}
 let tls: { key: string; cert: string };
 
 beforeAll(async () => {
-  tls = certificate();
+  // why: the client trusts exactly this certificate (the SDK's tlsOptions)
+  tls = selfSignedCertificate('127.0.0.1', 'IP:127.0.0.1');
   server = createServer(tls, (req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => {

@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SafeFetcher } from '../../shared/adapters/link-preview/safe-fetch.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 /*
  * https with the pinned address: the socket goes to the checked 127.0.0.1 while TLS still names the host (SNI) and
@@ -23,39 +20,13 @@ const seen: {
 }[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'safe-fetch-tls-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=secure.test',
-        '-addext',
-        'subjectAltName=DNS:secure.test',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-    const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-    server = createServer({ cert, key }, (req, res) => {
-      const socket = req.socket as TLSSocket;
-      seen.push({ servername: socket.servername, host: req.headers.host, localAddress: socket.localAddress });
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<meta property="og:title" content="Secure">');
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const tls = selfSignedCertificate('secure.test', 'DNS:secure.test');
+  cert = tls.cert;
+  server = createServer(tls, (req, res) => {
+    const socket = req.socket as TLSSocket;
+    seen.push({ servername: socket.servername, host: req.headers.host, localAddress: socket.localAddress });
+    res.writeHead(200, { 'content-type': 'text/html' }).end('<meta property="og:title" content="Secure">');
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
 });

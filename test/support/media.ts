@@ -5,14 +5,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { ffmpegPath } from '../../shared/adapters/media/ffmpeg-runner.js';
 
-/** A mono 16-bit PCM WAV of a 440 Hz tone whose loudness rises linearly from 0 to full over `seconds`. */
-export function risingToneWav(seconds: number, rate = 16000): Buffer {
+/** A mono 16-bit PCM WAV of `seconds`, each sample from `sample(t)` in -1..1 at time t (seconds). */
+export function pcmWav(seconds: number, sample: (t: number) => number, rate = 16000): Buffer {
   const n = Math.round(seconds * rate);
   const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) {
-    const amp = (i / n) * 0.9;
-    data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * amp * 32767), i * 2);
-  }
+  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(sample(i / rate) * 32767), i * 2);
   const h = Buffer.alloc(44);
   h.write('RIFF', 0);
   h.writeUInt32LE(36 + data.length, 4);
@@ -29,6 +26,10 @@ export function risingToneWav(seconds: number, rate = 16000): Buffer {
   h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
 }
+
+/** A mono 16-bit PCM WAV of a 440 Hz tone whose loudness rises linearly from 0 to full over `seconds`. */
+export const risingToneWav = (seconds: number, rate = 16000): Buffer =>
+  pcmWav(seconds, (t) => Math.sin(2 * Math.PI * 440 * t) * (t / seconds) * 0.9, rate);
 
 /** Encodes with the ffmpeg shipped in node_modules (the same binary the app runs): lavfi sources, any codec. */
 export function ffmpegMake(args: string[], ext: string): Buffer {
