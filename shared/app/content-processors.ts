@@ -84,10 +84,11 @@ export const spamGuard: ContentProcessor = {
 /** Profanity: masked and flagged (`mask`), or refused (`reject`). */
 export const profanityFilter: ContentProcessor = {
   name: 'profanity',
-  run(deps, draft) {
+  run(deps, draft, ctx) {
     const mode = deps.content.settings.profanityMode;
     if (mode === 'off' || draft.text.trim() === '') return draft;
-    const spans = outsideMachineTokens(draft.text, deps.content.profanity.scan(draft.text));
+    const participants = new Set(ctx.conversation.participants.map((p) => p.userId));
+    const spans = outsideMachineTokens(draft.text, deps.content.profanity.scan(draft.text), participants);
     if (spans.length === 0) return draft;
     deps.telemetry.metric('ProfanityFound', 1, { mode });
     if (mode === 'reject') throw invalid('the message contains words that are not allowed here', 'MESSAGE.PROFANITY');

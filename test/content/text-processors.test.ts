@@ -61,6 +61,16 @@ describe('profanity (obscenity word list + spaced-out words)', () => {
     expect(maskProfanity(text, outsideMachineTokens(text, scanner.scan(text)))).toBe(text);
   });
 
+  // found by the browser test: a random user id in a mention
+  it('when a listed word sits inside a mention of a participant, then it is not masked; a made-up mention is', () => {
+    const bob = new Set(['bob.fkzck']);
+    for (const text of ['thanks @bob.fkzck', '@bob.fkzck, see you'])
+      expect(maskProfanity(text, outsideMachineTokens(text, scanner.scan(text), bob))).toBe(text);
+    expect(maskProfanity('hi @fuckface', outsideMachineTokens('hi @fuckface', scanner.scan('hi @fuckface'), bob))).toBe(
+      'hi @f***face',
+    );
+  });
+
   it('when a word stands beside a machine token, then it is still masked', () => {
     const text = 'fuck c_d90a6b1421224b748b00bf1925adb24f';
     expect(maskProfanity(text, outsideMachineTokens(text, scanner.scan(text)))).toBe(

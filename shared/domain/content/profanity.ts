@@ -55,11 +55,20 @@ export function isMachineToken(token: string): boolean {
   return turns >= IDENTIFIER_TURNS;
 }
 
-/** The spans that are not wholly inside a machine token (isMachineToken). */
-export function outsideMachineTokens(text: string, spans: readonly ProfaneSpan[]): ProfaneSpan[] {
+/**
+ * The spans that are not wholly inside a machine token (isMachineToken) or a mention of one of `userIds`: a mention
+ * names a user id, and masking it would break the mention ("@bob.fkzck" read as "fk"; found by the browser test).
+ */
+export function outsideMachineTokens(
+  text: string,
+  spans: readonly ProfaneSpan[],
+  userIds: ReadonlySet<string> = new Set(),
+): ProfaneSpan[] {
   const machine: ProfaneSpan[] = [];
-  for (const m of text.matchAll(TOKEN))
-    if (isMachineToken(m[0])) machine.push({ start: m.index, end: m.index + m[0].length });
+  for (const m of text.matchAll(TOKEN)) {
+    const mentioned = m[0].startsWith('@') && userIds.has(m[0].slice(1).replace(/[,.;:!?)]+$/u, ''));
+    if (mentioned || isMachineToken(m[0])) machine.push({ start: m.index, end: m.index + m[0].length });
+  }
   if (machine.length === 0) return [...spans];
   return spans.filter((s) => !machine.some((t) => t.start <= s.start && s.end <= t.end));
 }
